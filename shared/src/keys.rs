@@ -1,0 +1,103 @@
+//! The one key builder of the single table, and its access patterns.
+//!
+//! Every partition key starts with the tenant (`T#{tenant}#…`), except the token rows, which
+//! are found by the SHA-256 of a secret token before any tenant is known; they carry their
+//! tenant inside and grant nothing beyond it.
+//!
+//! | access pattern                           | index | key condition                                         |
+//! |------------------------------------------|-------|-------------------------------------------------------|
+//! | journey by id                            | table | pk = `T#t#JOURNEYS`, sk = `J#{id}`                     |
+//! | journeys of a tenant                     | table | pk = `T#t#JOURNEYS`, sk begins_with `J#`               |
+//! | process definition by id                 | table | pk = `T#t#PROCESSES`, sk = `P#{id}`                    |
+//! | process definitions of a tenant          | table | pk = `T#t#PROCESSES`, sk begins_with `P#`              |
+//! | run by id                                | table | pk = `T#t#RUN#{id}`, sk = `RUN`                        |
+//! | history (events) of a run, in order      | table | pk = `T#t#RUN#{id}`, sk begins_with `EVT#`             |
+//! | runs of a process [with a status]        | gsi1  | gsi1pk = `T#t#RUNS#P#{process}`, gsi1sk begins_with `{status}#` |
+//! | runs with a status, newest first         | gsi2  | gsi2pk = `T#t#RUNS#S#{status}`, gsi2sk = run id (desc) |
+//! | all runs, newest first                   | gsi3  | gsi3pk = `T#t#RUNS`, gsi3sk = run id (desc)            |
+//! | a participant's tasks across runs        | table | pk = `T#t#PART#{participant}`, sk begins_with `TASK#`  |
+//! | portal access link / session by token    | table | pk = `TOKEN#{sha256}`, sk = `TOKEN`                    |
+//! | email sent for (event, recipient)        | table | pk = `T#t#MAIL#{event}#{recipient}`, sk = `CLAIM`      |
+//! | result of an idempotent request          | table | pk = `T#t#IDEM#{scope}#{key}`, sk = `IDEM`             |
+//!
+//! Test runs (`test: true`) use `T#t#TESTRUNS…` in place of `T#t#RUNS…` in gsi1-3, so the
+//! default lists leave them out and `?test=true` lists them.
+
+pub const TOKEN_SK: &str = "TOKEN";
+
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+fn tenant(t: &str) -> String {
+    format!("T#{t}#")
+}
+
+/// The prefix every partition key of a tenant starts with (cursors are checked against it).
+pub fn tenant_prefix(t: &str) -> String {
+    tenant(t)
+}
+
+pub fn journeys_pk(t: &str) -> String {
+    format!("{}JOURNEYS", tenant(t))
+}
+pub const JOURNEY_SK_PREFIX: &str = "J#";
+pub fn journey(t: &str, id: &str) -> Key {
+    Key { pk: journeys_pk(t), sk: format!("{JOURNEY_SK_PREFIX}{id}") }
+}
+
+pub fn processes_pk(t: &str) -> String {
+    format!("{}PROCESSES", tenant(t))
+}
+pub const PROCESS_SK_PREFIX: &str = "P#";
+pub fn process(t: &str, id: &str) -> Key {
+    Key { pk: processes_pk(t), sk: format!("{PROCESS_SK_PREFIX}{id}") }
+}
+
+pub fn run(t: &str, id: &str) -> Key {
+    Key { pk: format!("{}RUN#{id}", tenant(t)), sk: "RUN".into() }
+}
+pub const EVENT_SK_PREFIX: &str = "EVT#";
+pub fn run_event(t: &str, run_id: &str, event_id: &str) -> Key {
+    Key { pk: run(t, run_id).pk, sk: format!("{EVENT_SK_PREFIX}{event_id}") }
+}
+
+fn runs_root(t: &str, test: bool) -> String {
+    format!("{}{}", tenant(t), if test { "TESTRUNS" } else { "RUNS" })
+}
+/// gsi1: runs of a process, sorted by status then id.
+pub fn runs_by_process(t: &str, test: bool, process_id: &str) -> String {
+    format!("{}#P#{process_id}", runs_root(t, test))
+}
+pub fn runs_by_process_sk(status: &str, run_id: &str) -> String {
+    format!("{status}#{run_id}")
+}
+/// gsi2: runs with a status.
+pub fn runs_by_status(t: &str, test: bool, status: &str) -> String {
+    format!("{}#S#{status}", runs_root(t, test))
+}
+/// gsi3: all runs.
+pub fn runs_all(t: &str, test: bool) -> String {
+    runs_root(t, test)
+}
+
+pub fn participant_pk(t: &str, participant: &str) -> String {
+    format!("{}PART#{participant}", tenant(t))
+}
+pub const TASK_SK_PREFIX: &str = "TASK#";
+pub fn task(t: &str, participant: &str, run_id: &str, step_key: &str) -> Key {
+    Key { pk: participant_pk(t, participant), sk: format!("{TASK_SK_PREFIX}{run_id}#{step_key}") }
+}
+
+pub fn token(hash: &str) -> Key {
+    Key { pk: format!("TOKEN#{hash}"), sk: TOKEN_SK.into() }
+}
+
+pub fn mail_claim(t: &str, event_id: &str, recipient: &str) -> Key {
+    Key { pk: format!("{}MAIL#{event_id}#{recipient}", tenant(t)), sk: "CLAIM".into() }
+}
+
+pub fn idempotency(t: &str, scope: &str, key: &str) -> Key {
+    Key { pk: format!("{}IDEM#{scope}#{key}", tenant(t)), sk: "IDEM".into() }
+}
