@@ -8,3 +8,6 @@ pub mod i18n;
 pub mod ids;
 pub mod keys;
 pub mod store;
+pub mod repo;
+pub mod api;
+pub mod config;

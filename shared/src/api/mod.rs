@@ -1,0 +1,64 @@
+//! The HTTP side: one `axum::Router` per API area, served by lambda_http in Lambda and by
+//! `axum::serve` in `local-server`. Handlers never know which host runs them.
+
+pub mod extract;
+pub mod portal;
+pub mod portal_html;
+pub mod process;
+
+use std::sync::Arc;
+
+use axum::http::{Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::store::Table;
+
+/// What every handler gets: the table and the configuration.
+#[derive(Clone)]
+pub struct AppState {
+    pub table: Arc<dyn Table>,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    pub fn new(table: Arc<dyn Table>, config: Config) -> Self {
+        AppState { table, config: Arc::new(config) }
+    }
+}
+
+async fn not_found() -> Response {
+    ApiError::NotFound("route").into_response()
+}
+
+/// The layers every area shares: a problem+json fallback and request tracing with the
+/// request id (the tenant is recorded by the identity extractors).
+pub fn finish(router: Router) -> Router {
+    router.fallback(not_found).layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+        let request_id = req
+            .headers()
+            .get("x-request-id")
+            .or_else(|| req.headers().get("apigw-requestid"))
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .or_else(|| match req.extensions().get::<lambda_http::request::RequestContext>() {
+                Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
+                _ => None,
+            })
+            .unwrap_or_default();
+        tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id, tenant = tracing::field::Empty)
+    }))
+}
+
+/// Records the tenant on the current request span.
+pub(crate) fn record_tenant(tenant: &str) {
+    tracing::Span::current().record("tenant", tenant);
+}
+
+/// 201 Created with a JSON body.
+pub fn created(body: serde_json::Value) -> Response {
+    (StatusCode::CREATED, axum::Json(body)).into_response()
+}

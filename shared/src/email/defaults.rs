@@ -1,0 +1,725 @@
+//! Built-in default email templates, one per (kind, language).
+//!
+//! Templates are minijinja (Jinja2) sources rendered with strict undefined behaviour: they use
+//! only the variables listed for their kind in [`KINDS`], and test optional ones (which may be
+//! empty strings) with `{% if var %}`. HTML parts rely on auto-escaping and never use `|safe`.
+use crate::i18n::Lang;
+
+pub struct DefaultTemplate {
+    pub kind: &'static str,
+    pub lang: Lang,
+    pub subject: &'static str,
+    pub text: &'static str,
+    pub html: &'static str,
+}
+
+/// Every email kind the product sends, with the variables its templates may use.
+pub const KINDS: &[(&str, &[&str])] = &[
+    // A customer or installer has a step to do in the portal; `link` is their personal portal access link.
+    (
+        "step_activated_participant",
+        &[
+            "recipient_name",
+            "tenant_name",
+            "process_name",
+            "run_title",
+            "step_name",
+            "info_text",
+            "due_date",
+            "link",
+        ],
+    ),
+    // A staff member has been assigned a step; `link` opens the run in the back office.
+    (
+        "step_activated_staff",
+        &[
+            "recipient_name",
+            "tenant_name",
+            "process_name",
+            "run_title",
+            "step_name",
+            "due_date",
+            "link",
+        ],
+    ),
+    // Tells the step's owner that the step was done.
+    (
+        "step_completed",
+        &[
+            "recipient_name",
+            "tenant_name",
+            "process_name",
+            "run_title",
+            "step_name",
+            "completed_by",
+            "link",
+        ],
+    ),
+    // Tells the staff member who started the run that all steps are done.
+    (
+        "run_completed",
+        &[
+            "recipient_name",
+            "tenant_name",
+            "process_name",
+            "run_title",
+            "link",
+        ],
+    ),
+    // Tells the starter and participants with open steps that the run was cancelled; `link` may be empty.
+    (
+        "run_cancelled",
+        &[
+            "recipient_name",
+            "tenant_name",
+            "process_name",
+            "run_title",
+            "reason",
+            "link",
+        ],
+    ),
+];
+
+/// Wraps an HTML body fragment (a string literal) in the shared, inline-styled email layout.
+macro_rules! html_email {
+    ($lang:literal, $body:literal) => {
+        concat!(
+            r#"<!doctype html>
+<html lang=""#,
+            $lang,
+            r#"">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{{ tenant_name }}</title>
+</head>
+<body style="margin:0;padding:0;background-color:#f4f5f7;">
+<div style="max-width:560px;margin:0 auto;padding:24px 16px;font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#1f2933;">
+<div style="background-color:#ffffff;border-radius:6px;padding:24px;">
+"#,
+            $body,
+            r#"
+</div>
+</div>
+</body>
+</html>
+"#
+        )
+    };
+}
+
+pub const DEFAULTS: &[DefaultTemplate] = &[
+    // ---- step_activated_participant
+    DefaultTemplate {
+        kind: "step_activated_participant",
+        lang: Lang::De,
+        subject: r#"Bitte erledigen: {{ step_name }} – {{ process_name }}"#,
+        text: r#"Guten Tag {{ recipient_name }}
+
+Im Prozess «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %} ist nun ein Schritt für Sie bereit: {{ step_name }}.
+{% if info_text %}
+{{ info_text }}
+{% endif %}{% if due_date %}
+Bitte erledigen Sie diesen Schritt bis {{ due_date }}.
+{% endif %}
+Über den folgenden Link gelangen Sie direkt zum Schritt im Portal von {{ tenant_name }}:
+{{ link }}
+
+Dieser Link ist persönlich und gilt nur für Sie. Bitte leiten Sie diese E-Mail nicht weiter.
+
+Freundliche Grüsse
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "de",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Bitte erledigen: {{ step_name }}</h1>
+<p style="margin:0 0 16px;">Guten Tag {{ recipient_name }}</p>
+<p style="margin:0 0 16px;">Im Prozess «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %} ist nun ein Schritt für Sie bereit: <strong>{{ step_name }}</strong>.</p>
+{% if info_text %}<p style="margin:0 0 16px;padding:12px 16px;background-color:#f4f5f7;border-left:4px solid #1a5fb4;white-space:pre-line;">{{ info_text }}</p>
+{% endif %}{% if due_date %}<p style="margin:0 0 16px;">Bitte erledigen Sie diesen Schritt bis <strong>{{ due_date }}</strong>.</p>
+{% endif %}<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Schritt öffnen</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Falls die Schaltfläche nicht funktioniert, kopieren Sie diesen Link in Ihren Browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Dieser Link ist persönlich und gilt nur für Sie. Bitte leiten Sie diese E-Mail nicht weiter.</p>
+<p style="margin:24px 0 0;">Freundliche Grüsse<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "step_activated_participant",
+        lang: Lang::En,
+        subject: r#"Action required: {{ step_name }} – {{ process_name }}"#,
+        text: r#"Hello {{ recipient_name }},
+
+A step in the process “{{ process_name }}”{% if run_title %} ({{ run_title }}){% endif %} is now ready for you: {{ step_name }}.
+{% if info_text %}
+{{ info_text }}
+{% endif %}{% if due_date %}
+Please complete this step by {{ due_date }}.
+{% endif %}
+The following link takes you straight to the step in the {{ tenant_name }} portal:
+{{ link }}
+
+This link is personal and meant only for you. Please do not forward this email.
+
+Kind regards,
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "en",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Action required: {{ step_name }}</h1>
+<p style="margin:0 0 16px;">Hello {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">A step in the process “{{ process_name }}”{% if run_title %} ({{ run_title }}){% endif %} is now ready for you: <strong>{{ step_name }}</strong>.</p>
+{% if info_text %}<p style="margin:0 0 16px;padding:12px 16px;background-color:#f4f5f7;border-left:4px solid #1a5fb4;white-space:pre-line;">{{ info_text }}</p>
+{% endif %}{% if due_date %}<p style="margin:0 0 16px;">Please complete this step by <strong>{{ due_date }}</strong>.</p>
+{% endif %}<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Open step</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">If the button does not work, copy this link into your browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">This link is personal and meant only for you. Please do not forward this email.</p>
+<p style="margin:24px 0 0;">Kind regards,<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "step_activated_participant",
+        lang: Lang::Fr,
+        subject: r#"Action requise : {{ step_name }} – {{ process_name }}"#,
+        text: r#"Bonjour {{ recipient_name }},
+
+Une étape du processus « {{ process_name }} »{% if run_title %} ({{ run_title }}){% endif %} vous attend : {{ step_name }}.
+{% if info_text %}
+{{ info_text }}
+{% endif %}{% if due_date %}
+Merci d'effectuer cette étape au plus tard le {{ due_date }}.
+{% endif %}
+Le lien suivant vous mène directement à cette étape sur le portail de {{ tenant_name }} :
+{{ link }}
+
+Ce lien est personnel et vous est exclusivement destiné. Merci de ne pas transférer cet e-mail.
+
+Meilleures salutations
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "fr",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Action requise : {{ step_name }}</h1>
+<p style="margin:0 0 16px;">Bonjour {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">Une étape du processus « {{ process_name }} »{% if run_title %} ({{ run_title }}){% endif %} vous attend : <strong>{{ step_name }}</strong>.</p>
+{% if info_text %}<p style="margin:0 0 16px;padding:12px 16px;background-color:#f4f5f7;border-left:4px solid #1a5fb4;white-space:pre-line;">{{ info_text }}</p>
+{% endif %}{% if due_date %}<p style="margin:0 0 16px;">Merci d'effectuer cette étape au plus tard le <strong>{{ due_date }}</strong>.</p>
+{% endif %}<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Ouvrir l'étape</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Si le bouton ne fonctionne pas, copiez ce lien dans votre navigateur :<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Ce lien est personnel et vous est exclusivement destiné. Merci de ne pas transférer cet e-mail.</p>
+<p style="margin:24px 0 0;">Meilleures salutations<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "step_activated_participant",
+        lang: Lang::It,
+        subject: r#"Azione richiesta: {{ step_name }} – {{ process_name }}"#,
+        text: r#"Buongiorno {{ recipient_name }},
+
+Una fase del processo «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %} La attende: {{ step_name }}.
+{% if info_text %}
+{{ info_text }}
+{% endif %}{% if due_date %}
+La preghiamo di completare questa fase entro il {{ due_date }}.
+{% endif %}
+Tramite il seguente link accede direttamente alla fase nel portale di {{ tenant_name }}:
+{{ link }}
+
+Questo link è personale e destinato esclusivamente a Lei. La preghiamo di non inoltrare questa e-mail.
+
+Cordiali saluti
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "it",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Azione richiesta: {{ step_name }}</h1>
+<p style="margin:0 0 16px;">Buongiorno {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">Una fase del processo «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %} La attende: <strong>{{ step_name }}</strong>.</p>
+{% if info_text %}<p style="margin:0 0 16px;padding:12px 16px;background-color:#f4f5f7;border-left:4px solid #1a5fb4;white-space:pre-line;">{{ info_text }}</p>
+{% endif %}{% if due_date %}<p style="margin:0 0 16px;">La preghiamo di completare questa fase entro il <strong>{{ due_date }}</strong>.</p>
+{% endif %}<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Apri la fase</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Se il pulsante non funziona, copi questo link nel Suo browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Questo link è personale e destinato esclusivamente a Lei. La preghiamo di non inoltrare questa e-mail.</p>
+<p style="margin:24px 0 0;">Cordiali saluti<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    // ---- step_activated_staff
+    DefaultTemplate {
+        kind: "step_activated_staff",
+        lang: Lang::De,
+        subject: r#"Neue Aufgabe: {{ step_name }} – {{ process_name }}"#,
+        text: r#"Guten Tag {{ recipient_name }}
+
+Ihnen wurde im Prozess «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %} der Schritt «{{ step_name }}» zugewiesen.
+{% if due_date %}
+Bitte erledigen Sie ihn bis {{ due_date }}.
+{% endif %}
+Im Backoffice öffnen:
+{{ link }}
+
+Freundliche Grüsse
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "de",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Neue Aufgabe: {{ step_name }}</h1>
+<p style="margin:0 0 16px;">Guten Tag {{ recipient_name }}</p>
+<p style="margin:0 0 16px;">Ihnen wurde im Prozess «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %} der Schritt «{{ step_name }}» zugewiesen.</p>
+{% if due_date %}<p style="margin:0 0 16px;">Bitte erledigen Sie ihn bis <strong>{{ due_date }}</strong>.</p>
+{% endif %}<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Im Backoffice öffnen</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Falls die Schaltfläche nicht funktioniert, kopieren Sie diesen Link in Ihren Browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:24px 0 0;">Freundliche Grüsse<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "step_activated_staff",
+        lang: Lang::En,
+        subject: r#"New task: {{ step_name }} – {{ process_name }}"#,
+        text: r#"Hello {{ recipient_name }},
+
+You have been assigned the step “{{ step_name }}” in the process “{{ process_name }}”{% if run_title %} ({{ run_title }}){% endif %}.
+{% if due_date %}
+Please complete it by {{ due_date }}.
+{% endif %}
+Open it in the back office:
+{{ link }}
+
+Kind regards,
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "en",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">New task: {{ step_name }}</h1>
+<p style="margin:0 0 16px;">Hello {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">You have been assigned the step “{{ step_name }}” in the process “{{ process_name }}”{% if run_title %} ({{ run_title }}){% endif %}.</p>
+{% if due_date %}<p style="margin:0 0 16px;">Please complete it by <strong>{{ due_date }}</strong>.</p>
+{% endif %}<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Open in the back office</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">If the button does not work, copy this link into your browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:24px 0 0;">Kind regards,<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "step_activated_staff",
+        lang: Lang::Fr,
+        subject: r#"Nouvelle tâche : {{ step_name }} – {{ process_name }}"#,
+        text: r#"Bonjour {{ recipient_name }},
+
+L'étape « {{ step_name }} » du processus « {{ process_name }} »{% if run_title %} ({{ run_title }}){% endif %} vous a été attribuée.
+{% if due_date %}
+Merci de l'effectuer au plus tard le {{ due_date }}.
+{% endif %}
+Ouvrir dans le back-office :
+{{ link }}
+
+Meilleures salutations
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "fr",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Nouvelle tâche : {{ step_name }}</h1>
+<p style="margin:0 0 16px;">Bonjour {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">L'étape « {{ step_name }} » du processus « {{ process_name }} »{% if run_title %} ({{ run_title }}){% endif %} vous a été attribuée.</p>
+{% if due_date %}<p style="margin:0 0 16px;">Merci de l'effectuer au plus tard le <strong>{{ due_date }}</strong>.</p>
+{% endif %}<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Ouvrir dans le back-office</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Si le bouton ne fonctionne pas, copiez ce lien dans votre navigateur :<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:24px 0 0;">Meilleures salutations<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "step_activated_staff",
+        lang: Lang::It,
+        subject: r#"Nuovo compito: {{ step_name }} – {{ process_name }}"#,
+        text: r#"Buongiorno {{ recipient_name }},
+
+Le è stata assegnata la fase «{{ step_name }}» del processo «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %}.
+{% if due_date %}
+La preghiamo di completarla entro il {{ due_date }}.
+{% endif %}
+Apri nel back office:
+{{ link }}
+
+Cordiali saluti
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "it",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Nuovo compito: {{ step_name }}</h1>
+<p style="margin:0 0 16px;">Buongiorno {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">Le è stata assegnata la fase «{{ step_name }}» del processo «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %}.</p>
+{% if due_date %}<p style="margin:0 0 16px;">La preghiamo di completarla entro il <strong>{{ due_date }}</strong>.</p>
+{% endif %}<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Apri nel back office</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Se il pulsante non funziona, copi questo link nel Suo browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:24px 0 0;">Cordiali saluti<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    // ---- step_completed
+    DefaultTemplate {
+        kind: "step_completed",
+        lang: Lang::De,
+        subject: r#"Schritt erledigt: {{ step_name }} – {{ process_name }}"#,
+        text: r#"Guten Tag {{ recipient_name }}
+
+Im Prozess «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %} wurde der Schritt «{{ step_name }}»{% if completed_by %} von {{ completed_by }}{% endif %} erledigt. Sie erhalten diese Nachricht, weil Sie für diesen Schritt verantwortlich sind.
+
+Im Backoffice öffnen:
+{{ link }}
+
+Freundliche Grüsse
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "de",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Schritt erledigt: {{ step_name }}</h1>
+<p style="margin:0 0 16px;">Guten Tag {{ recipient_name }}</p>
+<p style="margin:0 0 16px;">Im Prozess «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %} wurde der Schritt «{{ step_name }}»{% if completed_by %} von {{ completed_by }}{% endif %} erledigt. Sie erhalten diese Nachricht, weil Sie für diesen Schritt verantwortlich sind.</p>
+<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Im Backoffice öffnen</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Falls die Schaltfläche nicht funktioniert, kopieren Sie diesen Link in Ihren Browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:24px 0 0;">Freundliche Grüsse<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "step_completed",
+        lang: Lang::En,
+        subject: r#"Step completed: {{ step_name }} – {{ process_name }}"#,
+        text: r#"Hello {{ recipient_name }},
+
+The step “{{ step_name }}” in the process “{{ process_name }}”{% if run_title %} ({{ run_title }}){% endif %} has been completed{% if completed_by %} by {{ completed_by }}{% endif %}. You are receiving this message because you are responsible for this step.
+
+Open it in the back office:
+{{ link }}
+
+Kind regards,
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "en",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Step completed: {{ step_name }}</h1>
+<p style="margin:0 0 16px;">Hello {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">The step “{{ step_name }}” in the process “{{ process_name }}”{% if run_title %} ({{ run_title }}){% endif %} has been completed{% if completed_by %} by {{ completed_by }}{% endif %}. You are receiving this message because you are responsible for this step.</p>
+<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Open in the back office</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">If the button does not work, copy this link into your browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:24px 0 0;">Kind regards,<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "step_completed",
+        lang: Lang::Fr,
+        subject: r#"Étape terminée : {{ step_name }} – {{ process_name }}"#,
+        text: r#"Bonjour {{ recipient_name }},
+
+L'étape « {{ step_name }} » du processus « {{ process_name }} »{% if run_title %} ({{ run_title }}){% endif %} a été effectuée{% if completed_by %} par {{ completed_by }}{% endif %}. Vous recevez ce message parce que vous êtes responsable de cette étape.
+
+Ouvrir dans le back-office :
+{{ link }}
+
+Meilleures salutations
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "fr",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Étape terminée : {{ step_name }}</h1>
+<p style="margin:0 0 16px;">Bonjour {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">L'étape « {{ step_name }} » du processus « {{ process_name }} »{% if run_title %} ({{ run_title }}){% endif %} a été effectuée{% if completed_by %} par {{ completed_by }}{% endif %}. Vous recevez ce message parce que vous êtes responsable de cette étape.</p>
+<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Ouvrir dans le back-office</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Si le bouton ne fonctionne pas, copiez ce lien dans votre navigateur :<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:24px 0 0;">Meilleures salutations<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "step_completed",
+        lang: Lang::It,
+        subject: r#"Fase completata: {{ step_name }} – {{ process_name }}"#,
+        text: r#"Buongiorno {{ recipient_name }},
+
+La fase «{{ step_name }}» del processo «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %} è stata completata{% if completed_by %} da {{ completed_by }}{% endif %}. Riceve questo messaggio perché è responsabile di questa fase.
+
+Apri nel back office:
+{{ link }}
+
+Cordiali saluti
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "it",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Fase completata: {{ step_name }}</h1>
+<p style="margin:0 0 16px;">Buongiorno {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">La fase «{{ step_name }}» del processo «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %} è stata completata{% if completed_by %} da {{ completed_by }}{% endif %}. Riceve questo messaggio perché è responsabile di questa fase.</p>
+<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Apri nel back office</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Se il pulsante non funziona, copi questo link nel Suo browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:24px 0 0;">Cordiali saluti<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    // ---- run_completed
+    DefaultTemplate {
+        kind: "run_completed",
+        lang: Lang::De,
+        subject: r#"Prozess abgeschlossen: {{ process_name }}{% if run_title %} – {{ run_title }}{% endif %}"#,
+        text: r#"Guten Tag {{ recipient_name }}
+
+Alle Schritte im Prozess «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %} sind erledigt, der Prozess ist damit abgeschlossen. Sie erhalten diese Nachricht, weil Sie den Prozess gestartet haben.
+
+Im Backoffice öffnen:
+{{ link }}
+
+Freundliche Grüsse
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "de",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Prozess abgeschlossen</h1>
+<p style="margin:0 0 16px;">Guten Tag {{ recipient_name }}</p>
+<p style="margin:0 0 16px;">Alle Schritte im Prozess «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %} sind erledigt, der Prozess ist damit abgeschlossen. Sie erhalten diese Nachricht, weil Sie den Prozess gestartet haben.</p>
+<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Im Backoffice öffnen</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Falls die Schaltfläche nicht funktioniert, kopieren Sie diesen Link in Ihren Browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:24px 0 0;">Freundliche Grüsse<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "run_completed",
+        lang: Lang::En,
+        subject: r#"Process completed: {{ process_name }}{% if run_title %} – {{ run_title }}{% endif %}"#,
+        text: r#"Hello {{ recipient_name }},
+
+All steps in the process “{{ process_name }}”{% if run_title %} ({{ run_title }}){% endif %} have been completed, so the process is now complete. You are receiving this message because you started the process.
+
+Open it in the back office:
+{{ link }}
+
+Kind regards,
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "en",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Process completed</h1>
+<p style="margin:0 0 16px;">Hello {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">All steps in the process “{{ process_name }}”{% if run_title %} ({{ run_title }}){% endif %} have been completed, so the process is now complete. You are receiving this message because you started the process.</p>
+<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Open in the back office</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">If the button does not work, copy this link into your browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:24px 0 0;">Kind regards,<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "run_completed",
+        lang: Lang::Fr,
+        subject: r#"Processus terminé : {{ process_name }}{% if run_title %} – {{ run_title }}{% endif %}"#,
+        text: r#"Bonjour {{ recipient_name }},
+
+Toutes les étapes du processus « {{ process_name }} »{% if run_title %} ({{ run_title }}){% endif %} ont été effectuées : le processus est donc terminé. Vous recevez ce message parce que vous avez lancé ce processus.
+
+Ouvrir dans le back-office :
+{{ link }}
+
+Meilleures salutations
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "fr",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Processus terminé</h1>
+<p style="margin:0 0 16px;">Bonjour {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">Toutes les étapes du processus « {{ process_name }} »{% if run_title %} ({{ run_title }}){% endif %} ont été effectuées : le processus est donc terminé. Vous recevez ce message parce que vous avez lancé ce processus.</p>
+<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Ouvrir dans le back-office</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Si le bouton ne fonctionne pas, copiez ce lien dans votre navigateur :<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:24px 0 0;">Meilleures salutations<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "run_completed",
+        lang: Lang::It,
+        subject: r#"Processo completato: {{ process_name }}{% if run_title %} – {{ run_title }}{% endif %}"#,
+        text: r#"Buongiorno {{ recipient_name }},
+
+Tutte le fasi del processo «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %} sono state completate: il processo è quindi concluso. Riceve questo messaggio perché ha avviato il processo.
+
+Apri nel back office:
+{{ link }}
+
+Cordiali saluti
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "it",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Processo completato</h1>
+<p style="margin:0 0 16px;">Buongiorno {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">Tutte le fasi del processo «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %} sono state completate: il processo è quindi concluso. Riceve questo messaggio perché ha avviato il processo.</p>
+<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Apri nel back office</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Se il pulsante non funziona, copi questo link nel Suo browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:24px 0 0;">Cordiali saluti<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    // ---- run_cancelled
+    DefaultTemplate {
+        kind: "run_cancelled",
+        lang: Lang::De,
+        subject: r#"Prozess abgebrochen: {{ process_name }}{% if run_title %} – {{ run_title }}{% endif %}"#,
+        text: r#"Guten Tag {{ recipient_name }}
+
+Der Prozess «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %} wurde abgebrochen. Offene Schritte müssen nicht mehr erledigt werden.
+{% if reason %}
+Grund: {{ reason }}
+{% endif %}{% if link %}
+Details ansehen:
+{{ link }}
+{% endif %}
+Freundliche Grüsse
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "de",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Prozess abgebrochen</h1>
+<p style="margin:0 0 16px;">Guten Tag {{ recipient_name }}</p>
+<p style="margin:0 0 16px;">Der Prozess «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %} wurde abgebrochen. Offene Schritte müssen nicht mehr erledigt werden.</p>
+{% if reason %}<p style="margin:0 0 16px;padding:12px 16px;background-color:#f4f5f7;border-left:4px solid #1a5fb4;white-space:pre-line;"><strong>Grund:</strong> {{ reason }}</p>
+{% endif %}{% if link %}<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Details ansehen</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Falls die Schaltfläche nicht funktioniert, kopieren Sie diesen Link in Ihren Browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+{% endif %}<p style="margin:24px 0 0;">Freundliche Grüsse<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "run_cancelled",
+        lang: Lang::En,
+        subject: r#"Process cancelled: {{ process_name }}{% if run_title %} – {{ run_title }}{% endif %}"#,
+        text: r#"Hello {{ recipient_name }},
+
+The process “{{ process_name }}”{% if run_title %} ({{ run_title }}){% endif %} has been cancelled. Any open steps no longer need to be completed.
+{% if reason %}
+Reason: {{ reason }}
+{% endif %}{% if link %}
+View details:
+{{ link }}
+{% endif %}
+Kind regards,
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "en",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Process cancelled</h1>
+<p style="margin:0 0 16px;">Hello {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">The process “{{ process_name }}”{% if run_title %} ({{ run_title }}){% endif %} has been cancelled. Any open steps no longer need to be completed.</p>
+{% if reason %}<p style="margin:0 0 16px;padding:12px 16px;background-color:#f4f5f7;border-left:4px solid #1a5fb4;white-space:pre-line;"><strong>Reason:</strong> {{ reason }}</p>
+{% endif %}{% if link %}<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">View details</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">If the button does not work, copy this link into your browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+{% endif %}<p style="margin:24px 0 0;">Kind regards,<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "run_cancelled",
+        lang: Lang::Fr,
+        subject: r#"Processus annulé : {{ process_name }}{% if run_title %} – {{ run_title }}{% endif %}"#,
+        text: r#"Bonjour {{ recipient_name }},
+
+Le processus « {{ process_name }} »{% if run_title %} ({{ run_title }}){% endif %} a été annulé. Les étapes encore ouvertes n'ont plus besoin d'être effectuées.
+{% if reason %}
+Motif : {{ reason }}
+{% endif %}{% if link %}
+Voir les détails :
+{{ link }}
+{% endif %}
+Meilleures salutations
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "fr",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Processus annulé</h1>
+<p style="margin:0 0 16px;">Bonjour {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">Le processus « {{ process_name }} »{% if run_title %} ({{ run_title }}){% endif %} a été annulé. Les étapes encore ouvertes n'ont plus besoin d'être effectuées.</p>
+{% if reason %}<p style="margin:0 0 16px;padding:12px 16px;background-color:#f4f5f7;border-left:4px solid #1a5fb4;white-space:pre-line;"><strong>Motif :</strong> {{ reason }}</p>
+{% endif %}{% if link %}<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Voir les détails</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Si le bouton ne fonctionne pas, copiez ce lien dans votre navigateur :<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+{% endif %}<p style="margin:24px 0 0;">Meilleures salutations<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "run_cancelled",
+        lang: Lang::It,
+        subject: r#"Processo annullato: {{ process_name }}{% if run_title %} – {{ run_title }}{% endif %}"#,
+        text: r#"Buongiorno {{ recipient_name }},
+
+Il processo «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %} è stato annullato. Le fasi ancora aperte non devono più essere completate.
+{% if reason %}
+Motivo: {{ reason }}
+{% endif %}{% if link %}
+Visualizza i dettagli:
+{{ link }}
+{% endif %}
+Cordiali saluti
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "it",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Processo annullato</h1>
+<p style="margin:0 0 16px;">Buongiorno {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">Il processo «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %} è stato annullato. Le fasi ancora aperte non devono più essere completate.</p>
+{% if reason %}<p style="margin:0 0 16px;padding:12px 16px;background-color:#f4f5f7;border-left:4px solid #1a5fb4;white-space:pre-line;"><strong>Motivo:</strong> {{ reason }}</p>
+{% endif %}{% if link %}<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Visualizza i dettagli</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Se il pulsante non funziona, copi questo link nel Suo browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+{% endif %}<p style="margin:24px 0 0;">Cordiali saluti<br>{{ tenant_name }}</p>"#
+        ),
+    },
+];
+
+/// The built-in template for `kind` in `lang`, if the kind exists.
+pub fn find(kind: &str, lang: Lang) -> Option<&'static DefaultTemplate> {
+    DEFAULTS.iter().find(|t| t.kind == kind && t.lang == lang)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use minijinja::{Environment, UndefinedBehavior};
+
+    use super::*;
+
+    fn vars_of(kind: &str) -> &'static [&'static str] {
+        KINDS
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, vars)| *vars)
+            .unwrap_or_else(|| panic!("unknown kind {kind}"))
+    }
+
+    #[test]
+    fn every_kind_has_all_four_languages() {
+        for (kind, vars) in KINDS {
+            assert!(vars.contains(&"recipient_name") && vars.contains(&"tenant_name"), "{kind}");
+            for lang in Lang::ALL {
+                assert!(find(kind, lang).is_some(), "{kind} has no {} template", lang.code());
+            }
+        }
+        assert_eq!(DEFAULTS.len(), KINDS.len() * Lang::ALL.len(), "duplicate or unknown templates");
+        for t in DEFAULTS {
+            vars_of(t.kind);
+        }
+    }
+
+    #[test]
+    fn no_template_is_empty() {
+        for t in DEFAULTS {
+            let at = format!("{}/{}", t.kind, t.lang.code());
+            assert!(!t.subject.trim().is_empty(), "{at}: empty subject");
+            assert!(!t.subject.contains('\n'), "{at}: subject spans lines");
+            assert!(!t.text.trim().is_empty(), "{at}: empty text");
+            assert!(!t.html.trim().is_empty(), "{at}: empty html");
+            assert!(t.html.starts_with("<!doctype html>"), "{at}: html is not a document");
+            assert!(t.html.contains(r#"<a href="{{ link }}""#), "{at}: html has no link");
+            assert!(t.text.contains("{{ link }}"), "{at}: text has no link");
+            assert!(!t.html.replace(' ', "").contains("|safe"), "{at}: html must not use |safe");
+        }
+    }
+
+    #[test]
+    fn templates_render_with_only_their_variables() {
+        let mut env = Environment::new();
+        env.set_undefined_behavior(UndefinedBehavior::Strict);
+        for t in DEFAULTS {
+            let vars = vars_of(t.kind);
+            for value in ["x", ""] {
+                let ctx: BTreeMap<&str, &str> = vars.iter().map(|v| (*v, value)).collect();
+                for (part, source) in [("subject", t.subject), ("text", t.text), ("html", t.html)] {
+                    if let Err(err) = env.render_str(source, &ctx) {
+                        panic!("{}/{} {part}: {err}", t.kind, t.lang.code());
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Persistence above the port: how aggregates become items, with their events and
+//! denormalised rows, in one transaction. Keys come from [`crate::keys`] only.
+
+pub mod access;
+pub mod definitions;
+pub mod runs;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::domain::run::{Actor, Change};
+use crate::error::ApiError;
+use crate::keys::{self, Key};
+use crate::store::{Index, Item, Page};
+
+/// Serialises `value` and adds its keys, its entity name and extra (index) attributes.
+pub fn to_item<T: Serialize>(value: &T, key: Key, entity: &str, extra: &[(&str, String)]) -> Result<Item, ApiError> {
+    let Value::Object(mut item) = serde_json::to_value(value).map_err(|e| ApiError::Internal(e.to_string()))? else {
+        return Err(ApiError::Internal(format!("{entity} is not an object")));
+    };
+    item.insert("pk".into(), Value::String(key.pk));
+    item.insert("sk".into(), Value::String(key.sk));
+    item.insert("entity".into(), Value::String(entity.into()));
+    for (name, v) in extra {
+        item.insert((*name).into(), Value::String(v.clone()));
+    }
+    Ok(item)
+}
+
+/// Reads an aggregate back from its item (key and index attributes are ignored).
+pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, ApiError> {
+    serde_json::from_value(Value::Object(item)).map_err(|e| ApiError::Internal(format!("unreadable item: {e}")))
+}
+
+/// The stored form of a domain event: the outbox row and the audit history in one.
+#[allow(clippy::too_many_arguments)]
+pub fn event_item(
+    tenant: &str,
+    key: Key,
+    aggregate: &str,
+    aggregate_id: &str,
+    change: &Change,
+    actor: &Actor,
+    at: DateTime<Utc>,
+) -> Item {
+    let event_id = key.sk.trim_start_matches(keys::EVENT_SK_PREFIX).to_string();
+    let mut item = Item::new();
+    item.insert("pk".into(), json!(key.pk));
+    item.insert("sk".into(), json!(key.sk));
+    item.insert("entity".into(), json!("event"));
+    item.insert("event_id".into(), json!(event_id));
+    item.insert("tenant_id".into(), json!(tenant));
+    item.insert("type".into(), json!(change.kind));
+    item.insert("aggregate".into(), json!(aggregate));
+    item.insert("aggregate_id".into(), json!(aggregate_id));
+    item.insert("at".into(), json!(at));
+    item.insert("actor".into(), json!(actor));
+    item.insert("data".into(), change.data.clone());
+    item
+}
+
+/// Pagination: `limit` (1-100, default 25) and an opaque `cursor`.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct PageParams {
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+impl PageParams {
+    pub fn limit(&self) -> Result<u32, ApiError> {
+        match self.limit {
+            None => Ok(25),
+            Some(l) if (1..=100).contains(&l) => Ok(l),
+            Some(_) => Err(ApiError::invalid("limit", "must be between 1 and 100")),
+        }
+    }
+
+    /// Decodes the cursor and checks that it is a key of the caller's tenant on `index`.
+    pub fn start(&self, tenant: &str, index: Index) -> Result<Option<Item>, ApiError> {
+        let Some(cursor) = &self.cursor else { return Ok(None) };
+        let bad = || ApiError::invalid("cursor", "is not a cursor of this list");
+        let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+        let key: Item = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+        let prefix = keys::tenant_prefix(tenant);
+        let (p, s) = index.key_names();
+        let mut names = vec!["pk", "sk"];
+        if index != Index::Primary {
+            names.extend([p, s]);
+        }
+        let well_formed = key.len() == names.len() && names.iter().all(|n| key.get(*n).is_some_and(Value::is_string));
+        let own = [p, "pk"].iter().all(|n| key.get(*n).and_then(Value::as_str).is_some_and(|v| v.starts_with(&prefix)));
+        if well_formed && own {
+            Ok(Some(key))
+        } else {
+            Err(bad())
+        }
+    }
+}
+
+/// `{items, next_cursor}` for a page of aggregates.
+pub fn page_json(items: Vec<Value>, page_last_key: Option<Item>) -> Value {
+    let next = page_last_key.map(|k| URL_SAFE_NO_PAD.encode(Value::Object(k).to_string()));
+    json!({ "items": items, "next_cursor": next })
+}
+
+/// Reads a page of aggregates of type `T`.
+pub fn page_of<T: DeserializeOwned>(page: Page) -> Result<(Vec<T>, Option<Item>), ApiError> {
+    let items = page.items.into_iter().map(from_item).collect::<Result<Vec<T>, _>>()?;
+    Ok((items, page.last_key))
+}

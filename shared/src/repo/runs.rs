@@ -1,0 +1,207 @@
+//! Runs: the run item, its events (outbox and history) and the participants' task rows,
+//! always written together in one transaction guarded by the run's version.
+
+use chrono::{DateTime, Utc};
+use serde_json::{json, Value};
+
+use super::{event_item, from_item, page_of, to_item, PageParams};
+use crate::domain::process::Process;
+use crate::domain::run::{Actor, Change, Creator, Run, RunInput, RunStatus};
+use crate::error::ApiError;
+use crate::ids::new_id;
+use crate::keys;
+use crate::store::{Cond, Index, Item, Query, StoreError, Table, Write};
+
+fn run_item(tenant: &str, run: &Run) -> Result<Item, ApiError> {
+    let status = run.status.as_str();
+    to_item(
+        run,
+        keys::run(tenant, &run.id),
+        "run",
+        &[
+            ("gsi1pk", keys::runs_by_process(tenant, run.test, &run.process_id)),
+            ("gsi1sk", keys::runs_by_process_sk(status, &run.id)),
+            ("gsi2pk", keys::runs_by_status(tenant, run.test, status)),
+            ("gsi2sk", run.id.clone()),
+            ("gsi3pk", keys::runs_all(tenant, run.test)),
+            ("gsi3sk", run.id.clone()),
+        ],
+    )
+}
+
+/// One row per step assigned to a portal participant: what `GET /portal/tasks` lists.
+fn task_rows(tenant: &str, run: &Run) -> Vec<Item> {
+    run.steps
+        .iter()
+        .filter_map(|step| {
+            let p = run.participant_for(step)?;
+            let k = keys::task(tenant, &p.id, &run.id, &step.key);
+            let row = json!({
+                "pk": k.pk, "sk": k.sk, "entity": "task",
+                "run_id": run.id, "step_key": step.key, "name": step.name,
+                "participant_kind": p.kind, "status": step.status, "due_at": step.due_at,
+                "info_text": step.info_texts.for_kind(p.kind), "journey": step.journey,
+                "run_title": run.context.title, "process_name": run.process_name, "run_status": run.status,
+            });
+            match row {
+                Value::Object(mut m) => {
+                    m.retain(|_, v| !v.is_null());
+                    Some(m)
+                }
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// Writes the run (new when `expected` is `None`), its events and task rows atomically.
+/// `extra` writes (an idempotency record, say) join the same transaction.
+pub async fn save(
+    table: &dyn Table,
+    tenant: &str,
+    run: &Run,
+    expected: Option<u64>,
+    changes: &[Change],
+    actor: &Actor,
+    now: DateTime<Utc>,
+    extra: Vec<Write>,
+) -> Result<(), StoreError> {
+    let cond = expected.map_or(Cond::NotExists, Cond::Version);
+    let item = run_item(tenant, run).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let mut writes = vec![Write::put(item, cond)];
+    let base = new_id();
+    for (i, change) in changes.iter().enumerate() {
+        let key = keys::run_event(tenant, &run.id, &format!("{base}-{i:02}"));
+        writes.push(Write::put(event_item(tenant, key, "run", &run.id, change, actor, now), Cond::NotExists));
+    }
+    writes.extend(task_rows(tenant, run).into_iter().map(|row| Write::put(row, Cond::None)));
+    writes.extend(extra);
+    table.transact(writes).await
+}
+
+pub async fn get_run(table: &dyn Table, tenant: &str, id: &str) -> Result<Run, ApiError> {
+    let k = keys::run(tenant, id);
+    let item = table.get(&k.pk, &k.sk).await?.ok_or(ApiError::NotFound("run"))?;
+    from_item(item)
+}
+
+/// Starts a run of `process`. With an idempotency key, a retry returns the run the first
+/// request created instead of starting another one.
+pub async fn create_run(
+    table: &dyn Table,
+    tenant: &str,
+    process: &Process,
+    input: RunInput,
+    creator: Creator,
+    idempotency_key: Option<&str>,
+) -> Result<Run, ApiError> {
+    let journeys = {
+        let input = crate::domain::process::ProcessInput {
+            name: process.name.clone(),
+            description: None,
+            steps: process.steps.clone(),
+        };
+        super::definitions::journeys_of(table, tenant, &input).await?
+    };
+    let now = Utc::now();
+    let actor = Actor::staff(&creator.sub, creator.name.as_deref());
+    let (run, changes) = Run::start(new_id(), process, &journeys, input, creator, now)?;
+    let mut extra = Vec::new();
+    let idem = idempotency_key.map(|k| keys::idempotency(tenant, &format!("run:{}", process.id), k));
+    if let Some(k) = &idem {
+        let record = json!({"pk": k.pk, "sk": k.sk, "entity": "idempotency", "run_id": run.id, "at": now});
+        if let Value::Object(m) = record {
+            extra.push(Write::put(m, Cond::NotExists));
+        }
+    }
+    match save(table, tenant, &run, None, &changes, &actor, now, extra).await {
+        Ok(()) => Ok(run),
+        Err(StoreError::ConditionFailed(i)) if i > 0 => {
+            // Only the idempotency record can collide: return the run it points at.
+            let k = idem.ok_or_else(|| ApiError::Internal("unexpected condition failure".into()))?;
+            let record = table.get(&k.pk, &k.sk).await?.ok_or_else(|| ApiError::Conflict("retry".into()))?;
+            let id = record.get("run_id").and_then(Value::as_str).unwrap_or_default().to_string();
+            get_run(table, tenant, &id).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Applies a state change to a run and saves it with its events (optimistic locking).
+pub async fn change_run<F>(table: &dyn Table, tenant: &str, id: &str, actor: &Actor, apply: F) -> Result<Run, ApiError>
+where
+    F: FnOnce(&mut Run, DateTime<Utc>) -> Result<Vec<Change>, ApiError>,
+{
+    let mut run = get_run(table, tenant, id).await?;
+    let expected = run.version;
+    let now = Utc::now();
+    let changes = apply(&mut run, now)?;
+    save(table, tenant, &run, Some(expected), &changes, actor, now, Vec::new()).await.map_err(|e| match e {
+        StoreError::ConditionFailed(_) => ApiError::Conflict("the run was changed meanwhile; reload it and retry".into()),
+        other => other.into(),
+    })?;
+    Ok(run)
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct RunFilter {
+    pub process_id: Option<String>,
+    pub status: Option<String>,
+    #[serde(default)]
+    pub test: bool,
+    #[serde(flatten)]
+    pub page: PageParams,
+}
+
+/// Runs newest first, filtered by process and/or status: one Query per page.
+pub async fn list_runs(table: &dyn Table, tenant: &str, f: &RunFilter) -> Result<(Vec<Run>, Option<Item>), ApiError> {
+    let status = match f.status.as_deref() {
+        None => None,
+        Some(s) => Some(
+            serde_json::from_value::<RunStatus>(json!(s))
+                .map_err(|_| ApiError::invalid("status", "must be running, completed or cancelled"))?,
+        ),
+    };
+    let q = match (&f.process_id, status) {
+        (Some(p), s) => {
+            let q = Query::new(Index::Gsi1, keys::runs_by_process(tenant, f.test, p));
+            match s {
+                Some(s) => q.begins_with(format!("{}#", s.as_str())),
+                None => q,
+            }
+        }
+        (None, Some(s)) => Query::new(Index::Gsi2, keys::runs_by_status(tenant, f.test, s.as_str())),
+        (None, None) => Query::new(Index::Gsi3, keys::runs_all(tenant, f.test)),
+    };
+    let index = q.index;
+    let q = q.backward().limit(f.page.limit()?).start(f.page.start(tenant, index)?);
+    page_of(table.query(q).await?)
+}
+
+/// The run's events in order: its history.
+pub async fn history(table: &dyn Table, tenant: &str, id: &str) -> Result<Vec<Value>, ApiError> {
+    get_run(table, tenant, id).await?;
+    let mut events = Vec::new();
+    let mut start = None;
+    loop {
+        let q = Query::new(Index::Primary, keys::run(tenant, id).pk).begins_with(keys::EVENT_SK_PREFIX).limit(100).start(start);
+        let page = table.query(q).await?;
+        for mut item in page.items {
+            for k in ["pk", "sk", "entity", "tenant_id"] {
+                item.remove(k);
+            }
+            events.push(Value::Object(item));
+        }
+        match page.last_key {
+            Some(k) => start = Some(k),
+            None => break,
+        }
+    }
+    Ok(events)
+}
+
+/// A participant's task rows across runs.
+pub async fn tasks_of(table: &dyn Table, tenant: &str, participant: &str) -> Result<Vec<Item>, ApiError> {
+    let q = Query::new(Index::Primary, keys::participant_pk(tenant, participant)).begins_with(keys::TASK_SK_PREFIX).limit(200);
+    Ok(table.query(q).await?.items)
+}
