@@ -11,3 +11,6 @@ pub mod store;
 pub mod repo;
 pub mod api;
 pub mod config;
+pub mod email;
+pub mod events;
+pub mod runtime;

@@ -1,1 +1,81 @@
+//! Every API area in one process on 127.0.0.1, on the embedded store, with the event relay
+//! running in-process and emails written as `.eml` files (listed at `GET /local/outbox`).
 
+pub mod auth;
+mod relay;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde_json::json;
+use shared::api::AppState;
+use shared::config::Config;
+use shared::email::mailer::FileMailer;
+use shared::store::embedded::EmbeddedTable;
+
+pub use auth::{Claims, LocalAuth};
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    /// What email links point at; defaults to `http://{addr}`.
+    pub base_url: Option<String>,
+}
+
+pub struct Running {
+    pub addr: SocketAddr,
+    pub base_url: String,
+    pub auth: LocalAuth,
+    pub server: tokio::task::JoinHandle<()>,
+    pub relay: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    pub fn stop(&self) {
+        self.server.abort();
+        self.relay.abort();
+    }
+}
+
+async fn outbox(State(mailer): State<Arc<FileMailer>>) -> Result<Json<serde_json::Value>, shared::error::ApiError> {
+    let emails = mailer.list().map_err(|e| shared::error::ApiError::Internal(e.to_string()))?;
+    Ok(Json(json!({ "emails": emails })))
+}
+
+/// The merged router of every area plus the local-only routes.
+pub fn app(state: AppState, mailer: Arc<FileMailer>, auth: LocalAuth) -> Router {
+    let local = Router::new()
+        .route("/local/outbox", get(outbox))
+        .with_state(mailer)
+        .route("/healthz", get(|| async { "ok" }));
+    shared::api::process::router(state.clone())
+        .merge(shared::api::portal::router(state))
+        .merge(local)
+        .layer(axum::middleware::from_fn_with_state(auth, auth::verify_jwt))
+}
+
+/// Binds, then serves in the background; returns once the server accepts connections.
+pub async fn start(opts: Options) -> Result<Running, String> {
+    std::fs::create_dir_all(&opts.data_dir).map_err(|e| format!("data folder {}: {e}", opts.data_dir.display()))?;
+    let listener = tokio::net::TcpListener::bind(opts.addr).await.map_err(|e| format!("bind {}: {e}", opts.addr))?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    let base_url = opts.base_url.clone().unwrap_or_else(|| format!("http://{addr}"));
+    let table = Arc::new(EmbeddedTable::open(&opts.data_dir.join("portal.sqlite3")).map_err(|e| e.to_string())?);
+    let mailer = Arc::new(FileMailer::new(opts.data_dir.join("outbox")).map_err(|e| e.to_string())?);
+    let auth = LocalAuth::load(&opts.data_dir).map_err(|e| e.to_string())?;
+    let config = Config::local(&base_url);
+    let state = AppState::new(table.clone(), config.clone());
+    let router = app(state, mailer.clone(), auth.clone());
+    let server = tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, router).await {
+            tracing::error!(error = %e, "server stopped");
+        }
+    });
+    let relay = tokio::spawn(relay::run(table, mailer, Arc::new(config)));
+    Ok(Running { addr, base_url, auth, server, relay })
+}

@@ -1,1 +1,68 @@
-fn main() {}
+//! `local-server`: run everything on one machine; `local-server token …` mints staff tokens.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use local_server::{Claims, LocalAuth, Options};
+
+#[derive(Parser)]
+#[command(about = "The process portal on one machine: every API, embedded store, emails as .eml files")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    addr: SocketAddr,
+    /// Folder for the database, the outbox and the token secret (survives restarts).
+    #[arg(long, default_value = "./.local-data", global = true)]
+    data_dir: PathBuf,
+    /// What links in emails point at (default: http://ADDR).
+    #[arg(long)]
+    base_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Prints a bearer token that a local server on the same data folder accepts.
+    Token {
+        #[arg(long)]
+        tenant: String,
+        /// admin, staff or customer; repeat or comma-separate for several.
+        #[arg(long, value_delimiter = ',', required = true)]
+        role: Vec<String>,
+        #[arg(long)]
+        sub: String,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        locale: Option<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> Result<(), String> {
+    let cli = Cli::parse();
+    if let Some(Command::Token { tenant, role, sub, email, name, locale }) = cli.command {
+        if !shared::auth::valid_tenant(&tenant) {
+            return Err("--tenant: letters, digits, - and _ only".into());
+        }
+        let auth = LocalAuth::load(&cli.data_dir).map_err(|e| e.to_string())?;
+        let mut claims = Claims::new(&tenant, &sub, role);
+        claims.email = email;
+        claims.name = name;
+        claims.locale = locale;
+        println!("{}", auth.mint(&claims).map_err(|e| e.to_string())?);
+        return Ok(());
+    }
+    tracing_subscriber::fmt().with_env_filter(
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+    ).init();
+    let running = local_server::start(Options { addr: cli.addr, data_dir: cli.data_dir.clone(), base_url: cli.base_url }).await?;
+    println!("local-server listening on http://{} (data: {}, links: {})", running.addr, cli.data_dir.display(), running.base_url);
+    tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
+    running.stop();
+    Ok(())
+}

@@ -497,7 +497,7 @@ mod tests {
         assert_eq!(changes.last().unwrap().kind, "run_completed");
         assert_eq!(run.status, RunStatus::Completed);
         assert_eq!(run.current_step(), None);
-        assert_eq!(run.version, 4);
+        assert_eq!(run.version, 5, "one version per change");
     }
 
     #[test]

@@ -15,7 +15,7 @@ pub struct DefaultTemplate {
 
 /// Every email kind the product sends, with the variables its templates may use.
 pub const KINDS: &[(&str, &[&str])] = &[
-    // A customer or installer has a step to do in the portal; `link` is their personal portal access link.
+    // A customer or installer has a step to do; `link` is their personal portal link.
     (
         "step_activated_participant",
         &[
@@ -66,7 +66,7 @@ pub const KINDS: &[(&str, &[&str])] = &[
             "link",
         ],
     ),
-    // Tells the starter and participants with open steps that the run was cancelled; `link` may be empty.
+    // Tells the starter and participants with open steps; `link` may be empty.
     (
         "run_cancelled",
         &[
@@ -479,7 +479,7 @@ Freundliche Grüsse
         subject: r#"Process completed: {{ process_name }}{% if run_title %} – {{ run_title }}{% endif %}"#,
         text: r#"Hello {{ recipient_name }},
 
-All steps in the process “{{ process_name }}”{% if run_title %} ({{ run_title }}){% endif %} have been completed, so the process is now complete. You are receiving this message because you started the process.
+All steps in the process “{{ process_name }}”{% if run_title %} ({{ run_title }}){% endif %} are done, so the process is now complete. You are receiving this message because you started the process.
 
 Open it in the back office:
 {{ link }}
@@ -491,7 +491,7 @@ Kind regards,
             "en",
             r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Process completed</h1>
 <p style="margin:0 0 16px;">Hello {{ recipient_name }},</p>
-<p style="margin:0 0 16px;">All steps in the process “{{ process_name }}”{% if run_title %} ({{ run_title }}){% endif %} have been completed, so the process is now complete. You are receiving this message because you started the process.</p>
+<p style="margin:0 0 16px;">All steps in the process “{{ process_name }}”{% if run_title %} ({{ run_title }}){% endif %} are done, so the process is now complete. You are receiving this message because you started the process.</p>
 <p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Open in the back office</a></p>
 <p style="margin:0 0 16px;font-size:13px;color:#52606d;">If the button does not work, copy this link into your browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
 <p style="margin:24px 0 0;">Kind regards,<br>{{ tenant_name }}</p>"#
@@ -680,12 +680,23 @@ mod tests {
     #[test]
     fn every_kind_has_all_four_languages() {
         for (kind, vars) in KINDS {
-            assert!(vars.contains(&"recipient_name") && vars.contains(&"tenant_name"), "{kind}");
+            assert!(
+                vars.contains(&"recipient_name") && vars.contains(&"tenant_name"),
+                "{kind}"
+            );
             for lang in Lang::ALL {
-                assert!(find(kind, lang).is_some(), "{kind} has no {} template", lang.code());
+                assert!(
+                    find(kind, lang).is_some(),
+                    "{kind} has no {} template",
+                    lang.code()
+                );
             }
         }
-        assert_eq!(DEFAULTS.len(), KINDS.len() * Lang::ALL.len(), "duplicate or unknown templates");
+        assert_eq!(
+            DEFAULTS.len(),
+            KINDS.len() * Lang::ALL.len(),
+            "duplicate or unknown templates"
+        );
         for t in DEFAULTS {
             vars_of(t.kind);
         }
@@ -699,10 +710,19 @@ mod tests {
             assert!(!t.subject.contains('\n'), "{at}: subject spans lines");
             assert!(!t.text.trim().is_empty(), "{at}: empty text");
             assert!(!t.html.trim().is_empty(), "{at}: empty html");
-            assert!(t.html.starts_with("<!doctype html>"), "{at}: html is not a document");
-            assert!(t.html.contains(r#"<a href="{{ link }}""#), "{at}: html has no link");
+            assert!(
+                t.html.starts_with("<!doctype html>"),
+                "{at}: html is not a document"
+            );
+            assert!(
+                t.html.contains(r#"<a href="{{ link }}""#),
+                "{at}: html has no link"
+            );
             assert!(t.text.contains("{{ link }}"), "{at}: text has no link");
-            assert!(!t.html.replace(' ', "").contains("|safe"), "{at}: html must not use |safe");
+            assert!(
+                !t.html.replace(' ', "").contains("|safe"),
+                "{at}: html must not use |safe"
+            );
         }
     }
 
