@@ -53,10 +53,8 @@ pub fn app(state: AppState, mailer: Arc<FileMailer>, auth: LocalAuth) -> Router 
         .route("/local/outbox", get(outbox))
         .with_state(mailer)
         .route("/healthz", get(|| async { "ok" }));
-    shared::api::process::router(state.clone())
-        .merge(shared::api::portal::router(state))
-        .merge(local)
-        .layer(axum::middleware::from_fn_with_state(auth, auth::verify_jwt))
+    let areas = shared::api::process::routes(state.clone()).merge(shared::api::portal::routes(state)).merge(local);
+    shared::api::finish(areas).layer(axum::middleware::from_fn_with_state(auth, auth::verify_jwt))
 }
 
 /// Binds, then serves in the background; returns once the server accepts connections.

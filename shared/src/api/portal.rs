@@ -18,16 +18,21 @@ use crate::repo::runs;
 
 pub const SESSION_COOKIE: &str = "portal_session";
 
-pub fn router(state: AppState) -> Router {
-    let router = Router::new()
+/// The area's routes, for hosts that merge areas (local-server); finish with [`finish`].
+pub fn routes(state: AppState) -> Router {
+    Router::new()
         .route("/v1/portal/sessions", post(create_session))
         .route("/v1/portal/tasks", get(list_tasks))
         .route("/v1/portal/runs/{run_id}", get(get_run))
         .route("/v1/portal/runs/{run_id}/steps/{key}/submission", post(submit))
         .route("/v1/portal/runs/{run_id}/steps/{key}/complete", post(complete))
         .merge(super::portal_html::routes())
-        .with_state(state);
-    finish(router)
+        .with_state(state)
+}
+
+/// The area as one Lambda function serves it.
+pub fn router(state: AppState) -> Router {
+    finish(routes(state))
 }
 
 /// The session token of a request: `Authorization: Bearer …` or the portal cookie.

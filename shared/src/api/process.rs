@@ -19,8 +19,9 @@ use crate::repo::definitions as defs;
 use crate::repo::runs::{self, RunFilter};
 use crate::repo::{page_json, PageParams};
 
-pub fn router(state: AppState) -> Router {
-    let router = Router::new()
+/// The area's routes, for hosts that merge areas (local-server); finish with [`finish`].
+pub fn routes(state: AppState) -> Router {
+    Router::new()
         .route("/v1/journeys", post(create_journey).get(list_journeys))
         .route("/v1/journeys/{id}", get(get_journey))
         .route("/v1/processes", post(create_process).get(list_processes))
@@ -32,8 +33,12 @@ pub fn router(state: AppState) -> Router {
         .route("/v1/runs/{id}/steps/{key}/complete", post(complete_step))
         .route("/v1/runs/{id}/cancel", post(cancel_run))
         .route("/v1/runs/{id}/history", get(history))
-        .with_state(state);
-    finish(router)
+        .with_state(state)
+}
+
+/// The area as one Lambda function serves it.
+pub fn router(state: AppState) -> Router {
+    finish(routes(state))
 }
 
 fn tenant(id: &Identity) -> &str {
