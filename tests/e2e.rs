@@ -1,1 +1,8 @@
+//! End-to-end tests over the public API, on both storage backends. Run them with
+//! `scripts/test`, which starts moto's server and sets `MOTO_ENDPOINT`.
 
+mod bad_input;
+mod contract;
+mod lambda_events;
+mod scenarios;
+mod sender;

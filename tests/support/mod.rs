@@ -1,1 +1,297 @@
+//! Test support: moto's server for DynamoDB/SQS/SES, a local-server per test, HTTP helpers,
+//! and API Gateway (HTTP API v2) events built the way API Gateway sends them.
 
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+use shared::api::AppState;
+use shared::config::Config;
+use shared::store::dynamo::DynamoTable;
+
+pub mod aws;
+pub mod scenario;
+
+/// A unique suffix for table, queue, tenant and email names.
+pub fn unique() -> String {
+    ulid::Ulid::new().to_string().to_lowercase()
+}
+
+/// The endpoint of the moto server the test command started.
+pub fn moto_endpoint() -> String {
+    std::env::var("MOTO_ENDPOINT").unwrap_or_else(|_| {
+        panic!("MOTO_ENDPOINT is not set: run the tests with scripts/test (it starts moto's server)")
+    })
+}
+
+/// One SDK configuration pointing at moto.
+pub async fn sdk() -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(moto_endpoint())
+        .region(aws_config::Region::new("eu-central-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "tests"))
+        .load()
+        .await
+}
+
+/// A fresh table on moto with the production schema.
+pub async fn moto_table(sdk: &aws_config::SdkConfig) -> (DynamoTable, String) {
+    let name = format!("portal-{}", unique());
+    let client = aws_sdk_dynamodb::Client::new(sdk);
+    DynamoTable::create_table(&client, &name).await.expect("create table on moto");
+    (DynamoTable::new(client, name.clone()), name)
+}
+
+/// A local-server on a free port with its own data folder.
+pub struct Local {
+    pub running: local_server::Running,
+    pub base: String,
+    pub data_dir: PathBuf,
+    pub http: reqwest::Client,
+}
+
+impl Drop for Local {
+    fn drop(&mut self) {
+        self.running.stop();
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+impl Local {
+    pub async fn start() -> Local {
+        let data_dir = std::env::temp_dir().join(format!("portal-test-{}", unique()));
+        Self::start_in(data_dir).await
+    }
+
+    pub async fn start_in(data_dir: PathBuf) -> Local {
+        let opts = local_server::Options { addr: "127.0.0.1:0".parse().unwrap(), data_dir: data_dir.clone(), base_url: None };
+        let running = local_server::start(opts).await.expect("start local-server");
+        let base = running.base_url.clone();
+        Local { running, base, data_dir, http: reqwest::Client::new() }
+    }
+
+    /// A staff token as `local-server token` prints it.
+    pub fn token(&self, tenant: &str, sub: &str, roles: &[&str]) -> String {
+        let mut claims = local_server::Claims::new(tenant, sub, roles.iter().map(|r| r.to_string()).collect());
+        claims.email = Some(format!("{sub}@{tenant}.example"));
+        claims.name = Some(sub.to_string());
+        self.running.auth.mint(&claims).unwrap()
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// Waits until the outbox holds at least `n` emails, and returns them all.
+    pub async fn outbox(&self, n: usize) -> Vec<Value> {
+        for _ in 0..100 {
+            let body: Value = self.http.get(self.url("/local/outbox")).send().await.unwrap().json().await.unwrap();
+            let emails = body["emails"].as_array().cloned().unwrap_or_default();
+            if emails.len() >= n {
+                return emails;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("the outbox never reached {n} emails");
+    }
+}
+
+/// An HTTP response: status and JSON body (Null when not JSON), and content type.
+#[derive(Debug)]
+pub struct Resp {
+    pub status: u16,
+    pub body: Value,
+    pub content_type: String,
+}
+
+impl Resp {
+    pub fn field(&self, name: &str) -> String {
+        self.body[name].as_str().unwrap_or_else(|| panic!("no string {name} in {}", self.body)).to_string()
+    }
+
+    /// Asserts a problem+json answer with this status.
+    pub fn problem(&self, status: u16) -> &Self {
+        assert_eq!(self.status, status, "expected {status}, got {}: {}", self.status, self.body);
+        assert!(self.content_type.starts_with("application/problem+json"), "not problem+json: {}", self.content_type);
+        assert_eq!(self.body["status"], json!(status));
+        assert!(self.body["title"].is_string() && self.body["type"].is_string() && self.body["detail"].is_string());
+        self
+    }
+
+    /// The fields a 422 names.
+    pub fn error_fields(&self) -> Vec<String> {
+        self.body["errors"].as_array().map(|a| a.iter().filter_map(|e| e["field"].as_str().map(str::to_string)).collect()).unwrap_or_default()
+    }
+}
+
+/// What a test client does: send a request with a bearer token (or none) and a raw body.
+#[async_trait::async_trait]
+pub trait Client: Send + Sync {
+    async fn raw(&self, method: &str, path: &str, bearer: Option<&str>, headers: &[(&str, &str)], body: Option<String>) -> Resp;
+
+    async fn call(&self, method: &str, path: &str, bearer: Option<&str>, body: Option<Value>) -> Resp {
+        self.raw(method, path, bearer, &[], body.map(|b| b.to_string())).await
+    }
+}
+
+#[async_trait::async_trait]
+impl Client for Local {
+    async fn raw(&self, method: &str, path: &str, bearer: Option<&str>, headers: &[(&str, &str)], body: Option<String>) -> Resp {
+        let mut req = self.http.request(method.parse().unwrap(), self.url(path));
+        if let Some(t) = bearer {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.header("content-type", "application/json").body(b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        let text = resp.text().await.unwrap();
+        Resp { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), content_type }
+    }
+}
+
+/// An API Gateway HTTP API (payload 2.0) event, as the JWT authorizer passes it on.
+pub fn apigw_event(method: &str, path: &str, claims: Option<&HashMap<String, String>>, headers: &[(&str, &str)], body: Option<&str>) -> Value {
+    let (raw_path, query) = path.split_once('?').unwrap_or((path, ""));
+    let mut hdrs = serde_json::Map::new();
+    hdrs.insert("accept".into(), json!("application/json"));
+    hdrs.insert("host".into(), json!("abc123.execute-api.eu-central-1.amazonaws.com"));
+    if body.is_some() {
+        hdrs.insert("content-type".into(), json!("application/json"));
+    }
+    for (k, v) in headers {
+        hdrs.insert(k.to_lowercase(), json!(v));
+    }
+    let mut ctx = json!({
+        "accountId": "123456789012", "apiId": "abc123", "domainName": "abc123.execute-api.eu-central-1.amazonaws.com",
+        "domainPrefix": "abc123", "requestId": format!("req-{}", unique()), "routeKey": format!("{method} {raw_path}"),
+        "stage": "$default", "time": "22/Nov/2026:10:00:00 +0000", "timeEpoch": 1795860000000u64,
+        "http": {"method": method, "path": raw_path, "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "tests"},
+    });
+    if let Some(claims) = claims {
+        ctx["authorizer"] = json!({"jwt": {"claims": claims, "scopes": null}});
+        hdrs.insert("authorization".into(), json!("Bearer eyJhbGciOiJSUzI1NiJ9.verified-by-api-gateway.sig"));
+    }
+    let mut query_params = serde_json::Map::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        query_params.insert(k.into(), json!(v));
+    }
+    json!({
+        "version": "2.0", "routeKey": format!("{method} {raw_path}"), "rawPath": raw_path, "rawQueryString": query,
+        "headers": hdrs, "queryStringParameters": if query_params.is_empty() { Value::Null } else { Value::Object(query_params) },
+        "requestContext": ctx, "body": body, "isBase64Encoded": false,
+    })
+}
+
+/// Staff claims as API Gateway's JWT authorizer renders them.
+pub fn staff_claims(tenant: &str, sub: &str) -> HashMap<String, String> {
+    HashMap::from([
+        ("sub".into(), sub.into()),
+        ("tenant_id".into(), tenant.into()),
+        ("roles".into(), "[admin staff]".into()),
+        ("email".into(), format!("{sub}@{tenant}.example")),
+        ("name".into(), sub.into()),
+        ("iss".into(), "https://issuer.example".into()),
+    ])
+}
+
+/// Runs one API Gateway event through lambda_http's request conversion and the router.
+pub async fn invoke(router: &axum::Router, event: &Value) -> Resp {
+    use tower::ServiceExt;
+    let request = lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway event");
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status().as_u16();
+    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
+    Resp { status, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null), content_type }
+}
+
+/// The AWS path: area routers on the DynamoDB adapter, called with API Gateway events.
+pub struct Gateway {
+    pub process: axum::Router,
+    pub portal: axum::Router,
+    pub tenant: String,
+    pub state: AppState,
+}
+
+impl Gateway {
+    pub fn new(table: Arc<DynamoTable>, config: Config, tenant: &str) -> Gateway {
+        let state = AppState::new(table, config);
+        Gateway {
+            process: shared::api::process::router(state.clone()),
+            portal: shared::api::portal::router(state.clone()),
+            tenant: tenant.into(),
+            state,
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Client for Gateway {
+    /// Staff calls carry the JWT authorizer's claims (the bearer names the `sub`, as
+    /// `tenant:sub` to pick another tenant); portal calls carry the session as a header.
+    async fn raw(&self, method: &str, path: &str, bearer: Option<&str>, headers: &[(&str, &str)], body: Option<String>) -> Resp {
+        let portal = path.starts_with("/v1/portal") || path.starts_with("/portal");
+        let mut hdrs: Vec<(&str, String)> = headers.iter().map(|(k, v)| (*k, v.to_string())).collect();
+        let claims = match (portal, bearer) {
+            (false, Some(who)) => {
+                let (tenant, sub) = who.split_once(':').unwrap_or((&self.tenant, who));
+                Some(staff_claims(tenant, sub))
+            }
+            (true, Some(session)) => {
+                hdrs.push(("authorization", format!("Bearer {session}")));
+                None
+            }
+            _ => None,
+        };
+        let h: Vec<(&str, &str)> = hdrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let event = apigw_event(method, path, claims.as_ref(), &h, body.as_deref());
+        invoke(if portal { &self.portal } else { &self.process }, &event).await
+    }
+}
+
+#[async_trait::async_trait]
+impl scenario::World for Local {
+    async fn deliver(&self) {
+        // The in-process relay polls the store's change feed; wait until it has caught up.
+        for _ in 0..200 {
+            if !self.running.relay_behind().unwrap() {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("the local relay did not catch up");
+    }
+
+    async fn inbox(&self, to: &str) -> Vec<scenario::Mail> {
+        self.outbox(0)
+            .await
+            .into_iter()
+            .filter(|m| m["to"].as_str().is_some_and(|t| t.eq_ignore_ascii_case(to)))
+            .map(|m| scenario::Mail {
+                to: to.into(),
+                subject: m["subject"].as_str().unwrap_or_default().into(),
+                body: m["text"].as_str().unwrap_or_default().into(),
+            })
+            .collect()
+    }
+
+    fn staff(&self, sub: &str) -> String {
+        self.token("acme", sub, &["staff"])
+    }
+
+    fn other_tenant_staff(&self) -> String {
+        self.token("globex", "mallory", &["admin"])
+    }
+
+    fn staff_email(&self, sub: &str) -> String {
+        format!("{sub}@acme.example")
+    }
+}

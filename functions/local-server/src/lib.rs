@@ -33,9 +33,15 @@ pub struct Running {
     pub auth: LocalAuth,
     pub server: tokio::task::JoinHandle<()>,
     pub relay: tokio::task::JoinHandle<()>,
+    table: Arc<EmbeddedTable>,
 }
 
 impl Running {
+    /// Whether the change feed holds writes the relay has not handled yet.
+    pub fn relay_behind(&self) -> Result<bool, String> {
+        relay::behind(&self.table)
+    }
+
     pub fn stop(&self) {
         self.server.abort();
         self.relay.abort();
@@ -74,6 +80,6 @@ pub async fn start(opts: Options) -> Result<Running, String> {
             tracing::error!(error = %e, "server stopped");
         }
     });
-    let relay = tokio::spawn(relay::run(table, mailer, Arc::new(config)));
-    Ok(Running { addr, base_url, auth, server, relay })
+    let relay = tokio::spawn(relay::run(table.clone(), mailer, Arc::new(config)));
+    Ok(Running { addr, base_url, auth, server, relay, table })
 }

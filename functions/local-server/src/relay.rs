@@ -14,8 +14,17 @@ use shared::store::embedded::EmbeddedTable;
 
 const CURSOR: &str = "relay_cursor";
 
+fn cursor(table: &EmbeddedTable) -> Result<i64, String> {
+    Ok(table.get_meta(CURSOR).map_err(|e| e.to_string())?.and_then(|c| c.parse().ok()).unwrap_or(0))
+}
+
+/// Whether writes after the cursor wait for the relay.
+pub fn behind(table: &EmbeddedTable) -> Result<bool, String> {
+    Ok(!table.read_stream(cursor(table)?, 1).map_err(|e| e.to_string())?.is_empty())
+}
+
 async fn relay_once(table: &EmbeddedTable, notifier: &Notifier<'_>) -> Result<usize, String> {
-    let cursor: i64 = table.get_meta(CURSOR).map_err(|e| e.to_string())?.and_then(|c| c.parse().ok()).unwrap_or(0);
+    let cursor = cursor(table)?;
     let rows = table.read_stream(cursor, 100).map_err(|e| e.to_string())?;
     let n = rows.len();
     for (seq, item) in rows {

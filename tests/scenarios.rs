@@ -1,0 +1,102 @@
+//! The core loop end to end: over HTTP against local-server, and on the AWS path (moto).
+
+use e2e_tests::aws::AwsWorld;
+use e2e_tests::scenario::{core_loop, define, start, World};
+use e2e_tests::{unique, Client, Local};
+use serde_json::json;
+
+#[tokio::test]
+async fn core_loop_on_local_server() {
+    let w = Local::start().await;
+    core_loop(&w, &unique()).await;
+    // Every email is also an .eml file in the data folder.
+    let emails = w.outbox(1).await;
+    for e in &emails {
+        let file = w.data_dir.join("outbox").join(e["file"].as_str().unwrap());
+        let eml = std::fs::read_to_string(file).unwrap();
+        assert!(eml.contains("multipart/alternative") && eml.contains(e["to"].as_str().unwrap()));
+    }
+}
+
+#[tokio::test]
+async fn core_loop_on_the_aws_path() {
+    let w = AwsWorld::new().await;
+    core_loop(&w, &unique()).await;
+}
+
+/// What a participant does in a browser: the link's page, the form POST, the cookie session,
+/// the task list, the journey form and the done button.
+#[tokio::test]
+async fn html_portal_in_a_browser() {
+    let w = Local::start().await;
+    let tag = unique();
+    let (_, process) = define(&w, &tag).await;
+    let (run, installer, _) = start(&w, &process, &tag).await;
+    let run_id = run["id"].as_str().unwrap();
+    w.deliver().await;
+    let link = w.inbox(&installer).await[0].body.clone();
+    let start_at = link.find("http://").unwrap();
+    let link: String = link[start_at..].split_whitespace().next().unwrap().to_string();
+    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+
+    let page = browser.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<form method=\"post\""), "the link's page asks to confirm: {html}");
+    assert!(html.contains("Ivo"));
+
+    let confirmed = browser.post(&link).send().await.unwrap();
+    assert_eq!(confirmed.status(), 303);
+    let cookie = confirmed.headers()["set-cookie"].to_str().unwrap().to_string();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+    let cookie = cookie.split(';').next().unwrap().to_string();
+
+    let tasks = browser.get(w.url("/portal")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+    assert!(tasks.contains(&format!("/portal/runs/{run_id}")), "{tasks}");
+    let page = browser.get(w.url(&format!("/portal/runs/{run_id}"))).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("Installez le compteur au sous-sol."), "info text in French: {page}");
+    assert!(page.contains("name=\"meter_number\""), "journey form");
+
+    let submit = w.url(&format!("/portal/runs/{run_id}/steps/install/submission"));
+    let invalid = browser.post(&submit).header("cookie", &cookie).header("content-type", "application/x-www-form-urlencoded").body("meter_number=&reading=abc").send().await.unwrap();
+    assert_eq!(invalid.status(), 422);
+    assert!(invalid.text().await.unwrap().contains("data.meter_number"));
+    let valid = browser.post(&submit).header("cookie", &cookie).header("content-type", "application/x-www-form-urlencoded").body("meter_number=M-1&reading=12.5&installed_on=2026-11-20").send().await.unwrap();
+    assert_eq!(valid.status(), 303);
+    let done = browser.post(w.url(&format!("/portal/runs/{run_id}/steps/install/complete"))).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(done.status(), 303);
+    let staff = w.staff("alice");
+    let run = w.call("GET", &format!("/v1/runs/{run_id}"), Some(&staff), None).await;
+    assert_eq!(run.body["current_step"], "confirm");
+    assert_eq!(run.body["steps"][0]["submission"]["data"], json!({"meter_number": "M-1", "reading": 12.5, "installed_on": "2026-11-20"}));
+
+    // Without the cookie the pages answer 401; an unknown link 401; after logout the cookie is dead.
+    assert_eq!(browser.get(w.url("/portal")).send().await.unwrap().status(), 401);
+    assert_eq!(browser.post(w.url("/portal/access/not-a-token")).send().await.unwrap().status(), 401);
+    let out = browser.post(w.url("/portal/logout")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(out.status(), 303);
+    assert_eq!(browser.get(w.url("/portal")).header("cookie", &cookie).send().await.unwrap().status(), 401);
+}
+
+#[tokio::test]
+async fn local_data_and_emails_survive_a_restart() {
+    let dir = std::env::temp_dir().join(format!("portal-restart-{}", unique()));
+    let tag = unique();
+    let (journey, run_id) = {
+        let w = Local::start_in(dir.clone()).await;
+        let (journey, process) = define(&w, &tag).await;
+        let (run, _, _) = start(&w, &process, &tag).await;
+        w.deliver().await;
+        w.running.stop();
+        let ids = (journey, run["id"].as_str().unwrap().to_string());
+        std::mem::forget(w); // keep the folder
+        ids
+    };
+    let w = Local::start_in(dir).await;
+    let staff = w.staff("alice");
+    assert_eq!(w.call("GET", &format!("/v1/journeys/{journey}"), Some(&staff), None).await.status, 200);
+    assert_eq!(w.call("GET", &format!("/v1/runs/{run_id}"), Some(&staff), None).await.body["current_step"], "install");
+    assert_eq!(w.outbox(1).await.len(), 1, "the outbox survives, and nothing is sent again");
+    w.deliver().await;
+    assert_eq!(w.outbox(1).await.len(), 1);
+}

@@ -1,0 +1,124 @@
+//! The email sender on SQS and SES (moto): redelivery sends once, a failed send is reported
+//! for its message only and retried, a message that keeps failing ends in the DLQ.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use e2e_tests::aws::{queues, sender_poll, ses_inbox, stream_event, AwsWorld};
+use e2e_tests::scenario::{define, start};
+use e2e_tests::unique;
+use shared::email::mailer::{MailError, Mailer, OutgoingEmail};
+use shared::email::notify::Notifier;
+use shared::keys;
+use shared::store::{Index, Query, Table};
+
+/// SES, except that emails to one address fail the first `failures` times.
+struct Flaky<'a> {
+    inner: &'a dyn Mailer,
+    address: String,
+    failures: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Mailer for Flaky<'_> {
+    async fn send(&self, email: &OutgoingEmail) -> Result<String, MailError> {
+        if email.to == self.address && self.failures.load(Ordering::SeqCst) > 0 {
+            self.failures.fetch_sub(1, Ordering::SeqCst);
+            return Err(MailError::Failed("MessageRejected: simulated SES failure".into()));
+        }
+        self.inner.send(email).await
+    }
+}
+
+/// Relays every event of the run to the world's queue.
+async fn relay_run(w: &AwsWorld, run: &serde_json::Value, seq: u64) {
+    let pk = keys::run(&w.gw.tenant, run["id"].as_str().unwrap()).pk;
+    let events = w.table.query(Query::new(Index::Primary, pk).begins_with(keys::EVENT_SK_PREFIX)).await.unwrap().items;
+    let response = shared::events::relay(&w.sqs, &w.queues.url, &stream_event(&events, seq)).await;
+    assert!(response.batch_item_failures.is_empty());
+}
+
+#[tokio::test]
+async fn a_redelivered_message_sends_one_email() {
+    let w = AwsWorld::new().await;
+    let tag = unique();
+    let (_, process) = define(&w, &tag).await;
+    let (run, installer, _) = start(&w, &process, &tag).await;
+    relay_run(&w, &run, 1).await;
+    let notifier = Notifier { table: w.table.as_ref(), mailer: w.mailer.as_ref(), config: &w.config };
+    let (event, _) = e2e_tests::aws::receive(&w.sqs, &w.queues.url).await;
+    assert_eq!(event.records.len(), 2, "run_started and step_activated");
+    for _ in 0..3 {
+        let response = shared::events::send_batch(&notifier, &event).await;
+        assert!(response.batch_item_failures.is_empty());
+    }
+    assert_eq!(ses_inbox(&installer).await.len(), 1);
+}
+
+#[tokio::test]
+async fn an_ses_failure_fails_only_its_message_which_is_retried() {
+    let w = AwsWorld::new().await;
+    let tag = unique();
+    let (_, process) = define(&w, &tag).await;
+    let (run_a, flaky_installer, _) = start(&w, &process, &format!("{tag}a")).await;
+    let (run_b, fine_installer, _) = start(&w, &process, &format!("{tag}b")).await;
+    let q = queues(&w.sqs, 1, 5).await;
+    for (i, run) in [&run_a, &run_b].into_iter().enumerate() {
+        let pk = keys::run(&w.gw.tenant, run["id"].as_str().unwrap()).pk;
+        let events = w.table.query(Query::new(Index::Primary, pk).begins_with(keys::EVENT_SK_PREFIX)).await.unwrap().items;
+        assert!(shared::events::relay(&w.sqs, &q.url, &stream_event(&events, 10 * i as u64 + 1)).await.batch_item_failures.is_empty());
+    }
+    let flaky = Flaky { inner: w.mailer.as_ref(), address: flaky_installer.clone(), failures: AtomicUsize::new(1) };
+    let notifier = Notifier { table: w.table.as_ref(), mailer: &flaky, config: &w.config };
+
+    let (mut seen, mut failed) = (0, Vec::new());
+    while seen < 4 {
+        let (n, f) = sender_poll(&w.sqs, &q.url, &notifier).await;
+        assert!(n > 0, "all four messages arrive");
+        seen += n;
+        failed.extend(f);
+    }
+    assert_eq!(failed.len(), 1, "only the message whose email failed is reported");
+    assert_eq!(ses_inbox(&fine_installer).await.len(), 1);
+    assert!(ses_inbox(&flaky_installer).await.is_empty());
+
+    // After the visibility timeout the failed message comes back and is sent.
+    let mut retried = 0;
+    for _ in 0..20 {
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+        let (n, f) = sender_poll(&w.sqs, &q.url, &notifier).await;
+        assert!(f.is_empty());
+        retried += n;
+        if retried > 0 {
+            break;
+        }
+    }
+    assert_eq!(retried, 1, "only the failed message is redelivered");
+    assert_eq!(ses_inbox(&flaky_installer).await.len(), 1);
+    assert_eq!(ses_inbox(&fine_installer).await.len(), 1, "nothing is sent twice");
+}
+
+#[tokio::test]
+async fn a_message_that_keeps_failing_ends_in_the_dlq() {
+    let w = AwsWorld::new().await;
+    let tag = unique();
+    let (_, process) = define(&w, &tag).await;
+    let (run, installer, _) = start(&w, &process, &tag).await;
+    let q = queues(&w.sqs, 1, 2).await;
+    let pk = keys::run(&w.gw.tenant, run["id"].as_str().unwrap()).pk;
+    let events = w.table.query(Query::new(Index::Primary, pk).begins_with(keys::EVENT_SK_PREFIX)).await.unwrap().items;
+    shared::events::relay(&w.sqs, &q.url, &stream_event(&events, 1)).await;
+    let broken = Flaky { inner: w.mailer.as_ref(), address: installer.clone(), failures: AtomicUsize::new(usize::MAX) };
+    let notifier = Notifier { table: w.table.as_ref(), mailer: &broken, config: &w.config };
+    let mut in_dlq = 0;
+    for _ in 0..30 {
+        sender_poll(&w.sqs, &q.url, &notifier).await;
+        let (dlq, _) = e2e_tests::aws::receive(&w.sqs, &q.dlq_url).await;
+        in_dlq += dlq.records.len();
+        if in_dlq > 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    }
+    assert_eq!(in_dlq, 1, "the failing message is dead-lettered");
+    assert!(ses_inbox(&installer).await.is_empty());
+}

@@ -1,0 +1,239 @@
+//! The AWS path on moto: area routers on DynamoDB called with API Gateway events; events go
+//! through stream records -> `event-relay` -> SQS -> `email-sender` -> SES, read back from moto.
+
+use std::collections::HashSet;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use aws_lambda_events::dynamodb::Event as StreamEvent;
+use aws_lambda_events::sqs::SqsEvent;
+use aws_sdk_sqs::types::QueueAttributeName;
+use serde_json::{json, Value};
+use shared::config::Config;
+use shared::email::mailer::Mailer;
+use shared::email::notify::Notifier;
+use shared::i18n::Lang;
+use shared::keys;
+use shared::store::dynamo::DynamoTable;
+use shared::store::{Index, Item, Query, Table};
+
+use super::scenario::{Mail, World};
+use super::{moto_endpoint, moto_table, sdk, unique, Client, Gateway, Resp};
+
+pub struct Queues {
+    pub url: String,
+    pub dlq_url: String,
+}
+
+/// A queue with a DLQ after `max_receives`, visibility timeout in seconds.
+pub async fn queues(sqs: &aws_sdk_sqs::Client, visibility: u32, max_receives: u32) -> Queues {
+    let name = format!("events-{}", unique());
+    let dlq = sqs.create_queue().queue_name(format!("{name}-dlq")).send().await.unwrap();
+    let dlq_url = dlq.queue_url.unwrap();
+    let arn = sqs
+        .get_queue_attributes()
+        .queue_url(&dlq_url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()[&QueueAttributeName::QueueArn]
+        .clone();
+    let redrive = json!({"deadLetterTargetArn": arn, "maxReceiveCount": max_receives.to_string()}).to_string();
+    let q = sqs
+        .create_queue()
+        .queue_name(name)
+        .attributes(QueueAttributeName::VisibilityTimeout, visibility.to_string())
+        .attributes(QueueAttributeName::RedrivePolicy, redrive)
+        .send()
+        .await
+        .unwrap();
+    Queues { url: q.queue_url.unwrap(), dlq_url }
+}
+
+/// A configuration like the functions read from their environment.
+pub fn config(table: &str, queue: &str, tag: &str) -> Config {
+    Config {
+        table_name: table.into(),
+        events_queue_url: Some(queue.into()),
+        email_from: format!("portal@{tag}.utility.example"),
+        portal_base_url: "https://portal.utility.example".into(),
+        app_base_url: "https://app.utility.example".into(),
+        default_locale: Lang::De,
+    }
+}
+
+/// Verifies the sender address on moto's SES (otherwise SendEmail is rejected).
+pub async fn verify_sender(ses: &aws_sdk_sesv2::Client, from: &str) {
+    ses.create_email_identity().email_identity(from).send().await.unwrap();
+}
+
+/// Stream records (NEW_IMAGE, INSERT) for items, in the shape Lambda delivers them.
+pub fn stream_event(items: &[Item], first_seq: u64) -> StreamEvent {
+    let records: Vec<Value> = items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let image: serde_dynamo::Item = serde_dynamo::to_item(item).unwrap();
+            let keys: serde_dynamo::Item = serde_dynamo::to_item(json!({"pk": item["pk"], "sk": item["sk"]})).unwrap();
+            json!({
+                "eventID": format!("evt-{}", first_seq + i as u64), "eventName": "INSERT", "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb", "awsRegion": "eu-central-1",
+                "dynamodb": {"ApproximateCreationDateTime": 1795860000.0, "Keys": keys, "NewImage": image,
+                    "SequenceNumber": format!("{:021}", first_seq + i as u64), "SizeBytes": 512, "StreamViewType": "NEW_IMAGE"},
+                "eventSourceARN": "arn:aws:dynamodb:eu-central-1:123456789012:table/portal/stream/2026-11-22T00:00:00.000",
+            })
+        })
+        .collect();
+    serde_json::from_value(json!({ "Records": records })).expect("a valid DynamoDB stream event")
+}
+
+/// Receives up to ten messages and wraps them as the SQS event Lambda would pass.
+pub async fn receive(sqs: &aws_sdk_sqs::Client, url: &str) -> (SqsEvent, Vec<(String, String)>) {
+    let out = sqs.receive_message().queue_url(url).max_number_of_messages(10).send().await.unwrap();
+    let mut handles = Vec::new();
+    let records: Vec<Value> = out
+        .messages
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| {
+            let id = m.message_id.clone().unwrap_or_default();
+            handles.push((id.clone(), m.receipt_handle.clone().unwrap_or_default()));
+            json!({"messageId": id, "receiptHandle": m.receipt_handle, "body": m.body, "md5OfBody": m.md5_of_body,
+                   "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "1795860000000"},
+                   "messageAttributes": {}, "eventSource": "aws:sqs", "awsRegion": "eu-central-1",
+                   "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:events"})
+        })
+        .collect();
+    (serde_json::from_value(json!({"Records": records})).expect("a valid SQS event"), handles)
+}
+
+/// One poll of the queue through the sender; what Lambda does with the answer (delete the
+/// successes, leave the failures). Returns (messages, failures).
+pub async fn sender_poll(sqs: &aws_sdk_sqs::Client, url: &str, notifier: &Notifier<'_>) -> (usize, Vec<String>) {
+    let (event, handles) = receive(sqs, url).await;
+    if handles.is_empty() {
+        return (0, Vec::new());
+    }
+    let response = shared::events::send_batch(notifier, &event).await;
+    let failed: Vec<String> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
+    for (id, handle) in &handles {
+        if !failed.contains(id) {
+            sqs.delete_message().queue_url(url).receipt_handle(handle).send().await.unwrap();
+        }
+    }
+    (handles.len(), failed)
+}
+
+/// Emails moto's SES has accepted for `to`.
+pub async fn ses_inbox(to: &str) -> Vec<Mail> {
+    let data: Value = reqwest::get(format!("{}/moto-api/data.json", moto_endpoint())).await.unwrap().json().await.unwrap();
+    data["ses"]["Message"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter(|m| m["destinations"]["ToAddresses"].as_array().is_some_and(|a| a.iter().any(|x| x.as_str().is_some_and(|x| x.eq_ignore_ascii_case(to)))))
+        .map(|m| Mail { to: to.into(), subject: m["subject"].as_str().unwrap_or_default().into(), body: m["body"].as_str().unwrap_or_default().into() })
+        .collect()
+}
+
+pub struct AwsWorld {
+    pub gw: Gateway,
+    pub table: Arc<DynamoTable>,
+    pub sqs: aws_sdk_sqs::Client,
+    pub queues: Queues,
+    pub mailer: Box<dyn Mailer>,
+    pub config: Config,
+    relayed: Mutex<HashSet<String>>,
+    seq: AtomicU64,
+}
+
+impl AwsWorld {
+    pub async fn new() -> AwsWorld {
+        let sdk = sdk().await;
+        let tag = unique();
+        let (table, name) = moto_table(&sdk).await;
+        let table = Arc::new(table);
+        let sqs = aws_sdk_sqs::Client::new(&sdk);
+        let queues = queues(&sqs, 30, 5).await;
+        let config = config(&name, &queues.url, &tag);
+        let ses = aws_sdk_sesv2::Client::new(&sdk);
+        verify_sender(&ses, &config.email_from).await;
+        let gw = Gateway::new(table.clone(), config.clone(), &format!("t{tag}"));
+        AwsWorld {
+            gw,
+            table,
+            sqs,
+            queues,
+            mailer: Box::new(shared::email::mailer::SesMailer::new(ses)),
+            config,
+            relayed: Mutex::new(HashSet::new()),
+            seq: AtomicU64::new(1),
+        }
+    }
+
+    /// Every event item of the tenant's runs not yet handed to the relay.
+    async fn new_events(&self) -> Vec<Item> {
+        let tenant = &self.gw.tenant;
+        let runs = self.table.query(Query::new(Index::Gsi3, keys::runs_all(tenant, false)).limit(100)).await.unwrap();
+        let tests = self.table.query(Query::new(Index::Gsi3, keys::runs_all(tenant, true)).limit(100)).await.unwrap();
+        let mut fresh = Vec::new();
+        for run in runs.items.iter().chain(tests.items.iter()) {
+            let pk = run["pk"].as_str().unwrap().to_string();
+            let events = self.table.query(Query::new(Index::Primary, pk).begins_with(keys::EVENT_SK_PREFIX)).await.unwrap();
+            let mut seen = self.relayed.lock().unwrap();
+            for e in events.items {
+                let id = format!("{}|{}", e["pk"], e["sk"]);
+                if seen.insert(id) {
+                    fresh.push(e);
+                }
+            }
+        }
+        fresh
+    }
+}
+
+#[async_trait::async_trait]
+impl Client for AwsWorld {
+    async fn raw(&self, method: &str, path: &str, bearer: Option<&str>, headers: &[(&str, &str)], body: Option<String>) -> Resp {
+        self.gw.raw(method, path, bearer, headers, body).await
+    }
+}
+
+#[async_trait::async_trait]
+impl World for AwsWorld {
+    async fn deliver(&self) {
+        let events = self.new_events().await;
+        if !events.is_empty() {
+            let first = self.seq.fetch_add(events.len() as u64, Ordering::SeqCst);
+            let response = shared::events::relay(&self.sqs, &self.queues.url, &stream_event(&events, first)).await;
+            assert!(response.batch_item_failures.is_empty(), "relay failures");
+        }
+        let notifier = Notifier { table: self.table.as_ref(), mailer: self.mailer.as_ref(), config: &self.config };
+        loop {
+            let (n, failed) = sender_poll(&self.sqs, &self.queues.url, &notifier).await;
+            assert!(failed.is_empty(), "sender failures: {failed:?}");
+            if n == 0 {
+                break;
+            }
+        }
+    }
+
+    async fn inbox(&self, to: &str) -> Vec<Mail> {
+        ses_inbox(to).await
+    }
+
+    fn staff(&self, sub: &str) -> String {
+        sub.to_string()
+    }
+
+    fn other_tenant_staff(&self) -> String {
+        format!("other{}:mallory", unique())
+    }
+
+    fn staff_email(&self, sub: &str) -> String {
+        format!("{sub}@{}.example", self.gw.tenant)
+    }
+}
