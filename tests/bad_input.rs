@@ -8,9 +8,21 @@ use serde_json::{json, Value};
 async fn snapshot(w: &impl World, run: &str, process: &str) -> (Value, usize, Value, usize) {
     let staff = w.staff("alice");
     let run_now = w.call("GET", &format!("/v1/runs/{run}"), Some(&staff), None).await.body;
-    let history = w.call("GET", &format!("/v1/runs/{run}/history"), Some(&staff), None).await.body["events"].as_array().unwrap().len();
-    let process_now = w.call("GET", &format!("/v1/processes/{process}"), Some(&staff), None).await.body;
-    let journeys = w.call("GET", "/v1/journeys?limit=100", Some(&staff), None).await.body["items"].as_array().unwrap().len();
+    let history = w
+        .call("GET", &format!("/v1/runs/{run}/history"), Some(&staff), None)
+        .await
+        .body["events"]
+        .as_array()
+        .unwrap()
+        .len();
+    let process_now = w
+        .call("GET", &format!("/v1/processes/{process}"), Some(&staff), None)
+        .await
+        .body;
+    let journeys = w.call("GET", "/v1/journeys?limit=100", Some(&staff), None).await.body["items"]
+        .as_array()
+        .unwrap()
+        .len();
     (run_now, history, process_now, journeys)
 }
 
@@ -20,18 +32,34 @@ async fn rejects_bad_input(w: &impl World) {
     let staff = w.staff("alice");
     let (journey, process) = define(w, &tag).await;
     let second = json!({"name": "Second", "fields": [{"key": "a", "label": {"en": "A"}, "type": "checkbox"}]});
-    assert_eq!(w.call("POST", "/v1/journeys", Some(&staff), Some(second)).await.status, 201);
+    assert_eq!(
+        w.call("POST", "/v1/journeys", Some(&staff), Some(second)).await.status,
+        201
+    );
     let (run, installer, _) = start(w, &process, &tag).await;
     let run = run["id"].as_str().unwrap().to_string();
     w.deliver().await;
     let before = snapshot(w, &run, &process).await;
 
     // Malformed JSON, missing and invalid fields.
-    w.raw("POST", "/v1/journeys", Some(&staff), &[], Some("{\"name\": ".into())).await.problem(400);
-    w.raw("POST", "/v1/journeys", Some(&staff), &[], Some(String::new())).await.problem(400);
-    let missing = w.call("POST", "/v1/journeys", Some(&staff), Some(json!({"fields": []}))).await;
+    w.raw("POST", "/v1/journeys", Some(&staff), &[], Some("{\"name\": ".into()))
+        .await
+        .problem(400);
+    w.raw("POST", "/v1/journeys", Some(&staff), &[], Some(String::new()))
+        .await
+        .problem(400);
+    let missing = w
+        .call("POST", "/v1/journeys", Some(&staff), Some(json!({"fields": []})))
+        .await;
     assert_eq!(missing.problem(422).error_fields(), ["name"]);
-    let wrong_type = w.call("POST", "/v1/journeys", Some(&staff), Some(json!({"name": "x", "fields": [{"key": "a", "label": {"de": "A"}, "type": "colour"}]}))).await;
+    let wrong_type = w
+        .call(
+            "POST",
+            "/v1/journeys",
+            Some(&staff),
+            Some(json!({"name": "x", "fields": [{"key": "a", "label": {"de": "A"}, "type": "colour"}]})),
+        )
+        .await;
     assert_eq!(wrong_type.problem(422).error_fields(), ["fields[0].type"]);
     let invalid = w
         .call("POST", "/v1/processes", Some(&staff), Some(json!({"name": " ", "steps": [
@@ -40,68 +68,229 @@ async fn rejects_bad_input(w: &impl World) {
             {"key": "b", "name": "C", "assignee": {"kind": "installer"}, "info_texts": {"installer": {}}}]})))
         .await;
     let fields = invalid.problem(422).error_fields();
-    for f in ["name", "steps[0].key", "steps[0].assignee.email", "steps[1].due_in_days", "steps[2].key", "steps[2].info_texts.installer"] {
+    for f in [
+        "name",
+        "steps[0].key",
+        "steps[0].assignee.email",
+        "steps[1].due_in_days",
+        "steps[2].key",
+        "steps[2].info_texts.installer",
+    ] {
         assert!(fields.contains(&f.to_string()), "{f} missing in {fields:?}");
     }
     let unknown_journey = w
-        .call("POST", "/v1/processes", Some(&staff), Some(json!({"name": "P", "steps": [
-            {"key": "a", "name": "A", "assignee": {"kind": "customer"}, "journey_id": "no-such-journey"}]})))
+        .call(
+            "POST",
+            "/v1/processes",
+            Some(&staff),
+            Some(json!({"name": "P", "steps": [
+            {"key": "a", "name": "A", "assignee": {"kind": "customer"}, "journey_id": "no-such-journey"}]})),
+        )
         .await;
     assert_eq!(unknown_journey.problem(422).error_fields(), ["steps[0].journey_id"]);
-    let no_participant = w.call("POST", &format!("/v1/processes/{process}/runs"), Some(&staff), Some(json!({"participants": {}}))).await;
-    assert_eq!(no_participant.problem(422).error_fields(), ["participants.customer", "participants.installer"]);
-    w.call("POST", &format!("/v1/runs/{run}/cancel"), Some(&staff), Some(json!({"reason": "  "}))).await.problem(422);
-    w.call("POST", &format!("/v1/runs/{run}/cancel"), Some(&staff), Some(json!({}))).await.problem(422);
+    let no_participant = w
+        .call(
+            "POST",
+            &format!("/v1/processes/{process}/runs"),
+            Some(&staff),
+            Some(json!({"participants": {}})),
+        )
+        .await;
+    assert_eq!(
+        no_participant.problem(422).error_fields(),
+        ["participants.customer", "participants.installer"]
+    );
+    w.call(
+        "POST",
+        &format!("/v1/runs/{run}/cancel"),
+        Some(&staff),
+        Some(json!({"reason": "  "})),
+    )
+    .await
+    .problem(422);
+    w.call("POST", &format!("/v1/runs/{run}/cancel"), Some(&staff), Some(json!({})))
+        .await
+        .problem(422);
     w.call("GET", "/v1/runs?limit=0", Some(&staff), None).await.problem(422);
-    w.call("GET", "/v1/runs?status=sleeping", Some(&staff), None).await.problem(422);
-    w.call("GET", "/v1/runs?cursor=bm90LWEtY3Vyc29y", Some(&staff), None).await.problem(422);
+    w.call("GET", "/v1/runs?status=sleeping", Some(&staff), None)
+        .await
+        .problem(422);
+    w.call("GET", "/v1/runs?cursor=bm90LWEtY3Vyc29y", Some(&staff), None)
+        .await
+        .problem(422);
     let big = format!("{{\"name\": \"{}\", \"fields\": []}}", "x".repeat(300 * 1024));
-    w.raw("POST", "/v1/journeys", Some(&staff), &[], Some(big)).await.problem(413);
+    w.raw("POST", "/v1/journeys", Some(&staff), &[], Some(big))
+        .await
+        .problem(413);
 
     // Unknown ids, and another tenant's ids, are 404.
-    w.call("GET", "/v1/runs/01NOSUCHRUN", Some(&staff), None).await.problem(404);
-    w.call("GET", "/v1/processes/01NOSUCHPROCESS", Some(&staff), None).await.problem(404);
-    w.call("POST", "/v1/processes/01NOSUCH/runs", Some(&staff), Some(json!({}))).await.problem(404);
-    w.call("POST", &format!("/v1/runs/{run}/steps/nope/complete"), Some(&staff), None).await.problem(404);
+    w.call("GET", "/v1/runs/01NOSUCHRUN", Some(&staff), None)
+        .await
+        .problem(404);
+    w.call("GET", "/v1/processes/01NOSUCHPROCESS", Some(&staff), None)
+        .await
+        .problem(404);
+    w.call("POST", "/v1/processes/01NOSUCH/runs", Some(&staff), Some(json!({})))
+        .await
+        .problem(404);
+    w.call(
+        "POST",
+        &format!("/v1/runs/{run}/steps/nope/complete"),
+        Some(&staff),
+        None,
+    )
+    .await
+    .problem(404);
     let other = w.other_tenant_staff();
-    w.call("GET", &format!("/v1/runs/{run}"), Some(&other), None).await.problem(404);
-    w.call("GET", &format!("/v1/journeys/{journey}"), Some(&other), None).await.problem(404);
-    w.call("GET", &format!("/v1/processes/{process}"), Some(&other), None).await.problem(404);
-    w.call("POST", &format!("/v1/runs/{run}/steps/install/complete"), Some(&other), None).await.problem(404);
-    w.call("POST", &format!("/v1/runs/{run}/cancel"), Some(&other), Some(json!({"reason": "mine now"}))).await.problem(404);
-    w.call("GET", &format!("/v1/runs/{run}/history"), Some(&other), None).await.problem(404);
+    w.call("GET", &format!("/v1/runs/{run}"), Some(&other), None)
+        .await
+        .problem(404);
+    w.call("GET", &format!("/v1/journeys/{journey}"), Some(&other), None)
+        .await
+        .problem(404);
+    w.call("GET", &format!("/v1/processes/{process}"), Some(&other), None)
+        .await
+        .problem(404);
+    w.call(
+        "POST",
+        &format!("/v1/runs/{run}/steps/install/complete"),
+        Some(&other),
+        None,
+    )
+    .await
+    .problem(404);
+    w.call(
+        "POST",
+        &format!("/v1/runs/{run}/cancel"),
+        Some(&other),
+        Some(json!({"reason": "mine now"})),
+    )
+    .await
+    .problem(404);
+    w.call("GET", &format!("/v1/runs/{run}/history"), Some(&other), None)
+        .await
+        .problem(404);
     let theirs = w.call("GET", "/v1/runs", Some(&other), None).await;
     assert_eq!(theirs.body["items"], json!([]));
     // A cursor from this tenant is refused to the other one.
     let page = w.call("GET", "/v1/journeys?limit=1", Some(&staff), None).await;
     let cursor = page.field("next_cursor");
-    w.call("GET", &format!("/v1/journeys?limit=1&cursor={cursor}"), Some(&other), None).await.problem(422);
-    assert_eq!(w.call("GET", &format!("/v1/journeys?limit=1&cursor={cursor}"), Some(&staff), None).await.status, 200);
+    w.call(
+        "GET",
+        &format!("/v1/journeys?limit=1&cursor={cursor}"),
+        Some(&other),
+        None,
+    )
+    .await
+    .problem(422);
+    assert_eq!(
+        w.call(
+            "GET",
+            &format!("/v1/journeys?limit=1&cursor={cursor}"),
+            Some(&staff),
+            None
+        )
+        .await
+        .status,
+        200
+    );
 
     // No credentials.
     w.call("GET", "/v1/runs", None, None).await.problem(401);
     w.call("GET", "/v1/portal/tasks", None, None).await.problem(401);
-    w.call("GET", "/v1/portal/tasks", Some("forged-session"), None).await.problem(401);
-    w.call("POST", "/v1/portal/sessions", None, Some(json!({"token": "forged"}))).await.problem(401);
+    w.call("GET", "/v1/portal/tasks", Some("forged-session"), None)
+        .await
+        .problem(401);
+    w.call("POST", "/v1/portal/sessions", None, Some(json!({"token": "forged"})))
+        .await
+        .problem(401);
 
     // A step that is not active; a stale version.
-    w.call("POST", &format!("/v1/runs/{run}/steps/confirm/complete"), Some(&staff), None).await.problem(409);
+    w.call(
+        "POST",
+        &format!("/v1/runs/{run}/steps/confirm/complete"),
+        Some(&staff),
+        None,
+    )
+    .await
+    .problem(409);
     let body = json!({"name": "Renamed", "steps": before.2["steps"]}).to_string();
-    w.raw("PUT", &format!("/v1/processes/{process}"), Some(&staff), &[("if-match", "7")], Some(body.clone())).await.problem(409);
-    w.raw("PUT", &format!("/v1/processes/{process}"), Some(&staff), &[], Some(body)).await.problem(422);
+    w.raw(
+        "PUT",
+        &format!("/v1/processes/{process}"),
+        Some(&staff),
+        &[("if-match", "7")],
+        Some(body.clone()),
+    )
+    .await
+    .problem(409);
+    w.raw(
+        "PUT",
+        &format!("/v1/processes/{process}"),
+        Some(&staff),
+        &[],
+        Some(body),
+    )
+    .await
+    .problem(422);
 
     // A portal session on someone else's run is 404; on someone else's step 403.
     let session = portal_session(w, &installer).await;
     let tag2 = unique();
     let (other_run, _, _) = start(w, &process, &tag2).await;
     let other_run = other_run["id"].as_str().unwrap();
-    w.call("GET", &format!("/v1/portal/runs/{other_run}"), Some(&session), None).await.problem(404);
-    w.call("POST", &format!("/v1/portal/runs/{other_run}/steps/install/complete"), Some(&session), None).await.problem(404);
-    w.call("POST", &format!("/v1/portal/runs/{run}/steps/confirm/complete"), Some(&session), None).await.problem(403);
-    w.call("POST", &format!("/v1/portal/runs/{run}/steps/confirm/submission"), Some(&session), Some(json!({"data": {}}))).await.problem(403);
-    w.call("POST", &format!("/v1/portal/runs/{run}/steps/install/submission"), Some(&session), Some(json!({"data": {"meter_number": "M", "reading": 1, "colour": "red"}}))).await.problem(422);
-    w.call("POST", &format!("/v1/portal/runs/{run}/steps/install/submission"), Some(&session), Some(json!({"daten": {}}))).await.problem(422);
-    w.raw("POST", &format!("/v1/portal/runs/{run}/steps/install/submission"), Some(&session), &[], Some("[1,".into())).await.problem(400);
+    w.call("GET", &format!("/v1/portal/runs/{other_run}"), Some(&session), None)
+        .await
+        .problem(404);
+    w.call(
+        "POST",
+        &format!("/v1/portal/runs/{other_run}/steps/install/complete"),
+        Some(&session),
+        None,
+    )
+    .await
+    .problem(404);
+    w.call(
+        "POST",
+        &format!("/v1/portal/runs/{run}/steps/confirm/complete"),
+        Some(&session),
+        None,
+    )
+    .await
+    .problem(403);
+    w.call(
+        "POST",
+        &format!("/v1/portal/runs/{run}/steps/confirm/submission"),
+        Some(&session),
+        Some(json!({"data": {}})),
+    )
+    .await
+    .problem(403);
+    w.call(
+        "POST",
+        &format!("/v1/portal/runs/{run}/steps/install/submission"),
+        Some(&session),
+        Some(json!({"data": {"meter_number": "M", "reading": 1, "colour": "red"}})),
+    )
+    .await
+    .problem(422);
+    w.call(
+        "POST",
+        &format!("/v1/portal/runs/{run}/steps/install/submission"),
+        Some(&session),
+        Some(json!({"daten": {}})),
+    )
+    .await
+    .problem(422);
+    w.raw(
+        "POST",
+        &format!("/v1/portal/runs/{run}/steps/install/submission"),
+        Some(&session),
+        &[],
+        Some("[1,".into()),
+    )
+    .await
+    .problem(400);
 
     // Nothing of all that changed anything.
     let after = snapshot(w, &run, &process).await;
@@ -119,8 +308,23 @@ async fn bad_input_on_local_server() {
     w.call("GET", "/v1/runs", Some("not.a.jwt"), None).await.problem(401);
     let customer = w.token("acme", "carl", &["customer"]);
     w.call("GET", "/v1/runs", Some(&customer), None).await.problem(403);
-    w.call("POST", "/v1/journeys", Some(&customer), Some(json!({"name": "x", "fields": []}))).await.problem(403);
-    let ct = w.raw("POST", "/v1/journeys", Some(&w.staff("alice")), &[("content-type", "text/plain")], None).await;
+    w.call(
+        "POST",
+        "/v1/journeys",
+        Some(&customer),
+        Some(json!({"name": "x", "fields": []})),
+    )
+    .await
+    .problem(403);
+    let ct = w
+        .raw(
+            "POST",
+            "/v1/journeys",
+            Some(&w.staff("alice")),
+            &[("content-type", "text/plain")],
+            None,
+        )
+        .await;
     ct.problem(415);
     w.call("GET", "/v1/no-such-route", None, None).await.problem(404);
 }

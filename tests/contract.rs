@@ -28,7 +28,10 @@ async fn suite(t: &dyn Table) {
     let a = item(json!({"pk": p, "sk": "A", "version": 1, "n": 1.5, "nested": {"list": [1, "two", null, true]}}));
     t.transact(vec![Write::put(a.clone(), Cond::NotExists)]).await.unwrap();
     let again = item(json!({"pk": p, "sk": "A", "version": 9}));
-    assert!(matches!(t.transact(vec![Write::put(again, Cond::NotExists)]).await, Err(StoreError::ConditionFailed(0))));
+    assert!(matches!(
+        t.transact(vec![Write::put(again, Cond::NotExists)]).await,
+        Err(StoreError::ConditionFailed(0))
+    ));
     let got = t.get(&p, "A").await.unwrap().unwrap();
     assert_eq!(got["version"], json!(1));
     assert_eq!(got["nested"], json!({"list": [1, "two", null, true]}));
@@ -39,9 +42,16 @@ async fn suite(t: &dyn Table) {
     let v2 = item(json!({"pk": p, "sk": "A", "version": 2}));
     t.transact(vec![Write::put(v2, Cond::Version(1))]).await.unwrap();
     let stale = item(json!({"pk": p, "sk": "A", "version": 3}));
-    assert!(matches!(t.transact(vec![Write::put(stale, Cond::Version(1))]).await, Err(StoreError::ConditionFailed(0))));
     assert!(matches!(
-        t.transact(vec![Write::put(item(json!({"pk": p, "sk": "none", "version": 1})), Cond::Version(0))]).await,
+        t.transact(vec![Write::put(stale, Cond::Version(1))]).await,
+        Err(StoreError::ConditionFailed(0))
+    ));
+    assert!(matches!(
+        t.transact(vec![Write::put(
+            item(json!({"pk": p, "sk": "none", "version": 1})),
+            Cond::Version(0)
+        )])
+        .await,
         Err(StoreError::ConditionFailed(0))
     ));
 
@@ -50,7 +60,11 @@ async fn suite(t: &dyn Table) {
     let c = item(json!({"pk": p, "sk": "C", "version": 1}));
     let failing = vec![
         Write::put(b.clone(), Cond::NotExists),
-        Write::Check { pk: p.clone(), sk: "A".into(), cond: Cond::Version(7) },
+        Write::Check {
+            pk: p.clone(),
+            sk: "A".into(),
+            cond: Cond::Version(7),
+        },
         Write::put(c.clone(), Cond::None),
     ];
     assert!(matches!(t.transact(failing).await, Err(StoreError::ConditionFailed(1))));
@@ -58,7 +72,11 @@ async fn suite(t: &dyn Table) {
     assert!(t.get(&p, "C").await.unwrap().is_none());
     t.transact(vec![
         Write::put(b, Cond::NotExists),
-        Write::Check { pk: p.clone(), sk: "A".into(), cond: Cond::Version(2) },
+        Write::Check {
+            pk: p.clone(),
+            sk: "A".into(),
+            cond: Cond::Version(2),
+        },
         Write::put(c, Cond::None),
     ])
     .await
@@ -67,10 +85,21 @@ async fn suite(t: &dyn Table) {
 
     // Deletes honour their condition.
     assert!(matches!(
-        t.transact(vec![Write::Delete { pk: p.clone(), sk: "C".into(), cond: Cond::Version(5) }]).await,
+        t.transact(vec![Write::Delete {
+            pk: p.clone(),
+            sk: "C".into(),
+            cond: Cond::Version(5)
+        }])
+        .await,
         Err(StoreError::ConditionFailed(0))
     ));
-    t.transact(vec![Write::Delete { pk: p.clone(), sk: "C".into(), cond: Cond::Exists }]).await.unwrap();
+    t.transact(vec![Write::Delete {
+        pk: p.clone(),
+        sk: "C".into(),
+        cond: Cond::Exists,
+    }])
+    .await
+    .unwrap();
     assert!(t.get(&p, "C").await.unwrap().is_none());
 
     // Queries: prefix, order both ways, pagination with limit on the table and on an index.
@@ -83,13 +112,26 @@ async fn suite(t: &dyn Table) {
             Cond::None,
         ));
     }
-    writes.push(Write::put(item(json!({"pk": q, "sk": "RUN", "gsi1pk": g, "gsi1sk": "done#00"})), Cond::None));
+    writes.push(Write::put(
+        item(json!({"pk": q, "sk": "RUN", "gsi1pk": g, "gsi1sk": "done#00"})),
+        Cond::None,
+    ));
     writes.push(Write::put(item(json!({"pk": q, "sk": "ZZZ"})), Cond::None));
     t.transact(writes).await.unwrap();
     let forward = all_pages(t, Query::new(Index::Primary, q.clone()).begins_with("EVT#").limit(3)).await;
     assert_eq!(forward, (0..7).map(|i| format!("EVT#{i:02}")).collect::<Vec<_>>());
-    let backward = all_pages(t, Query::new(Index::Primary, q.clone()).begins_with("EVT#").limit(2).backward()).await;
-    assert_eq!(backward, (0..7).rev().map(|i| format!("EVT#{i:02}")).collect::<Vec<_>>());
+    let backward = all_pages(
+        t,
+        Query::new(Index::Primary, q.clone())
+            .begins_with("EVT#")
+            .limit(2)
+            .backward(),
+    )
+    .await;
+    assert_eq!(
+        backward,
+        (0..7).rev().map(|i| format!("EVT#{i:02}")).collect::<Vec<_>>()
+    );
     let everything = all_pages(t, Query::new(Index::Primary, q.clone())).await;
     assert_eq!(everything.len(), 9);
     let indexed = all_pages(t, Query::new(Index::Gsi1, g.clone()).limit(4).backward()).await;
@@ -101,8 +143,17 @@ async fn suite(t: &dyn Table) {
     assert!(t.query(Query::new(Index::Gsi2, g)).await.unwrap().items.is_empty());
 
     // Keys are checked before anything is written.
-    assert!(t.transact(vec![Write::put(item(json!({"sk": "x"})), Cond::None)]).await.is_err());
-    assert!(t.transact(vec![Write::put(item(json!({"pk": q, "sk": "y", "gsi1pk": 5})), Cond::None)]).await.is_err());
+    assert!(t
+        .transact(vec![Write::put(item(json!({"sk": "x"})), Cond::None)])
+        .await
+        .is_err());
+    assert!(t
+        .transact(vec![Write::put(
+            item(json!({"pk": q, "sk": "y", "gsi1pk": 5})),
+            Cond::None
+        )])
+        .await
+        .is_err());
 }
 
 #[tokio::test]
@@ -115,7 +166,12 @@ async fn embedded_adapter_is_durable() {
     let path = std::env::temp_dir().join(format!("portal-{}.sqlite3", unique()));
     {
         let t = EmbeddedTable::open(&path).unwrap();
-        t.transact(vec![Write::put(item(json!({"pk": "T#a#X", "sk": "1", "version": 1})), Cond::NotExists)]).await.unwrap();
+        t.transact(vec![Write::put(
+            item(json!({"pk": "T#a#X", "sk": "1", "version": 1})),
+            Cond::NotExists,
+        )])
+        .await
+        .unwrap();
     }
     let t = EmbeddedTable::open(&path).unwrap();
     assert_eq!(t.get("T#a#X", "1").await.unwrap().unwrap()["version"], json!(1));

@@ -13,13 +13,18 @@ use shared::email::notify::Notifier;
 use shared::store::embedded::EmbeddedTable;
 
 fn sample(name: &str) -> Value {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/events").join(name);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../infra/events")
+        .join(name);
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
 #[tokio::test]
 async fn api_gateway_events_reach_the_process_api() {
-    let state = AppState::new(Arc::new(EmbeddedTable::in_memory().unwrap()), Config::local("https://portal.example"));
+    let state = AppState::new(
+        Arc::new(EmbeddedTable::in_memory().unwrap()),
+        Config::local("https://portal.example"),
+    );
     let router = shared::api::process::router(state);
 
     let created = invoke(&router, &sample("api-create-journey.json")).await;
@@ -41,7 +46,8 @@ async fn api_gateway_events_reach_the_process_api() {
 
 #[tokio::test]
 async fn a_stream_batch_yields_its_event_items() {
-    let event: aws_lambda_events::dynamodb::Event = serde_json::from_value(sample("dynamodb-stream-event.json")).unwrap();
+    let event: aws_lambda_events::dynamodb::Event =
+        serde_json::from_value(sample("dynamodb-stream-event.json")).unwrap();
     let events = shared::events::stream_events(&event);
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].1["type"], "run_started");
@@ -55,7 +61,11 @@ async fn an_sqs_batch_for_an_unknown_run_is_dropped_not_retried_forever() {
     let dir = std::env::temp_dir().join(format!("portal-sqs-{}", e2e_tests::unique()));
     let mailer = FileMailer::new(dir.clone()).unwrap();
     let config = Config::local("https://portal.example");
-    let notifier = Notifier { table: &table, mailer: &mailer, config: &config };
+    let notifier = Notifier {
+        table: &table,
+        mailer: &mailer,
+        config: &config,
+    };
     let response = shared::events::send_batch(&notifier, &event).await;
     assert!(response.batch_item_failures.is_empty());
     assert!(mailer.list().unwrap().is_empty());

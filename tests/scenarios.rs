@@ -37,12 +37,18 @@ async fn html_portal_in_a_browser() {
     let link = w.inbox(&installer).await[0].body.clone();
     let start_at = link.find("http://").unwrap();
     let link: String = link[start_at..].split_whitespace().next().unwrap().to_string();
-    let browser = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
 
     let page = browser.get(&link).send().await.unwrap();
     assert_eq!(page.status(), 200);
     let html = page.text().await.unwrap();
-    assert!(html.contains("<form method=\"post\""), "the link's page asks to confirm: {html}");
+    assert!(
+        html.contains("<form method=\"post\""),
+        "the link's page asks to confirm: {html}"
+    );
     assert!(html.contains("Ivo"));
 
     let confirmed = browser.post(&link).send().await.unwrap();
@@ -51,31 +57,94 @@ async fn html_portal_in_a_browser() {
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
     let cookie = cookie.split(';').next().unwrap().to_string();
 
-    let tasks = browser.get(w.url("/portal")).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
+    let tasks = browser
+        .get(w.url("/portal"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(tasks.contains(&format!("/portal/runs/{run_id}")), "{tasks}");
-    let page = browser.get(w.url(&format!("/portal/runs/{run_id}"))).header("cookie", &cookie).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("Installez le compteur au sous-sol."), "info text in French: {page}");
+    let page = browser
+        .get(w.url(&format!("/portal/runs/{run_id}")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Installez le compteur au sous-sol."),
+        "info text in French: {page}"
+    );
     assert!(page.contains("name=\"meter_number\""), "journey form");
 
     let submit = w.url(&format!("/portal/runs/{run_id}/steps/install/submission"));
-    let invalid = browser.post(&submit).header("cookie", &cookie).header("content-type", "application/x-www-form-urlencoded").body("meter_number=&reading=abc").send().await.unwrap();
+    let invalid = browser
+        .post(&submit)
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("meter_number=&reading=abc")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(invalid.status(), 422);
     assert!(invalid.text().await.unwrap().contains("data.meter_number"));
-    let valid = browser.post(&submit).header("cookie", &cookie).header("content-type", "application/x-www-form-urlencoded").body("meter_number=M-1&reading=12.5&installed_on=2026-11-20").send().await.unwrap();
+    let valid = browser
+        .post(&submit)
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("meter_number=M-1&reading=12.5&installed_on=2026-11-20")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(valid.status(), 303);
-    let done = browser.post(w.url(&format!("/portal/runs/{run_id}/steps/install/complete"))).header("cookie", &cookie).send().await.unwrap();
+    let done = browser
+        .post(w.url(&format!("/portal/runs/{run_id}/steps/install/complete")))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(done.status(), 303);
     let staff = w.staff("alice");
     let run = w.call("GET", &format!("/v1/runs/{run_id}"), Some(&staff), None).await;
     assert_eq!(run.body["current_step"], "confirm");
-    assert_eq!(run.body["steps"][0]["submission"]["data"], json!({"meter_number": "M-1", "reading": 12.5, "installed_on": "2026-11-20"}));
+    assert_eq!(
+        run.body["steps"][0]["submission"]["data"],
+        json!({"meter_number": "M-1", "reading": 12.5, "installed_on": "2026-11-20"})
+    );
 
     // Without the cookie the pages answer 401; an unknown link 401; after logout the cookie is dead.
     assert_eq!(browser.get(w.url("/portal")).send().await.unwrap().status(), 401);
-    assert_eq!(browser.post(w.url("/portal/access/not-a-token")).send().await.unwrap().status(), 401);
-    let out = browser.post(w.url("/portal/logout")).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(
+        browser
+            .post(w.url("/portal/access/not-a-token"))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let out = browser
+        .post(w.url("/portal/logout"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.status(), 303);
-    assert_eq!(browser.get(w.url("/portal")).header("cookie", &cookie).send().await.unwrap().status(), 401);
+    assert_eq!(
+        browser
+            .get(w.url("/portal"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
 }
 
 #[tokio::test]
@@ -94,9 +163,23 @@ async fn local_data_and_emails_survive_a_restart() {
     };
     let w = Local::start_in(dir).await;
     let staff = w.staff("alice");
-    assert_eq!(w.call("GET", &format!("/v1/journeys/{journey}"), Some(&staff), None).await.status, 200);
-    assert_eq!(w.call("GET", &format!("/v1/runs/{run_id}"), Some(&staff), None).await.body["current_step"], "install");
-    assert_eq!(w.outbox(1).await.len(), 1, "the outbox survives, and nothing is sent again");
+    assert_eq!(
+        w.call("GET", &format!("/v1/journeys/{journey}"), Some(&staff), None)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        w.call("GET", &format!("/v1/runs/{run_id}"), Some(&staff), None)
+            .await
+            .body["current_step"],
+        "install"
+    );
+    assert_eq!(
+        w.outbox(1).await.len(),
+        1,
+        "the outbox survives, and nothing is sent again"
+    );
     w.deliver().await;
     assert_eq!(w.outbox(1).await.len(), 1);
 }

@@ -32,7 +32,12 @@ impl Mailer for Flaky<'_> {
 /// Relays every event of the run to the world's queue.
 async fn relay_run(w: &AwsWorld, run: &serde_json::Value, seq: u64) {
     let pk = keys::run(&w.gw.tenant, run["id"].as_str().unwrap()).pk;
-    let events = w.table.query(Query::new(Index::Primary, pk).begins_with(keys::EVENT_SK_PREFIX)).await.unwrap().items;
+    let events = w
+        .table
+        .query(Query::new(Index::Primary, pk).begins_with(keys::EVENT_SK_PREFIX))
+        .await
+        .unwrap()
+        .items;
     let response = shared::events::relay(&w.sqs, &w.queues.url, &stream_event(&events, seq)).await;
     assert!(response.batch_item_failures.is_empty());
 }
@@ -44,7 +49,11 @@ async fn a_redelivered_message_sends_one_email() {
     let (_, process) = define(&w, &tag).await;
     let (run, installer, _) = start(&w, &process, &tag).await;
     relay_run(&w, &run, 1).await;
-    let notifier = Notifier { table: w.table.as_ref(), mailer: w.mailer.as_ref(), config: &w.config };
+    let notifier = Notifier {
+        table: w.table.as_ref(),
+        mailer: w.mailer.as_ref(),
+        config: &w.config,
+    };
     let (event, _) = e2e_tests::aws::receive(&w.sqs, &w.queues.url).await;
     assert_eq!(event.records.len(), 2, "run_started and step_activated");
     for _ in 0..3 {
@@ -64,11 +73,29 @@ async fn an_ses_failure_fails_only_its_message_which_is_retried() {
     let q = queues(&w.sqs, 1, 5).await;
     for (i, run) in [&run_a, &run_b].into_iter().enumerate() {
         let pk = keys::run(&w.gw.tenant, run["id"].as_str().unwrap()).pk;
-        let events = w.table.query(Query::new(Index::Primary, pk).begins_with(keys::EVENT_SK_PREFIX)).await.unwrap().items;
-        assert!(shared::events::relay(&w.sqs, &q.url, &stream_event(&events, 10 * i as u64 + 1)).await.batch_item_failures.is_empty());
+        let events = w
+            .table
+            .query(Query::new(Index::Primary, pk).begins_with(keys::EVENT_SK_PREFIX))
+            .await
+            .unwrap()
+            .items;
+        assert!(
+            shared::events::relay(&w.sqs, &q.url, &stream_event(&events, 10 * i as u64 + 1))
+                .await
+                .batch_item_failures
+                .is_empty()
+        );
     }
-    let flaky = Flaky { inner: w.mailer.as_ref(), address: flaky_installer.clone(), failures: AtomicUsize::new(1) };
-    let notifier = Notifier { table: w.table.as_ref(), mailer: &flaky, config: &w.config };
+    let flaky = Flaky {
+        inner: w.mailer.as_ref(),
+        address: flaky_installer.clone(),
+        failures: AtomicUsize::new(1),
+    };
+    let notifier = Notifier {
+        table: w.table.as_ref(),
+        mailer: &flaky,
+        config: &w.config,
+    };
 
     let (mut seen, mut failed) = (0, Vec::new());
     while seen < 4 {
@@ -105,10 +132,23 @@ async fn a_message_that_keeps_failing_ends_in_the_dlq() {
     let (run, installer, _) = start(&w, &process, &tag).await;
     let q = queues(&w.sqs, 1, 2).await;
     let pk = keys::run(&w.gw.tenant, run["id"].as_str().unwrap()).pk;
-    let events = w.table.query(Query::new(Index::Primary, pk).begins_with(keys::EVENT_SK_PREFIX)).await.unwrap().items;
+    let events = w
+        .table
+        .query(Query::new(Index::Primary, pk).begins_with(keys::EVENT_SK_PREFIX))
+        .await
+        .unwrap()
+        .items;
     shared::events::relay(&w.sqs, &q.url, &stream_event(&events, 1)).await;
-    let broken = Flaky { inner: w.mailer.as_ref(), address: installer.clone(), failures: AtomicUsize::new(usize::MAX) };
-    let notifier = Notifier { table: w.table.as_ref(), mailer: &broken, config: &w.config };
+    let broken = Flaky {
+        inner: w.mailer.as_ref(),
+        address: installer.clone(),
+        failures: AtomicUsize::new(usize::MAX),
+    };
+    let notifier = Notifier {
+        table: w.table.as_ref(),
+        mailer: &broken,
+        config: &w.config,
+    };
     let mut in_dlq = 0;
     for _ in 0..30 {
         sender_poll(&w.sqs, &q.url, &notifier).await;

@@ -28,9 +28,13 @@ impl Config {
             table_name: required("TABLE_NAME")?,
             events_queue_url: var("EVENTS_QUEUE_URL"),
             email_from: required("EMAIL_FROM")?,
-            app_base_url: var("APP_BASE_URL").map(|u| u.trim_end_matches('/').to_string()).unwrap_or_else(|| portal_base_url.clone()),
+            app_base_url: var("APP_BASE_URL")
+                .map(|u| u.trim_end_matches('/').to_string())
+                .unwrap_or_else(|| portal_base_url.clone()),
             portal_base_url,
-            default_locale: var("DEFAULT_LOCALE").and_then(|l| Lang::parse(&l)).unwrap_or(Lang::FALLBACK),
+            default_locale: var("DEFAULT_LOCALE")
+                .and_then(|l| Lang::parse(&l))
+                .unwrap_or(Lang::FALLBACK),
         })
     }
 

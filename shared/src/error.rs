@@ -15,7 +15,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError { field: field.into(), message: message.into() }
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -114,7 +117,12 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %msg, "internal error");
         }
         let body = self.problem().to_string();
-        (self.status(), [(header::CONTENT_TYPE, "application/problem+json")], body).into_response()
+        (
+            self.status(),
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
     }
 }
 

@@ -39,7 +39,11 @@ pub async fn relay(sqs: &aws_sdk_sqs::Client, queue_url: &str, event: &StreamEve
         let mut entries = Vec::new();
         for (i, (seq, item)) in chunk.iter().enumerate() {
             let body = serde_json::Value::Object(item.clone()).to_string();
-            match SendMessageBatchRequestEntry::builder().id(i.to_string()).message_body(body).build() {
+            match SendMessageBatchRequestEntry::builder()
+                .id(i.to_string())
+                .message_body(body)
+                .build()
+            {
                 Ok(entry) => entries.push(entry),
                 Err(e) => {
                     tracing::error!(error = %e, seq, "could not build SQS entry");
@@ -50,7 +54,13 @@ pub async fn relay(sqs: &aws_sdk_sqs::Client, queue_url: &str, event: &StreamEve
         if entries.is_empty() {
             continue;
         }
-        match sqs.send_message_batch().queue_url(queue_url).set_entries(Some(entries)).send().await {
+        match sqs
+            .send_message_batch()
+            .queue_url(queue_url)
+            .set_entries(Some(entries))
+            .send()
+            .await
+        {
             Ok(out) => {
                 for f in out.failed {
                     if let Some((seq, _)) = f.id.parse::<usize>().ok().and_then(|i| chunk.get(i)) {

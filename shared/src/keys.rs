@@ -44,7 +44,10 @@ pub fn journeys_pk(t: &str) -> String {
 }
 pub const JOURNEY_SK_PREFIX: &str = "J#";
 pub fn journey(t: &str, id: &str) -> Key {
-    Key { pk: journeys_pk(t), sk: format!("{JOURNEY_SK_PREFIX}{id}") }
+    Key {
+        pk: journeys_pk(t),
+        sk: format!("{JOURNEY_SK_PREFIX}{id}"),
+    }
 }
 
 pub fn processes_pk(t: &str) -> String {
@@ -52,15 +55,24 @@ pub fn processes_pk(t: &str) -> String {
 }
 pub const PROCESS_SK_PREFIX: &str = "P#";
 pub fn process(t: &str, id: &str) -> Key {
-    Key { pk: processes_pk(t), sk: format!("{PROCESS_SK_PREFIX}{id}") }
+    Key {
+        pk: processes_pk(t),
+        sk: format!("{PROCESS_SK_PREFIX}{id}"),
+    }
 }
 
 pub fn run(t: &str, id: &str) -> Key {
-    Key { pk: format!("{}RUN#{id}", tenant(t)), sk: "RUN".into() }
+    Key {
+        pk: format!("{}RUN#{id}", tenant(t)),
+        sk: "RUN".into(),
+    }
 }
 pub const EVENT_SK_PREFIX: &str = "EVT#";
 pub fn run_event(t: &str, run_id: &str, event_id: &str) -> Key {
-    Key { pk: run(t, run_id).pk, sk: format!("{EVENT_SK_PREFIX}{event_id}") }
+    Key {
+        pk: run(t, run_id).pk,
+        sk: format!("{EVENT_SK_PREFIX}{event_id}"),
+    }
 }
 
 fn runs_root(t: &str, test: bool) -> String {
@@ -87,17 +99,29 @@ pub fn participant_pk(t: &str, participant: &str) -> String {
 }
 pub const TASK_SK_PREFIX: &str = "TASK#";
 pub fn task(t: &str, participant: &str, run_id: &str, step_key: &str) -> Key {
-    Key { pk: participant_pk(t, participant), sk: format!("{TASK_SK_PREFIX}{run_id}#{step_key}") }
+    Key {
+        pk: participant_pk(t, participant),
+        sk: format!("{TASK_SK_PREFIX}{run_id}#{step_key}"),
+    }
 }
 
 pub fn token(hash: &str) -> Key {
-    Key { pk: format!("TOKEN#{hash}"), sk: TOKEN_SK.into() }
+    Key {
+        pk: format!("TOKEN#{hash}"),
+        sk: TOKEN_SK.into(),
+    }
 }
 
 pub fn mail_claim(t: &str, event_id: &str, recipient: &str) -> Key {
-    Key { pk: format!("{}MAIL#{event_id}#{recipient}", tenant(t)), sk: "CLAIM".into() }
+    Key {
+        pk: format!("{}MAIL#{event_id}#{recipient}", tenant(t)),
+        sk: "CLAIM".into(),
+    }
 }
 
 pub fn idempotency(t: &str, scope: &str, key: &str) -> Key {
-    Key { pk: format!("{}IDEM#{scope}#{key}", tenant(t)), sk: "IDEM".into() }
+    Key {
+        pk: format!("{}IDEM#{scope}#{key}", tenant(t)),
+        sk: "IDEM".into(),
+    }
 }

@@ -9,7 +9,8 @@ use crate::store::dynamo::DynamoTable;
 
 /// JSON logs (Lambda's `LogFormat: JSON`), level from `RUST_LOG` (default info).
 pub fn init_lambda_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
     let _ = tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter)

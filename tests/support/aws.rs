@@ -28,7 +28,12 @@ pub struct Queues {
 /// A queue with a DLQ after `max_receives`, visibility timeout in seconds.
 pub async fn queues(sqs: &aws_sdk_sqs::Client, visibility: u32, max_receives: u32) -> Queues {
     let name = format!("events-{}", unique());
-    let dlq = sqs.create_queue().queue_name(format!("{name}-dlq")).send().await.unwrap();
+    let dlq = sqs
+        .create_queue()
+        .queue_name(format!("{name}-dlq"))
+        .send()
+        .await
+        .unwrap();
     let dlq_url = dlq.queue_url.unwrap();
     let arn = sqs
         .get_queue_attributes()
@@ -49,7 +54,10 @@ pub async fn queues(sqs: &aws_sdk_sqs::Client, visibility: u32, max_receives: u3
         .send()
         .await
         .unwrap();
-    Queues { url: q.queue_url.unwrap(), dlq_url }
+    Queues {
+        url: q.queue_url.unwrap(),
+        dlq_url,
+    }
 }
 
 /// A configuration like the functions read from their environment.
@@ -91,7 +99,13 @@ pub fn stream_event(items: &[Item], first_seq: u64) -> StreamEvent {
 
 /// Receives up to ten messages and wraps them as the SQS event Lambda would pass.
 pub async fn receive(sqs: &aws_sdk_sqs::Client, url: &str) -> (SqsEvent, Vec<(String, String)>) {
-    let out = sqs.receive_message().queue_url(url).max_number_of_messages(10).send().await.unwrap();
+    let out = sqs
+        .receive_message()
+        .queue_url(url)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap();
     let mut handles = Vec::new();
     let records: Vec<Value> = out
         .messages
@@ -106,7 +120,10 @@ pub async fn receive(sqs: &aws_sdk_sqs::Client, url: &str) -> (SqsEvent, Vec<(St
                    "eventSourceARN": "arn:aws:sqs:eu-central-1:123456789012:events"})
         })
         .collect();
-    (serde_json::from_value(json!({"Records": records})).expect("a valid SQS event"), handles)
+    (
+        serde_json::from_value(json!({"Records": records})).expect("a valid SQS event"),
+        handles,
+    )
 }
 
 /// One poll of the queue through the sender; what Lambda does with the answer (delete the
@@ -117,10 +134,19 @@ pub async fn sender_poll(sqs: &aws_sdk_sqs::Client, url: &str, notifier: &Notifi
         return (0, Vec::new());
     }
     let response = shared::events::send_batch(notifier, &event).await;
-    let failed: Vec<String> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
+    let failed: Vec<String> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
     for (id, handle) in &handles {
         if !failed.contains(id) {
-            sqs.delete_message().queue_url(url).receipt_handle(handle).send().await.unwrap();
+            sqs.delete_message()
+                .queue_url(url)
+                .receipt_handle(handle)
+                .send()
+                .await
+                .unwrap();
         }
     }
     (handles.len(), failed)
@@ -128,14 +154,27 @@ pub async fn sender_poll(sqs: &aws_sdk_sqs::Client, url: &str, notifier: &Notifi
 
 /// Emails moto's SES has accepted for `to`.
 pub async fn ses_inbox(to: &str) -> Vec<Mail> {
-    let data: Value = reqwest::get(format!("{}/moto-api/data.json", moto_endpoint())).await.unwrap().json().await.unwrap();
+    let data: Value = reqwest::get(format!("{}/moto-api/data.json", moto_endpoint()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     data["ses"]["Message"]
         .as_array()
         .cloned()
         .unwrap_or_default()
         .iter()
-        .filter(|m| m["destinations"]["ToAddresses"].as_array().is_some_and(|a| a.iter().any(|x| x.as_str().is_some_and(|x| x.eq_ignore_ascii_case(to)))))
-        .map(|m| Mail { to: to.into(), subject: m["subject"].as_str().unwrap_or_default().into(), body: m["body"].as_str().unwrap_or_default().into() })
+        .filter(|m| {
+            m["destinations"]["ToAddresses"]
+                .as_array()
+                .is_some_and(|a| a.iter().any(|x| x.as_str().is_some_and(|x| x.eq_ignore_ascii_case(to))))
+        })
+        .map(|m| Mail {
+            to: to.into(),
+            subject: m["subject"].as_str().unwrap_or_default().into(),
+            body: m["body"].as_str().unwrap_or_default().into(),
+        })
         .collect()
 }
 
@@ -177,12 +216,24 @@ impl AwsWorld {
     /// Every event item of the tenant's runs not yet handed to the relay.
     async fn new_events(&self) -> Vec<Item> {
         let tenant = &self.gw.tenant;
-        let runs = self.table.query(Query::new(Index::Gsi3, keys::runs_all(tenant, false)).limit(100)).await.unwrap();
-        let tests = self.table.query(Query::new(Index::Gsi3, keys::runs_all(tenant, true)).limit(100)).await.unwrap();
+        let runs = self
+            .table
+            .query(Query::new(Index::Gsi3, keys::runs_all(tenant, false)).limit(100))
+            .await
+            .unwrap();
+        let tests = self
+            .table
+            .query(Query::new(Index::Gsi3, keys::runs_all(tenant, true)).limit(100))
+            .await
+            .unwrap();
         let mut fresh = Vec::new();
         for run in runs.items.iter().chain(tests.items.iter()) {
             let pk = run["pk"].as_str().unwrap().to_string();
-            let events = self.table.query(Query::new(Index::Primary, pk).begins_with(keys::EVENT_SK_PREFIX)).await.unwrap();
+            let events = self
+                .table
+                .query(Query::new(Index::Primary, pk).begins_with(keys::EVENT_SK_PREFIX))
+                .await
+                .unwrap();
             let mut seen = self.relayed.lock().unwrap();
             for e in events.items {
                 let id = format!("{}|{}", e["pk"], e["sk"]);
@@ -197,7 +248,14 @@ impl AwsWorld {
 
 #[async_trait::async_trait]
 impl Client for AwsWorld {
-    async fn raw(&self, method: &str, path: &str, bearer: Option<&str>, headers: &[(&str, &str)], body: Option<String>) -> Resp {
+    async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        bearer: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+    ) -> Resp {
         self.gw.raw(method, path, bearer, headers, body).await
     }
 }
@@ -211,7 +269,11 @@ impl World for AwsWorld {
             let response = shared::events::relay(&self.sqs, &self.queues.url, &stream_event(&events, first)).await;
             assert!(response.batch_item_failures.is_empty(), "relay failures");
         }
-        let notifier = Notifier { table: self.table.as_ref(), mailer: self.mailer.as_ref(), config: &self.config };
+        let notifier = Notifier {
+            table: self.table.as_ref(),
+            mailer: self.mailer.as_ref(),
+            config: &self.config,
+        };
         loop {
             let (n, failed) = sender_poll(&self.sqs, &self.queues.url, &notifier).await;
             assert!(failed.is_empty(), "sender failures: {failed:?}");

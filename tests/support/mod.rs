@@ -30,7 +30,9 @@ pub async fn sdk() -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(moto_endpoint())
         .region(aws_config::Region::new("eu-central-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new("test", "test", None, None, "tests"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "tests",
+        ))
         .load()
         .await
 }
@@ -39,7 +41,9 @@ pub async fn sdk() -> aws_config::SdkConfig {
 pub async fn moto_table(sdk: &aws_config::SdkConfig) -> (DynamoTable, String) {
     let name = format!("portal-{}", unique());
     let client = aws_sdk_dynamodb::Client::new(sdk);
-    DynamoTable::create_table(&client, &name).await.expect("create table on moto");
+    DynamoTable::create_table(&client, &name)
+        .await
+        .expect("create table on moto");
     (DynamoTable::new(client, name.clone()), name)
 }
 
@@ -65,10 +69,19 @@ impl Local {
     }
 
     pub async fn start_in(data_dir: PathBuf) -> Local {
-        let opts = local_server::Options { addr: "127.0.0.1:0".parse().unwrap(), data_dir: data_dir.clone(), base_url: None };
+        let opts = local_server::Options {
+            addr: "127.0.0.1:0".parse().unwrap(),
+            data_dir: data_dir.clone(),
+            base_url: None,
+        };
         let running = local_server::start(opts).await.expect("start local-server");
         let base = running.base_url.clone();
-        Local { running, base, data_dir, http: reqwest::Client::new() }
+        Local {
+            running,
+            base,
+            data_dir,
+            http: reqwest::Client::new(),
+        }
     }
 
     /// A staff token as `local-server token` prints it.
@@ -86,7 +99,15 @@ impl Local {
     /// Waits until the outbox holds at least `n` emails, and returns them all.
     pub async fn outbox(&self, n: usize) -> Vec<Value> {
         for _ in 0..100 {
-            let body: Value = self.http.get(self.url("/local/outbox")).send().await.unwrap().json().await.unwrap();
+            let body: Value = self
+                .http
+                .get(self.url("/local/outbox"))
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
             let emails = body["emails"].as_array().cloned().unwrap_or_default();
             if emails.len() >= n {
                 return emails;
@@ -107,13 +128,24 @@ pub struct Resp {
 
 impl Resp {
     pub fn field(&self, name: &str) -> String {
-        self.body[name].as_str().unwrap_or_else(|| panic!("no string {name} in {}", self.body)).to_string()
+        self.body[name]
+            .as_str()
+            .unwrap_or_else(|| panic!("no string {name} in {}", self.body))
+            .to_string()
     }
 
     /// Asserts a problem+json answer with this status.
     pub fn problem(&self, status: u16) -> &Self {
-        assert_eq!(self.status, status, "expected {status}, got {}: {}", self.status, self.body);
-        assert!(self.content_type.starts_with("application/problem+json"), "not problem+json: {}", self.content_type);
+        assert_eq!(
+            self.status, status,
+            "expected {status}, got {}: {}",
+            self.status, self.body
+        );
+        assert!(
+            self.content_type.starts_with("application/problem+json"),
+            "not problem+json: {}",
+            self.content_type
+        );
         assert_eq!(self.body["status"], json!(status));
         assert!(self.body["title"].is_string() && self.body["type"].is_string() && self.body["detail"].is_string());
         self
@@ -121,14 +153,28 @@ impl Resp {
 
     /// The fields a 422 names.
     pub fn error_fields(&self) -> Vec<String> {
-        self.body["errors"].as_array().map(|a| a.iter().filter_map(|e| e["field"].as_str().map(str::to_string)).collect()).unwrap_or_default()
+        self.body["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|e| e["field"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 }
 
 /// What a test client does: send a request with a bearer token (or none) and a raw body.
 #[async_trait::async_trait]
 pub trait Client: Send + Sync {
-    async fn raw(&self, method: &str, path: &str, bearer: Option<&str>, headers: &[(&str, &str)], body: Option<String>) -> Resp;
+    async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        bearer: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+    ) -> Resp;
 
     async fn call(&self, method: &str, path: &str, bearer: Option<&str>, body: Option<Value>) -> Resp {
         self.raw(method, path, bearer, &[], body.map(|b| b.to_string())).await
@@ -137,7 +183,14 @@ pub trait Client: Send + Sync {
 
 #[async_trait::async_trait]
 impl Client for Local {
-    async fn raw(&self, method: &str, path: &str, bearer: Option<&str>, headers: &[(&str, &str)], body: Option<String>) -> Resp {
+    async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        bearer: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+    ) -> Resp {
         let mut req = self.http.request(method.parse().unwrap(), self.url(path));
         if let Some(t) = bearer {
             req = req.bearer_auth(t);
@@ -150,14 +203,29 @@ impl Client for Local {
         }
         let resp = req.send().await.unwrap();
         let status = resp.status().as_u16();
-        let content_type = resp.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+        let content_type = resp
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string();
         let text = resp.text().await.unwrap();
-        Resp { status, body: serde_json::from_str(&text).unwrap_or(Value::Null), content_type }
+        Resp {
+            status,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+            content_type,
+        }
     }
 }
 
 /// An API Gateway HTTP API (payload 2.0) event, as the JWT authorizer passes it on.
-pub fn apigw_event(method: &str, path: &str, claims: Option<&HashMap<String, String>>, headers: &[(&str, &str)], body: Option<&str>) -> Value {
+pub fn apigw_event(
+    method: &str,
+    path: &str,
+    claims: Option<&HashMap<String, String>>,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Value {
     let (raw_path, query) = path.split_once('?').unwrap_or((path, ""));
     let mut hdrs = serde_json::Map::new();
     hdrs.insert("accept".into(), json!("application/json"));
@@ -176,7 +244,10 @@ pub fn apigw_event(method: &str, path: &str, claims: Option<&HashMap<String, Str
     });
     if let Some(claims) = claims {
         ctx["authorizer"] = json!({"jwt": {"claims": claims, "scopes": null}});
-        hdrs.insert("authorization".into(), json!("Bearer eyJhbGciOiJSUzI1NiJ9.verified-by-api-gateway.sig"));
+        hdrs.insert(
+            "authorization".into(),
+            json!("Bearer eyJhbGciOiJSUzI1NiJ9.verified-by-api-gateway.sig"),
+        );
     }
     let mut query_params = serde_json::Map::new();
     for pair in query.split('&').filter(|p| !p.is_empty()) {
@@ -208,9 +279,21 @@ pub async fn invoke(router: &axum::Router, event: &Value) -> Resp {
     let request = lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway event");
     let response = router.clone().oneshot(request).await.unwrap();
     let status = response.status().as_u16();
-    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
-    let bytes = http_body_util::BodyExt::collect(response.into_body()).await.unwrap().to_bytes();
-    Resp { status, body: serde_json::from_slice(&bytes).unwrap_or(Value::Null), content_type }
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    Resp {
+        status,
+        body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        content_type,
+    }
 }
 
 /// The AWS path: area routers on the DynamoDB adapter, called with API Gateway events.
@@ -237,7 +320,14 @@ impl Gateway {
 impl Client for Gateway {
     /// Staff calls carry the JWT authorizer's claims (the bearer names the `sub`, as
     /// `tenant:sub` to pick another tenant); portal calls carry the session as a header.
-    async fn raw(&self, method: &str, path: &str, bearer: Option<&str>, headers: &[(&str, &str)], body: Option<String>) -> Resp {
+    async fn raw(
+        &self,
+        method: &str,
+        path: &str,
+        bearer: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<String>,
+    ) -> Resp {
         let portal = path.starts_with("/v1/portal") || path.starts_with("/portal");
         let mut hdrs: Vec<(&str, String)> = headers.iter().map(|(k, v)| (*k, v.to_string())).collect();
         let claims = match (portal, bearer) {

@@ -31,8 +31,14 @@ pub trait World: Client {
 /// The portal access token in an email's link.
 pub fn access_token(mail: &Mail) -> String {
     let body = mail.body.replace("&#x2f;", "/");
-    let start = body.find("/portal/access/").unwrap_or_else(|| panic!("no portal link in {}", mail.body)) + "/portal/access/".len();
-    body[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
+    let start = body
+        .find("/portal/access/")
+        .unwrap_or_else(|| panic!("no portal link in {}", mail.body))
+        + "/portal/access/".len();
+    body[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect()
 }
 
 pub struct Ids {
@@ -113,7 +119,9 @@ pub async fn portal_session(w: &impl World, to: &str) -> String {
     let page = w.raw("GET", &format!("/portal/access/{token}"), None, &[], None).await;
     assert_eq!(page.status, 200);
     assert!(page.content_type.starts_with("text/html"));
-    let session = w.call("POST", "/v1/portal/sessions", None, Some(json!({"token": token}))).await;
+    let session = w
+        .call("POST", "/v1/portal/sessions", None, Some(json!({"token": token})))
+        .await;
     assert_eq!(session.status, 200, "{}", session.body);
     assert!(session.body["participant"]["name"].is_string());
     session.field("session_token")
@@ -127,7 +135,10 @@ pub async fn core_loop(w: &impl World, tag: &str) -> Ids {
     let owner = format!("bob-{tag}@utility.example");
     assert_eq!(run["status"], "running");
     assert_eq!(run["current_step"], "install");
-    assert!(run["steps"][0]["due_at"].is_string(), "the first step gets its due date");
+    assert!(
+        run["steps"][0]["due_at"].is_string(),
+        "the first step gets its due date"
+    );
     assert_eq!(run["steps"][1]["status"], "pending");
 
     // A retried start with the same idempotency key returns the same run.
@@ -135,21 +146,46 @@ pub async fn core_loop(w: &impl World, tag: &str) -> Ids {
     assert_eq!(again["id"], run["id"]);
 
     // Editing the definition later does not change the run (it is a snapshot).
-    let mut edited = w.call("GET", &format!("/v1/processes/{process}"), Some(&w.staff("alice")), None).await.body;
+    let mut edited = w
+        .call(
+            "GET",
+            &format!("/v1/processes/{process}"),
+            Some(&w.staff("alice")),
+            None,
+        )
+        .await
+        .body;
     edited["steps"][0]["name"] = json!("Renamed step");
     let body = json!({"name": edited["name"], "steps": edited["steps"]}).to_string();
-    let put = w.raw("PUT", &format!("/v1/processes/{process}"), Some(&w.staff("alice")), &[("if-match", "1")], Some(body)).await;
+    let put = w
+        .raw(
+            "PUT",
+            &format!("/v1/processes/{process}"),
+            Some(&w.staff("alice")),
+            &[("if-match", "1")],
+            Some(body),
+        )
+        .await;
     assert_eq!(put.status, 200, "{}", put.body);
     assert_eq!(put.body["version"], json!(2));
-    let same = w.call("GET", &format!("/v1/runs/{run_id}"), Some(&w.staff("alice")), None).await;
+    let same = w
+        .call("GET", &format!("/v1/runs/{run_id}"), Some(&w.staff("alice")), None)
+        .await;
     assert_eq!(same.body["steps"][0]["name"], "Install the meter");
 
     // The installer is emailed in French with a portal link.
     w.deliver().await;
     let mails = w.inbox(&installer).await;
     assert_eq!(mails.len(), 1, "one email to the installer");
-    assert!(mails[0].body.contains("Installez le compteur"), "French info text: {}", mails[0].body);
-    assert!(w.inbox(&customer).await.is_empty(), "the customer's step is not active yet");
+    assert!(
+        mails[0].body.contains("Installez le compteur"),
+        "French info text: {}",
+        mails[0].body
+    );
+    assert!(
+        w.inbox(&customer).await.is_empty(),
+        "the customer's step is not active yet"
+    );
     let session = portal_session(w, &installer).await;
 
     // Their task, in French, with the journey; where the run stands.
@@ -160,22 +196,41 @@ pub async fn core_loop(w: &impl World, tag: &str) -> Ids {
     assert_eq!(task["info_text"], "Installez le compteur au sous-sol.");
     assert_eq!(task["journey"]["fields"][0]["label"], "Numéro de compteur");
     assert!(task["due_at"].is_string());
-    let view = w.call("GET", &format!("/v1/portal/runs/{run_id}"), Some(&session), None).await;
+    let view = w
+        .call("GET", &format!("/v1/portal/runs/{run_id}"), Some(&session), None)
+        .await;
     assert_eq!(view.status, 200);
     assert_eq!(view.body["current_step"], "install");
     assert_eq!(view.body["title"], "Meter 4711");
-    let mine: Vec<bool> = view.body["steps"].as_array().unwrap().iter().map(|s| s["mine"].as_bool().unwrap()).collect();
+    let mine: Vec<bool> = view.body["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["mine"].as_bool().unwrap())
+        .collect();
     assert_eq!(mine, [true, false, false]);
 
     // The journey is validated field by field, then the step is done.
     let path = format!("/v1/portal/runs/{run_id}/steps/install");
-    let bad = w.call("POST", &format!("{path}/submission"), Some(&session), Some(json!({"data": {"reading": "lots"}}))).await;
+    let bad = w
+        .call(
+            "POST",
+            &format!("{path}/submission"),
+            Some(&session),
+            Some(json!({"data": {"reading": "lots"}})),
+        )
+        .await;
     bad.problem(422);
     assert_eq!(bad.error_fields(), ["data.meter_number", "data.reading"]);
     let early = w.call("POST", &format!("{path}/complete"), Some(&session), None).await;
     early.problem(422);
     let ok = w
-        .call("POST", &format!("{path}/submission"), Some(&session), Some(json!({"data": {"meter_number": "M-4711", "reading": 1234.5}})))
+        .call(
+            "POST",
+            &format!("{path}/submission"),
+            Some(&session),
+            Some(json!({"data": {"meter_number": "M-4711", "reading": 1234.5}})),
+        )
         .await;
     assert_eq!(ok.status, 200, "{}", ok.body);
     let done = w.call("POST", &format!("{path}/complete"), Some(&session), None).await;
@@ -191,26 +246,61 @@ pub async fn core_loop(w: &impl World, tag: &str) -> Ids {
     assert!(owner_mail[0].body.contains("Install the meter"));
     let customer_mail = w.inbox(&customer).await;
     assert_eq!(customer_mail.len(), 1);
-    assert!(customer_mail[0].body.contains("Confermi il cambio"), "{}", customer_mail[0].body);
+    assert!(
+        customer_mail[0].body.contains("Confermi il cambio"),
+        "{}",
+        customer_mail[0].body
+    );
     let customer_session = portal_session(w, &customer).await;
     // The installer cannot act on the customer's step.
-    let not_theirs = w.call("POST", &format!("/v1/portal/runs/{run_id}/steps/confirm/complete"), Some(&session), None).await;
+    let not_theirs = w
+        .call(
+            "POST",
+            &format!("/v1/portal/runs/{run_id}/steps/confirm/complete"),
+            Some(&session),
+            None,
+        )
+        .await;
     not_theirs.problem(403);
-    let done = w.call("POST", &format!("/v1/portal/runs/{run_id}/steps/confirm/complete"), Some(&customer_session), None).await;
+    let done = w
+        .call(
+            "POST",
+            &format!("/v1/portal/runs/{run_id}/steps/confirm/complete"),
+            Some(&customer_session),
+            None,
+        )
+        .await;
     assert_eq!(done.status, 200, "{}", done.body);
 
     // The staff step: the assignee gets a link to the run, staff complete it, the run ends.
     w.deliver().await;
     let carla = w.inbox(&format!("carla-{tag}@utility.example")).await;
     assert_eq!(carla.len(), 1);
-    assert!(carla[0].body.replace("&#x2f;", "/").contains(&format!("/runs/{run_id}")));
+    assert!(carla[0]
+        .body
+        .replace("&#x2f;", "/")
+        .contains(&format!("/runs/{run_id}")));
     let staff = w.staff("carla");
-    let finished = w.call("POST", &format!("/v1/runs/{run_id}/steps/review/complete"), Some(&staff), None).await;
+    let finished = w
+        .call(
+            "POST",
+            &format!("/v1/runs/{run_id}/steps/review/complete"),
+            Some(&staff),
+            None,
+        )
+        .await;
     assert_eq!(finished.status, 200, "{}", finished.body);
     assert_eq!(finished.body["status"], "completed");
     assert_eq!(finished.body["current_step"], Value::Null);
     assert_eq!(finished.body["steps"][2]["completed_by"]["id"], "carla");
-    let after = w.call("POST", &format!("/v1/runs/{run_id}/cancel"), Some(&staff), Some(json!({"reason": "too late"}))).await;
+    let after = w
+        .call(
+            "POST",
+            &format!("/v1/runs/{run_id}/cancel"),
+            Some(&staff),
+            Some(json!({"reason": "too late"})),
+        )
+        .await;
     after.problem(409);
 
     // The creator hears that the run is complete; nothing is sent twice.
@@ -219,31 +309,66 @@ pub async fn core_loop(w: &impl World, tag: &str) -> Ids {
     let alice = w.inbox(&w.staff_email("alice")).await;
     assert_eq!(alice.len(), 4, "the creator: three steps done and the run completed");
     assert_eq!(w.inbox(&installer).await.len(), 1);
-    assert_eq!(w.inbox(&owner).await.len(), 2, "owner: installer's and customer's steps done");
+    assert_eq!(
+        w.inbox(&owner).await.len(),
+        2,
+        "owner: installer's and customer's steps done"
+    );
 
     // History: who did what, when, in order.
-    let history = w.call("GET", &format!("/v1/runs/{run_id}/history"), Some(&staff), None).await;
+    let history = w
+        .call("GET", &format!("/v1/runs/{run_id}/history"), Some(&staff), None)
+        .await;
     assert_eq!(history.status, 200);
     let events = history.body["events"].as_array().unwrap();
     let types: Vec<&str> = events.iter().map(|e| e["type"].as_str().unwrap()).collect();
     assert_eq!(
         types,
         [
-            "run_started", "step_activated", "step_submitted", "step_completed", "step_activated", "step_completed",
-            "step_activated", "step_completed", "run_completed"
+            "run_started",
+            "step_activated",
+            "step_submitted",
+            "step_completed",
+            "step_activated",
+            "step_completed",
+            "step_activated",
+            "step_completed",
+            "run_completed"
         ]
     );
-    assert!(events.iter().all(|e| e["at"].is_string() && e["actor"]["kind"].is_string()));
+    assert!(events
+        .iter()
+        .all(|e| e["at"].is_string() && e["actor"]["kind"].is_string()));
     assert_eq!(events[2]["actor"]["kind"], "installer");
     assert_eq!(events[7]["actor"]["id"], "carla");
 
     // Lists: by status, by process, newest first.
     let completed = w.call("GET", "/v1/runs?status=completed", Some(&staff), None).await;
-    assert!(completed.body["items"].as_array().unwrap().iter().any(|r| r["id"] == json!(run_id)));
-    let running = w.call("GET", &format!("/v1/runs?process_id={process}&status=running"), Some(&staff), None).await;
+    assert!(completed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["id"] == json!(run_id)));
+    let running = w
+        .call(
+            "GET",
+            &format!("/v1/runs?process_id={process}&status=running"),
+            Some(&staff),
+            None,
+        )
+        .await;
     assert_eq!(running.body["items"].as_array().unwrap().len(), 0);
-    let by_process = w.call("GET", &format!("/v1/runs?process_id={process}"), Some(&staff), None).await;
+    let by_process = w
+        .call("GET", &format!("/v1/runs?process_id={process}"), Some(&staff), None)
+        .await;
     assert_eq!(by_process.body["items"][0]["id"], json!(run_id));
 
-    Ids { journey, process, run: run_id, installer, customer, owner }
+    Ids {
+        journey,
+        process,
+        run: run_id,
+        installer,
+        customer,
+        owner,
+    }
 }

@@ -11,7 +11,11 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let aws = shared::runtime::Aws::load().await?;
     let table = aws.table();
     let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&aws.sdk));
-    let notifier = Notifier { table: &table, mailer: &mailer, config: &aws.config };
+    let notifier = Notifier {
+        table: &table,
+        mailer: &mailer,
+        config: &aws.config,
+    };
     let notifier = &notifier;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         Ok::<_, lambda_runtime::Error>(shared::events::send_batch(notifier, &event.payload).await)

@@ -7,7 +7,11 @@ use lambda_runtime::{service_fn, LambdaEvent};
 async fn main() -> Result<(), lambda_runtime::Error> {
     shared::runtime::init_lambda_logging();
     let aws = shared::runtime::Aws::load().await?;
-    let queue = aws.config.events_queue_url.clone().ok_or("environment variable EVENTS_QUEUE_URL is required")?;
+    let queue = aws
+        .config
+        .events_queue_url
+        .clone()
+        .ok_or("environment variable EVENTS_QUEUE_URL is required")?;
     let sqs = aws_sdk_sqs::Client::new(&aws.sdk);
     let (sqs, queue) = (&sqs, queue.as_str());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {

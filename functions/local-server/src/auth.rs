@@ -70,13 +70,17 @@ impl LocalAuth {
         std::fs::create_dir_all(data_dir)?;
         let path = data_dir.join("jwt-secret");
         match std::fs::read_to_string(&path) {
-            Ok(s) if s.trim().len() >= 32 => Ok(LocalAuth { secret: s.trim().as_bytes().to_vec() }),
+            Ok(s) if s.trim().len() >= 32 => Ok(LocalAuth {
+                secret: s.trim().as_bytes().to_vec(),
+            }),
             _ => {
                 let mut bytes = [0u8; 32];
                 rand::thread_rng().fill_bytes(&mut bytes);
                 let secret = hex::encode(bytes);
                 std::fs::write(&path, &secret)?;
-                Ok(LocalAuth { secret: secret.into_bytes() })
+                Ok(LocalAuth {
+                    secret: secret.into_bytes(),
+                })
             }
         }
     }
@@ -88,7 +92,9 @@ impl LocalAuth {
     pub fn verify(&self, token: &str) -> Option<Claims> {
         let mut validation = Validation::default();
         validation.set_issuer(&[ISSUER]);
-        decode::<Claims>(token, &DecodingKey::from_secret(&self.secret), &validation).ok().map(|d| d.claims)
+        decode::<Claims>(token, &DecodingKey::from_secret(&self.secret), &validation)
+            .ok()
+            .map(|d| d.claims)
     }
 }
 

@@ -49,7 +49,9 @@ impl Running {
 }
 
 async fn outbox(State(mailer): State<Arc<FileMailer>>) -> Result<Json<serde_json::Value>, shared::error::ApiError> {
-    let emails = mailer.list().map_err(|e| shared::error::ApiError::Internal(e.to_string()))?;
+    let emails = mailer
+        .list()
+        .map_err(|e| shared::error::ApiError::Internal(e.to_string()))?;
     Ok(Json(json!({ "emails": emails })))
 }
 
@@ -59,14 +61,18 @@ pub fn app(state: AppState, mailer: Arc<FileMailer>, auth: LocalAuth) -> Router 
         .route("/local/outbox", get(outbox))
         .with_state(mailer)
         .route("/healthz", get(|| async { "ok" }));
-    let areas = shared::api::process::routes(state.clone()).merge(shared::api::portal::routes(state)).merge(local);
+    let areas = shared::api::process::routes(state.clone())
+        .merge(shared::api::portal::routes(state))
+        .merge(local);
     shared::api::finish(areas).layer(axum::middleware::from_fn_with_state(auth, auth::verify_jwt))
 }
 
 /// Binds, then serves in the background; returns once the server accepts connections.
 pub async fn start(opts: Options) -> Result<Running, String> {
     std::fs::create_dir_all(&opts.data_dir).map_err(|e| format!("data folder {}: {e}", opts.data_dir.display()))?;
-    let listener = tokio::net::TcpListener::bind(opts.addr).await.map_err(|e| format!("bind {}: {e}", opts.addr))?;
+    let listener = tokio::net::TcpListener::bind(opts.addr)
+        .await
+        .map_err(|e| format!("bind {}: {e}", opts.addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let base_url = opts.base_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let table = Arc::new(EmbeddedTable::open(&opts.data_dir.join("portal.sqlite3")).map_err(|e| e.to_string())?);
@@ -81,5 +87,12 @@ pub async fn start(opts: Options) -> Result<Running, String> {
         }
     });
     let relay = tokio::spawn(relay::run(table.clone(), mailer, Arc::new(config)));
-    Ok(Running { addr, base_url, auth, server, relay, table })
+    Ok(Running {
+        addr,
+        base_url,
+        auth,
+        server,
+        relay,
+        table,
+    })
 }

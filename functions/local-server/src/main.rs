@@ -45,7 +45,15 @@ enum Command {
 #[tokio::main]
 async fn main() -> Result<(), String> {
     let cli = Cli::parse();
-    if let Some(Command::Token { tenant, role, sub, email, name, locale }) = cli.command {
+    if let Some(Command::Token {
+        tenant,
+        role,
+        sub,
+        email,
+        name,
+        locale,
+    }) = cli.command
+    {
         if !shared::auth::valid_tenant(&tenant) {
             return Err("--tenant: letters, digits, - and _ only".into());
         }
@@ -57,11 +65,21 @@ async fn main() -> Result<(), String> {
         println!("{}", auth.mint(&claims).map_err(|e| e.to_string())?);
         return Ok(());
     }
-    tracing_subscriber::fmt().with_env_filter(
-        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-    ).init();
-    let running = local_server::start(Options { addr: cli.addr, data_dir: cli.data_dir.clone(), base_url: cli.base_url }).await?;
-    println!("local-server listening on http://{} (data: {}, links: {})", running.addr, cli.data_dir.display(), running.base_url);
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    let running = local_server::start(Options {
+        addr: cli.addr,
+        data_dir: cli.data_dir.clone(),
+        base_url: cli.base_url,
+    })
+    .await?;
+    println!(
+        "local-server listening on http://{} (data: {}, links: {})",
+        running.addr,
+        cli.data_dir.display(),
+        running.base_url
+    );
     tokio::signal::ctrl_c().await.map_err(|e| e.to_string())?;
     running.stop();
     Ok(())

@@ -15,12 +15,19 @@ use shared::store::embedded::EmbeddedTable;
 const CURSOR: &str = "relay_cursor";
 
 fn cursor(table: &EmbeddedTable) -> Result<i64, String> {
-    Ok(table.get_meta(CURSOR).map_err(|e| e.to_string())?.and_then(|c| c.parse().ok()).unwrap_or(0))
+    Ok(table
+        .get_meta(CURSOR)
+        .map_err(|e| e.to_string())?
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0))
 }
 
 /// Whether writes after the cursor wait for the relay.
 pub fn behind(table: &EmbeddedTable) -> Result<bool, String> {
-    Ok(!table.read_stream(cursor(table)?, 1).map_err(|e| e.to_string())?.is_empty())
+    Ok(!table
+        .read_stream(cursor(table)?, 1)
+        .map_err(|e| e.to_string())?
+        .is_empty())
 }
 
 async fn relay_once(table: &EmbeddedTable, notifier: &Notifier<'_>) -> Result<usize, String> {
@@ -37,7 +44,11 @@ async fn relay_once(table: &EmbeddedTable, notifier: &Notifier<'_>) -> Result<us
 }
 
 pub async fn run(table: Arc<EmbeddedTable>, mailer: Arc<FileMailer>, config: Arc<Config>) {
-    let notifier = Notifier { table: table.as_ref(), mailer: mailer.as_ref(), config: config.as_ref() };
+    let notifier = Notifier {
+        table: table.as_ref(),
+        mailer: mailer.as_ref(),
+        config: config.as_ref(),
+    };
     loop {
         match relay_once(&table, &notifier).await {
             Ok(n) if n > 0 => continue,

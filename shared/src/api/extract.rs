@@ -20,7 +20,12 @@ fn data_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     let message = inner.to_string();
     let message = message.split(" at line ").next().unwrap_or_default().to_string();
     // Missing and unknown fields are reported by serde on the parent object.
-    let named = |marker: &str| message.strip_prefix(marker).and_then(|r| r.split('`').next()).map(str::to_string);
+    let named = |marker: &str| {
+        message
+            .strip_prefix(marker)
+            .and_then(|r| r.split('`').next())
+            .map(str::to_string)
+    };
     let field = match named("missing field `").or_else(|| named("unknown field `")) {
         Some(name) if path == "." => name,
         Some(name) => format!("{path}.{name}"),
@@ -50,7 +55,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 return Err(ApiError::UnsupportedMediaType);
             }
         }
-        let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY).await.map_err(|_| ApiError::PayloadTooLarge(MAX_BODY))?;
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY)
+            .await
+            .map_err(|_| ApiError::PayloadTooLarge(MAX_BODY))?;
         parse_json(&bytes).map(ApiJson)
     }
 }
@@ -72,10 +79,15 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 
 /// The `Idempotency-Key` header, if sent (1-200 visible characters).
 pub fn idempotency_key(headers: &axum::http::HeaderMap) -> Result<Option<String>, ApiError> {
-    let Some(v) = headers.get("idempotency-key") else { return Ok(None) };
+    let Some(v) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
     match v.to_str() {
         Ok(s) if !s.is_empty() && s.len() <= 200 && !s.contains('#') => Ok(Some(s.to_string())),
-        _ => Err(ApiError::invalid("Idempotency-Key", "must be 1-200 visible characters without #")),
+        _ => Err(ApiError::invalid(
+            "Idempotency-Key",
+            "must be 1-200 visible characters without #",
+        )),
     }
 }
 

@@ -26,7 +26,10 @@ pub struct AppState {
 
 impl AppState {
     pub fn new(table: Arc<dyn Table>, config: Config) -> Self {
-        AppState { table, config: Arc::new(config) }
+        AppState {
+            table,
+            config: Arc::new(config),
+        }
     }
 }
 

@@ -72,7 +72,11 @@ impl FromRequestParts<AppState> for Participant {
 
 impl Participant {
     pub fn actor(&self) -> Actor {
-        Actor { kind: self.0.kind.clone(), id: self.0.participant_id.clone(), name: Some(self.0.name.clone()) }
+        Actor {
+            kind: self.0.kind.clone(),
+            id: self.0.participant_id.clone(),
+            name: Some(self.0.name.clone()),
+        }
     }
     pub fn lang(&self, state: &AppState) -> Lang {
         Lang::resolve(self.0.locale, Some(state.config.default_locale))
@@ -173,7 +177,10 @@ pub fn run_view(s: &AppState, p: &Participant, run: &Run) -> Value {
             let mine = run.participant_for(step).is_some_and(|x| x.id == p.0.participant_id);
             let mut v = json!({"key": step.key, "name": step.name, "status": step.status, "mine": mine});
             if mine {
-                v["info_text"] = json!(step.info_texts.for_kind(step.assignee.kind()).and_then(|t| pick(t, lang)));
+                v["info_text"] = json!(step
+                    .info_texts
+                    .for_kind(step.assignee.kind())
+                    .and_then(|t| pick(t, lang)));
                 v["due_at"] = json!(step.due_at);
                 v["completed_at"] = json!(step.completed_at);
                 if let Some(j) = &step.journey {
@@ -203,17 +210,29 @@ async fn get_run(State(s): State<AppState>, p: Participant, Path(run_id): Path<S
 }
 
 /// Stores the participant's answers to the step's journey.
-pub async fn submit_answers(s: &AppState, p: &Participant, run_id: &str, key: &str, data: Map<String, Value>) -> ApiResult<Run> {
+pub async fn submit_answers(
+    s: &AppState,
+    p: &Participant,
+    run_id: &str,
+    key: &str,
+    data: Map<String, Value>,
+) -> ApiResult<Run> {
     load_run(s, p, run_id).await?;
     let who = p.actor();
-    runs::change_run(s.table.as_ref(), &p.0.tenant_id, run_id, &who, |run, now| run.submit(key, data, &who, now)).await
+    runs::change_run(s.table.as_ref(), &p.0.tenant_id, run_id, &who, |run, now| {
+        run.submit(key, data, &who, now)
+    })
+    .await
 }
 
 /// Marks the participant's step done.
 pub async fn complete_step(s: &AppState, p: &Participant, run_id: &str, key: &str) -> ApiResult<Run> {
     load_run(s, p, run_id).await?;
     let who = p.actor();
-    runs::change_run(s.table.as_ref(), &p.0.tenant_id, run_id, &who, |run, now| run.complete(key, &who, now)).await
+    runs::change_run(s.table.as_ref(), &p.0.tenant_id, run_id, &who, |run, now| {
+        run.complete(key, &who, now)
+    })
+    .await
 }
 
 #[derive(Deserialize)]
@@ -232,7 +251,11 @@ async fn submit(
     Ok(Json(run_view(&s, &p, &run)))
 }
 
-async fn complete(State(s): State<AppState>, p: Participant, Path((run_id, key)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+async fn complete(
+    State(s): State<AppState>,
+    p: Participant,
+    Path((run_id, key)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
     let run = complete_step(&s, &p, &run_id, &key).await?;
     Ok(Json(run_view(&s, &p, &run)))
 }

@@ -108,15 +108,93 @@ fn env() -> &'static Environment<'static> {
 /// The page chrome in the participant's language.
 fn strings(lang: Lang) -> Value {
     let s: [&str; 14] = match lang {
-        Lang::De => ["Willkommen", "Bitte bestätigen Sie, um Ihre Aufgaben zu öffnen.", "Weiter", "Ihre Aufgaben", "Keine Aufgaben.", "fällig am", "Speichern", "Als erledigt markieren", "Ihre Aufgabe", "offen", "aktiv", "erledigt", "übersprungen", "Abmelden"],
-        Lang::En => ["Welcome", "Please confirm to open your tasks.", "Continue", "Your tasks", "No tasks.", "due", "Save", "Mark as done", "your task", "pending", "active", "done", "skipped", "Log out"],
-        Lang::Fr => ["Bienvenue", "Veuillez confirmer pour ouvrir vos tâches.", "Continuer", "Vos tâches", "Aucune tâche.", "échéance", "Enregistrer", "Marquer comme terminé", "votre tâche", "en attente", "active", "terminée", "ignorée", "Se déconnecter"],
-        Lang::It => ["Benvenuto", "Confermi per aprire i Suoi compiti.", "Continua", "I Suoi compiti", "Nessun compito.", "scadenza", "Salva", "Segna come completato", "il Suo compito", "in attesa", "attivo", "completato", "saltato", "Esci"],
+        Lang::De => [
+            "Willkommen",
+            "Bitte bestätigen Sie, um Ihre Aufgaben zu öffnen.",
+            "Weiter",
+            "Ihre Aufgaben",
+            "Keine Aufgaben.",
+            "fällig am",
+            "Speichern",
+            "Als erledigt markieren",
+            "Ihre Aufgabe",
+            "offen",
+            "aktiv",
+            "erledigt",
+            "übersprungen",
+            "Abmelden",
+        ],
+        Lang::En => [
+            "Welcome",
+            "Please confirm to open your tasks.",
+            "Continue",
+            "Your tasks",
+            "No tasks.",
+            "due",
+            "Save",
+            "Mark as done",
+            "your task",
+            "pending",
+            "active",
+            "done",
+            "skipped",
+            "Log out",
+        ],
+        Lang::Fr => [
+            "Bienvenue",
+            "Veuillez confirmer pour ouvrir vos tâches.",
+            "Continuer",
+            "Vos tâches",
+            "Aucune tâche.",
+            "échéance",
+            "Enregistrer",
+            "Marquer comme terminé",
+            "votre tâche",
+            "en attente",
+            "active",
+            "terminée",
+            "ignorée",
+            "Se déconnecter",
+        ],
+        Lang::It => [
+            "Benvenuto",
+            "Confermi per aprire i Suoi compiti.",
+            "Continua",
+            "I Suoi compiti",
+            "Nessun compito.",
+            "scadenza",
+            "Salva",
+            "Segna come completato",
+            "il Suo compito",
+            "in attesa",
+            "attivo",
+            "completato",
+            "saltato",
+            "Esci",
+        ],
     };
     let keys = [
-        "welcome", "confirm_text", "continue", "your_tasks", "no_tasks", "due", "save", "mark_done", "yours", "pending", "active", "done", "skipped", "logout",
+        "welcome",
+        "confirm_text",
+        "continue",
+        "your_tasks",
+        "no_tasks",
+        "due",
+        "save",
+        "mark_done",
+        "yours",
+        "pending",
+        "active",
+        "done",
+        "skipped",
+        "logout",
     ];
-    Value::Object(keys.iter().zip(s).map(|(k, v)| (k.to_string(), Value::String(v.into()))).collect())
+    Value::Object(
+        keys.iter()
+            .zip(s)
+            .map(|(k, v)| (k.to_string(), Value::String(v.into())))
+            .collect(),
+    )
 }
 
 fn page(status: StatusCode, name: &str, ctx: minijinja::Value) -> Response {
@@ -158,7 +236,11 @@ async fn confirm_page(State(s): State<AppState>, Path(token): Path<String>) -> R
 }
 
 fn cookie(s: &AppState, value: &str, max_age: i64) -> String {
-    let secure = if s.config.portal_base_url.starts_with("https://") { "; Secure" } else { "" };
+    let secure = if s.config.portal_base_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
     format!("{SESSION_COOKIE}={value}; Path=/portal; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
@@ -172,7 +254,8 @@ async fn task_page(State(s): State<AppState>, p: Result<Participant, ApiError>) 
     let p = p?;
     let lang = p.lang(&s);
     let tasks = portal::tasks(&s, &p).await.map_err(|e| PageError(e, lang))?;
-    let ctx = context! { lang => lang.code(), t => strings(lang), title => strings(lang)["your_tasks"], tasks => tasks };
+    let ctx =
+        context! { lang => lang.code(), t => strings(lang), title => strings(lang)["your_tasks"], tasks => tasks };
     Ok(page(StatusCode::OK, "tasks.html", ctx))
 }
 
@@ -180,12 +263,20 @@ async fn render_run(s: &AppState, p: &Participant, run_id: &str, errors: Option<
     let lang = p.lang(s);
     let run = portal::load_run(s, p, run_id).await.map_err(|e| PageError(e, lang))?;
     let view = portal::run_view(s, p, &run);
-    let status = if errors.is_some() { StatusCode::UNPROCESSABLE_ENTITY } else { StatusCode::OK };
+    let status = if errors.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
     let ctx = context! { lang => lang.code(), t => strings(lang), title => view["title"].clone(), run => view, errors => errors };
     Ok(page(status, "run.html", ctx))
 }
 
-async fn run_page(State(s): State<AppState>, p: Result<Participant, ApiError>, Path(run_id): Path<String>) -> Result<Response, PageError> {
+async fn run_page(
+    State(s): State<AppState>,
+    p: Result<Participant, ApiError>,
+    Path(run_id): Path<String>,
+) -> Result<Response, PageError> {
     render_run(&s, &p?, &run_id, None).await
 }
 
@@ -198,7 +289,12 @@ fn answers(form: &Bytes, fields: &[crate::domain::journey::Field]) -> Map<String
         let kind = fields.iter().find(|f| &f.key == key).map(|f| f.kind);
         let value = match kind {
             _ if value.trim().is_empty() => continue,
-            Some(FieldType::Number) => value.trim().parse::<f64>().ok().and_then(|n| serde_json::Number::from_f64(n).map(Value::Number)).unwrap_or_else(|| Value::String(value.clone())),
+            Some(FieldType::Number) => value
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(|n| serde_json::Number::from_f64(n).map(Value::Number))
+                .unwrap_or_else(|| Value::String(value.clone())),
             Some(FieldType::Checkbox) => Value::Bool(true),
             _ => Value::String(value.clone()),
         };
@@ -218,8 +314,14 @@ async fn submit_form(
 ) -> Result<Response, PageError> {
     let p = p?;
     let lang = p.lang(&s);
-    let run = portal::load_run(&s, &p, &run_id).await.map_err(|e| PageError(e, lang))?;
-    let fields = run.step(&key).and_then(|st| st.journey.as_ref()).map(|j| j.fields.clone()).unwrap_or_default();
+    let run = portal::load_run(&s, &p, &run_id)
+        .await
+        .map_err(|e| PageError(e, lang))?;
+    let fields = run
+        .step(&key)
+        .and_then(|st| st.journey.as_ref())
+        .map(|j| j.fields.clone())
+        .unwrap_or_default();
     match portal::submit_answers(&s, &p, &run_id, &key, answers(&form, &fields)).await {
         Ok(_) => Ok(Redirect::to(&format!("/portal/runs/{run_id}")).into_response()),
         Err(ApiError::Validation(errors)) => render_run(&s, &p, &run_id, Some(serde_json::json!(errors))).await,

@@ -25,7 +25,10 @@ pub fn routes(state: AppState) -> Router {
         .route("/v1/journeys", post(create_journey).get(list_journeys))
         .route("/v1/journeys/{id}", get(get_journey))
         .route("/v1/processes", post(create_process).get(list_processes))
-        .route("/v1/processes/{id}", get(get_process).put(update_process).delete(archive_process))
+        .route(
+            "/v1/processes/{id}",
+            get(get_process).put(update_process).delete(archive_process),
+        )
         .route("/v1/processes/{id}/duplicate", post(duplicate_process))
         .route("/v1/processes/{id}/runs", post(start_run))
         .route("/v1/runs", get(list_runs))
@@ -54,26 +57,44 @@ fn to_json<T: serde::Serialize>(v: &T) -> Value {
     serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
-async fn create_journey(State(s): State<AppState>, Staff(id): Staff, ApiJson(input): ApiJson<JourneyInput>) -> ApiResult<Response> {
+async fn create_journey(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    ApiJson(input): ApiJson<JourneyInput>,
+) -> ApiResult<Response> {
     let journey = defs::create_journey(s.table.as_ref(), tenant(&id), input).await?;
     Ok(created(to_json(&journey)))
 }
 
-async fn list_journeys(State(s): State<AppState>, Staff(id): Staff, ApiQuery(p): ApiQuery<PageParams>) -> ApiResult<Json<Value>> {
+async fn list_journeys(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> ApiResult<Json<Value>> {
     let (items, last) = defs::list_journeys(s.table.as_ref(), tenant(&id), &p).await?;
     Ok(Json(page_json(items.iter().map(to_json).collect(), last)))
 }
 
 async fn get_journey(State(s): State<AppState>, Staff(id): Staff, Path(jid): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(to_json(&defs::get_journey(s.table.as_ref(), tenant(&id), &jid).await?)))
+    Ok(Json(to_json(
+        &defs::get_journey(s.table.as_ref(), tenant(&id), &jid).await?,
+    )))
 }
 
-async fn create_process(State(s): State<AppState>, Staff(id): Staff, ApiJson(input): ApiJson<ProcessInput>) -> ApiResult<Response> {
+async fn create_process(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    ApiJson(input): ApiJson<ProcessInput>,
+) -> ApiResult<Response> {
     let process = defs::create_process(s.table.as_ref(), tenant(&id), input).await?;
     Ok(created(to_json(&process)))
 }
 
-async fn list_processes(State(s): State<AppState>, Staff(id): Staff, ApiQuery(p): ApiQuery<PageParams>) -> ApiResult<Json<Value>> {
+async fn list_processes(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> ApiResult<Json<Value>> {
     let (items, last) = defs::list_processes(s.table.as_ref(), tenant(&id), &p).await?;
     Ok(Json(page_json(items.iter().map(to_json).collect(), last)))
 }
@@ -109,13 +130,20 @@ async fn duplicate_process(
     Path(pid): Path<String>,
     body: axum::body::Bytes,
 ) -> ApiResult<Response> {
-    let input: DuplicateInput =
-        if body.iter().all(u8::is_ascii_whitespace) { DuplicateInput::default() } else { super::extract::parse_json(&body)? };
+    let input: DuplicateInput = if body.iter().all(u8::is_ascii_whitespace) {
+        DuplicateInput::default()
+    } else {
+        super::extract::parse_json(&body)?
+    };
     let process = defs::duplicate_process(s.table.as_ref(), tenant(&id), &pid, input.name).await?;
     Ok(created(to_json(&process)))
 }
 
-async fn archive_process(State(s): State<AppState>, Staff(id): Staff, Path(pid): Path<String>) -> ApiResult<StatusCode> {
+async fn archive_process(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    Path(pid): Path<String>,
+) -> ApiResult<StatusCode> {
     defs::archive_process(s.table.as_ref(), tenant(&id), &pid).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -130,23 +158,41 @@ async fn start_run(
     let key = idempotency_key(&headers)?;
     let t = tenant(&id);
     let process = defs::get_process(s.table.as_ref(), t, &pid).await?;
-    let creator = Creator { sub: id.sub.clone(), email: id.email.clone(), name: id.name.clone(), locale: id.locale };
+    let creator = Creator {
+        sub: id.sub.clone(),
+        email: id.email.clone(),
+        name: id.name.clone(),
+        locale: id.locale,
+    };
     let run = runs::create_run(s.table.as_ref(), t, &process, input, creator, key.as_deref()).await?;
     Ok(created(run.to_json()))
 }
 
-async fn list_runs(State(s): State<AppState>, Staff(id): Staff, ApiQuery(f): ApiQuery<RunFilter>) -> ApiResult<Json<Value>> {
+async fn list_runs(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    ApiQuery(f): ApiQuery<RunFilter>,
+) -> ApiResult<Json<Value>> {
     let (items, last) = runs::list_runs(s.table.as_ref(), tenant(&id), &f).await?;
     Ok(Json(page_json(items.iter().map(|r| r.to_json()).collect(), last)))
 }
 
 async fn get_run(State(s): State<AppState>, Staff(id): Staff, Path(rid): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(runs::get_run(s.table.as_ref(), tenant(&id), &rid).await?.to_json()))
+    Ok(Json(
+        runs::get_run(s.table.as_ref(), tenant(&id), &rid).await?.to_json(),
+    ))
 }
 
-async fn complete_step(State(s): State<AppState>, Staff(id): Staff, Path((rid, key)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+async fn complete_step(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    Path((rid, key)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
     let who = actor(&id);
-    let run = runs::change_run(s.table.as_ref(), tenant(&id), &rid, &who, |run, now| run.complete(&key, &who, now)).await?;
+    let run = runs::change_run(s.table.as_ref(), tenant(&id), &rid, &who, |run, now| {
+        run.complete(&key, &who, now)
+    })
+    .await?;
     Ok(Json(run.to_json()))
 }
 
@@ -163,7 +209,10 @@ async fn cancel_run(
     ApiJson(input): ApiJson<CancelInput>,
 ) -> ApiResult<Json<Value>> {
     let who = actor(&id);
-    let run = runs::change_run(s.table.as_ref(), tenant(&id), &rid, &who, |run, now| run.cancel(&input.reason, now)).await?;
+    let run = runs::change_run(s.table.as_ref(), tenant(&id), &rid, &who, |run, now| {
+        run.cancel(&input.reason, now)
+    })
+    .await?;
     Ok(Json(run.to_json()))
 }
 

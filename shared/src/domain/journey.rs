@@ -59,10 +59,12 @@ pub fn validate_fields(fields: &[Field], prefix: &str, errors: &mut Vec<FieldErr
         }
         i18n::validate(&f.label, &format!("{at}.label"), errors);
         match (&f.kind, &f.options) {
-            (FieldType::Select, None) => errors.push(FieldError::new(format!("{at}.options"), "a select needs options")),
-            (FieldType::Select, Some(o)) if o.is_empty() || o.iter().any(|x| x.trim().is_empty()) => {
-                errors.push(FieldError::new(format!("{at}.options"), "needs at least one non-blank option"))
+            (FieldType::Select, None) => {
+                errors.push(FieldError::new(format!("{at}.options"), "a select needs options"))
             }
+            (FieldType::Select, Some(o)) if o.is_empty() || o.iter().any(|x| x.trim().is_empty()) => errors.push(
+                FieldError::new(format!("{at}.options"), "needs at least one non-blank option"),
+            ),
             (FieldType::Select, Some(_)) | (_, None) => {}
             (_, Some(_)) => errors.push(FieldError::new(format!("{at}.options"), "only a select has options")),
         }
@@ -94,7 +96,10 @@ pub fn validate_answers(fields: &[Field], data: &Map<String, Value>, prefix: &st
     let mut errors = Vec::new();
     for key in data.keys() {
         if !fields.iter().any(|f| &f.key == key) {
-            errors.push(FieldError::new(format!("{prefix}.{key}"), "is not a field of this form"));
+            errors.push(FieldError::new(
+                format!("{prefix}.{key}"),
+                "is not a field of this form",
+            ));
         }
     }
     for f in fields {
@@ -120,7 +125,8 @@ pub fn validate_answers(fields: &[Field], data: &Map<String, Value>, prefix: &st
             FieldType::Email => (!value.as_str().is_some_and(valid_email)).then_some("must be a valid email address"),
             FieldType::Select => {
                 let options = f.options.as_deref().unwrap_or_default();
-                (!value.as_str().is_some_and(|s| options.iter().any(|o| o == s))).then_some("must be one of the options")
+                (!value.as_str().is_some_and(|s| options.iter().any(|o| o == s)))
+                    .then_some("must be one of the options")
             }
             FieldType::Checkbox => match value {
                 Value::Bool(true) => None,
@@ -168,7 +174,17 @@ mod tests {
             panic!("expected validation errors")
         };
         let names: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
-        assert_eq!(names, ["data.extra", "data.meter", "data.reading", "data.date", "data.choice", "data.ok"]);
+        assert_eq!(
+            names,
+            [
+                "data.extra",
+                "data.meter",
+                "data.reading",
+                "data.date",
+                "data.choice",
+                "data.ok"
+            ]
+        );
     }
 
     #[test]
@@ -177,7 +193,9 @@ mod tests {
             name: " ".into(),
             fields: vec![field("a", FieldType::Text, true), field("a", FieldType::Text, false)],
         };
-        let Err(ApiError::Validation(errors)) = input.validate() else { panic!("expected errors") };
+        let Err(ApiError::Validation(errors)) = input.validate() else {
+            panic!("expected errors")
+        };
         assert!(errors.iter().any(|e| e.field == "name"));
         assert!(errors.iter().any(|e| e.field == "fields[1].key"));
     }

@@ -9,7 +9,9 @@ use crate::error::FieldError;
 /// A plausible email address: one `@`, a local part, a dotted domain, no spaces.
 pub fn valid_email(s: &str) -> bool {
     let s = s.trim();
-    let Some((local, domain)) = s.split_once('@') else { return false };
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
     !local.is_empty()
         && domain.contains('.')
         && !domain.starts_with('.')
@@ -39,7 +41,9 @@ pub fn require_email(value: &str, field: &str, errors: &mut Vec<FieldError>) {
 pub fn require_key(value: &str, field: &str, errors: &mut Vec<FieldError>) {
     let ok = !value.is_empty()
         && value.len() <= 64
-        && value.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
+        && value
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-');
     if !ok {
         errors.push(FieldError::new(field, "must be 1-64 characters of a-z, 0-9, _ and -"));
     }

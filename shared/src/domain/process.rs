@@ -126,7 +126,10 @@ impl ProcessInput {
             let at = format!("steps[{i}]");
             require_key(&s.key, &format!("{at}.key"), &mut errors);
             if !keys.insert(s.key.as_str()) {
-                errors.push(FieldError::new(format!("{at}.key"), "step keys must be unique in a process"));
+                errors.push(FieldError::new(
+                    format!("{at}.key"),
+                    "step keys must be unique in a process",
+                ));
             }
             require_text(&s.name, &format!("{at}.name"), 200, &mut errors);
             match &s.assignee {
@@ -151,7 +154,10 @@ impl ProcessInput {
             }
             if let Some(days) = s.due_in_days {
                 if !(1..=3650).contains(&days) {
-                    errors.push(FieldError::new(format!("{at}.due_in_days"), "must be between 1 and 3650"));
+                    errors.push(FieldError::new(
+                        format!("{at}.due_in_days"),
+                        "must be between 1 and 3650",
+                    ));
                 }
             }
             if let Some(owner) = &s.owner {

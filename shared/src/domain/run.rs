@@ -93,7 +93,11 @@ pub struct Actor {
 
 impl Actor {
     pub fn staff(sub: &str, name: Option<&str>) -> Self {
-        Actor { kind: "staff".into(), id: sub.into(), name: name.map(str::to_string) }
+        Actor {
+            kind: "staff".into(),
+            id: sub.into(),
+            name: name.map(str::to_string),
+        }
     }
     pub fn is_staff(&self) -> bool {
         self.kind == "staff"
@@ -196,7 +200,10 @@ pub struct ParticipantRef {
 impl RunInput {
     fn validate(&self, process: &Process) -> Result<(), ApiError> {
         let mut errors = Vec::new();
-        for (kind, contact) in [("customer", &self.participants.customer), ("installer", &self.participants.installer)] {
+        for (kind, contact) in [
+            ("customer", &self.participants.customer),
+            ("installer", &self.participants.installer),
+        ] {
             if let Some(c) = contact {
                 require_text(&c.name, &format!("participants.{kind}.name"), 200, &mut errors);
                 require_email(&c.email, &format!("participants.{kind}.email"), &mut errors);
@@ -233,7 +240,9 @@ impl Run {
         now: DateTime<Utc>,
     ) -> Result<(Run, Vec<Change>), ApiError> {
         if process.status == ProcessStatus::Archived {
-            return Err(ApiError::Conflict("the process is archived; no new runs can be started".into()));
+            return Err(ApiError::Conflict(
+                "the process is archived; no new runs can be started".into(),
+            ));
         }
         input.validate(process)?;
         let steps = process
@@ -244,7 +253,10 @@ impl Run {
                 name: s.name.clone(),
                 assignee: s.assignee.clone(),
                 info_texts: s.info_texts.clone(),
-                journey: s.journey_id.as_ref().and_then(|j| journeys.iter().find(|x| &x.id == j).cloned()),
+                journey: s
+                    .journey_id
+                    .as_ref()
+                    .and_then(|j| journeys.iter().find(|x| &x.id == j).cloned()),
                 due_in_days: s.due_in_days,
                 owner: s.owner.clone(),
                 status: StepStatus::Pending,
@@ -271,14 +283,20 @@ impl Run {
             completed_at: None,
             cancel_reason: None,
         };
-        let mut changes = vec![change("run_started", json!({"process_id": run.process_id, "test": run.test}))];
+        let mut changes = vec![change(
+            "run_started",
+            json!({"process_id": run.process_id, "test": run.test}),
+        )];
         changes.extend(run.activate_next(now));
         Ok((run, changes))
     }
 
     /// The key of the active step, if any.
     pub fn current_step(&self) -> Option<&str> {
-        self.steps.iter().find(|s| s.status == StepStatus::Active).map(|s| s.key.as_str())
+        self.steps
+            .iter()
+            .find(|s| s.status == StepStatus::Active)
+            .map(|s| s.key.as_str())
     }
 
     pub fn step(&self, key: &str) -> Option<&RunStep> {
@@ -297,12 +315,17 @@ impl Run {
     /// The portal participant a step is assigned to, if any.
     pub fn participant_for(&self, step: &RunStep) -> Option<ParticipantRef> {
         let contact = self.contact_for(&step.assignee)?;
-        Some(ParticipantRef { kind: step.assignee.kind(), id: participant_id(&contact.email) })
+        Some(ParticipantRef {
+            kind: step.assignee.kind(),
+            id: participant_id(&contact.email),
+        })
     }
 
     /// Whether a participant has any step in this run.
     pub fn involves(&self, participant_id: &str) -> bool {
-        self.steps.iter().any(|s| self.participant_for(s).is_some_and(|p| p.id == participant_id))
+        self.steps
+            .iter()
+            .any(|s| self.participant_for(s).is_some_and(|p| p.id == participant_id))
     }
 
     /// Whether `actor` may fill in and complete `step` (staff: any step).
@@ -313,12 +336,19 @@ impl Run {
     fn ensure_running(&self) -> Result<(), ApiError> {
         match self.status {
             RunStatus::Running => Ok(()),
-            s => Err(ApiError::Conflict(format!("the run is {}; nothing can change it", s.as_str()))),
+            s => Err(ApiError::Conflict(format!(
+                "the run is {}; nothing can change it",
+                s.as_str()
+            ))),
         }
     }
 
     fn active_step_index(&self, key: &str, actor: &Actor) -> Result<usize, ApiError> {
-        let i = self.steps.iter().position(|s| s.key == key).ok_or(ApiError::NotFound("step"))?;
+        let i = self
+            .steps
+            .iter()
+            .position(|s| s.key == key)
+            .ok_or(ApiError::NotFound("step"))?;
         if !self.may_act(&self.steps[i], actor) {
             return Err(ApiError::Forbidden("this step is not assigned to you"));
         }
@@ -345,12 +375,25 @@ impl Run {
     }
 
     /// Stores the answers to the active step's journey.
-    pub fn submit(&mut self, key: &str, data: Map<String, Value>, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<Change>, ApiError> {
+    pub fn submit(
+        &mut self,
+        key: &str,
+        data: Map<String, Value>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Change>, ApiError> {
         let i = self.active_step_index(key, actor)?;
         let step = &mut self.steps[i];
-        let journey = step.journey.as_ref().ok_or_else(|| ApiError::Conflict(format!("step {key} has no journey to fill in")))?;
+        let journey = step
+            .journey
+            .as_ref()
+            .ok_or_else(|| ApiError::Conflict(format!("step {key} has no journey to fill in")))?;
         validate_answers(&journey.fields, &data, "data")?;
-        step.submission = Some(Submission { data, submitted_at: now, submitted_by: actor.clone() });
+        step.submission = Some(Submission {
+            data,
+            submitted_at: now,
+            submitted_by: actor.clone(),
+        });
         self.version += 1;
         Ok(vec![change("step_submitted", json!({"step_key": key}))])
     }
@@ -382,7 +425,11 @@ impl Run {
         require_text(reason, "reason", 2000, &mut errors);
         into_result(errors)?;
         self.ensure_running()?;
-        for s in self.steps.iter_mut().filter(|s| matches!(s.status, StepStatus::Pending | StepStatus::Active)) {
+        for s in self
+            .steps
+            .iter_mut()
+            .filter(|s| matches!(s.status, StepStatus::Pending | StepStatus::Active))
+        {
             s.status = StepStatus::Skipped;
         }
         self.status = RunStatus::Cancelled;
@@ -429,7 +476,14 @@ mod tests {
             name: "Meter change".into(),
             description: None,
             steps: vec![
-                step("check", Assignee::Staff { user_id: "bob".into(), email: "bob@u.ch".into() }, None),
+                step(
+                    "check",
+                    Assignee::Staff {
+                        user_id: "bob".into(),
+                        email: "bob@u.ch".into(),
+                    },
+                    None,
+                ),
                 step("install", Assignee::Installer, Some("j1")),
                 step("confirm", Assignee::Customer, None),
             ],
@@ -454,21 +508,39 @@ mod tests {
     }
 
     fn contact(email: &str) -> Contact {
-        Contact { name: email.into(), email: email.into(), locale: Some(Lang::Fr) }
+        Contact {
+            name: email.into(),
+            email: email.into(),
+            locale: Some(Lang::Fr),
+        }
     }
 
     fn started() -> Run {
         let input = RunInput {
             context: RunContext::default(),
-            participants: Participants { customer: Some(contact("c@x.ch")), installer: Some(contact("i@x.ch")) },
+            participants: Participants {
+                customer: Some(contact("c@x.ch")),
+                installer: Some(contact("i@x.ch")),
+            },
             test: false,
         };
-        let creator = Creator { sub: "alice".into(), email: None, name: None, locale: None };
-        Run::start("r1".into(), &process(), &journeys(), input, creator, Utc::now()).unwrap().0
+        let creator = Creator {
+            sub: "alice".into(),
+            email: None,
+            name: None,
+            locale: None,
+        };
+        Run::start("r1".into(), &process(), &journeys(), input, creator, Utc::now())
+            .unwrap()
+            .0
     }
 
     fn participant(kind: &str, email: &str) -> Actor {
-        Actor { kind: kind.into(), id: participant_id(email), name: None }
+        Actor {
+            kind: kind.into(),
+            id: participant_id(email),
+            name: None,
+        }
     }
 
     #[test]
@@ -486,14 +558,19 @@ mod tests {
         let mut run = started();
         let staff = Actor::staff("bob", None);
         let changes = run.complete("check", &staff, Utc::now()).unwrap();
-        assert_eq!(changes.iter().map(|c| c.kind).collect::<Vec<_>>(), ["step_completed", "step_activated"]);
+        assert_eq!(
+            changes.iter().map(|c| c.kind).collect::<Vec<_>>(),
+            ["step_completed", "step_activated"]
+        );
         assert_eq!(run.current_step(), Some("install"));
         let installer = participant("installer", "i@x.ch");
         let mut data = Map::new();
         data.insert("meter".into(), json!("M-1"));
         run.submit("install", data, &installer, Utc::now()).unwrap();
         run.complete("install", &installer, Utc::now()).unwrap();
-        let changes = run.complete("confirm", &participant("customer", "c@x.ch"), Utc::now()).unwrap();
+        let changes = run
+            .complete("confirm", &participant("customer", "c@x.ch"), Utc::now())
+            .unwrap();
         assert_eq!(changes.last().unwrap().kind, "run_completed");
         assert_eq!(run.status, RunStatus::Completed);
         assert_eq!(run.current_step(), None);
@@ -505,16 +582,31 @@ mod tests {
         let mut run = started();
         let installer = participant("installer", "i@x.ch");
         // A participant cannot complete a staff step.
-        assert!(matches!(run.complete("check", &installer, Utc::now()), Err(ApiError::Forbidden(_))));
+        assert!(matches!(
+            run.complete("check", &installer, Utc::now()),
+            Err(ApiError::Forbidden(_))
+        ));
         run.complete("check", &Actor::staff("bob", None), Utc::now()).unwrap();
         // The customer cannot complete the installer's step.
         let customer = participant("customer", "c@x.ch");
-        assert!(matches!(run.complete("install", &customer, Utc::now()), Err(ApiError::Forbidden(_))));
+        assert!(matches!(
+            run.complete("install", &customer, Utc::now()),
+            Err(ApiError::Forbidden(_))
+        ));
         // The installer must fill in the journey first.
-        assert!(matches!(run.complete("install", &installer, Utc::now()), Err(ApiError::Validation(_))));
+        assert!(matches!(
+            run.complete("install", &installer, Utc::now()),
+            Err(ApiError::Validation(_))
+        ));
         // A step that is not active is a conflict, an unknown one is not found.
-        assert!(matches!(run.complete("check", &Actor::staff("bob", None), Utc::now()), Err(ApiError::Conflict(_))));
-        assert!(matches!(run.complete("nope", &installer, Utc::now()), Err(ApiError::NotFound(_))));
+        assert!(matches!(
+            run.complete("check", &Actor::staff("bob", None), Utc::now()),
+            Err(ApiError::Conflict(_))
+        ));
+        assert!(matches!(
+            run.complete("nope", &installer, Utc::now()),
+            Err(ApiError::NotFound(_))
+        ));
         // Staff may complete a participant's step for them.
         run.complete("install", &Actor::staff("bob", None), Utc::now()).unwrap();
         assert_eq!(run.current_step(), Some("confirm"));
@@ -529,15 +621,28 @@ mod tests {
         assert_eq!(run.status, RunStatus::Cancelled);
         assert!(run.steps.iter().all(|s| s.status == StepStatus::Skipped));
         let staff = Actor::staff("bob", None);
-        assert!(matches!(run.complete("check", &staff, Utc::now()), Err(ApiError::Conflict(_))));
+        assert!(matches!(
+            run.complete("check", &staff, Utc::now()),
+            Err(ApiError::Conflict(_))
+        ));
         assert!(matches!(run.cancel("again", Utc::now()), Err(ApiError::Conflict(_))));
     }
 
     #[test]
     fn participants_are_required_for_their_steps() {
-        let input = RunInput { context: RunContext::default(), participants: Participants::default(), test: false };
-        let creator = Creator { sub: "alice".into(), email: None, name: None, locale: None };
-        let Err(ApiError::Validation(errors)) = Run::start("r".into(), &process(), &journeys(), input, creator, Utc::now())
+        let input = RunInput {
+            context: RunContext::default(),
+            participants: Participants::default(),
+            test: false,
+        };
+        let creator = Creator {
+            sub: "alice".into(),
+            email: None,
+            name: None,
+            locale: None,
+        };
+        let Err(ApiError::Validation(errors)) =
+            Run::start("r".into(), &process(), &journeys(), input, creator, Utc::now())
         else {
             panic!("expected validation errors")
         };

@@ -58,13 +58,7 @@ pub const KINDS: &[(&str, &[&str])] = &[
     // Tells the staff member who started the run that all steps are done.
     (
         "run_completed",
-        &[
-            "recipient_name",
-            "tenant_name",
-            "process_name",
-            "run_title",
-            "link",
-        ],
+        &["recipient_name", "tenant_name", "process_name", "run_title", "link"],
     ),
     // Tells the starter and participants with open steps; `link` may be empty.
     (
@@ -685,11 +679,7 @@ mod tests {
                 "{kind}"
             );
             for lang in Lang::ALL {
-                assert!(
-                    find(kind, lang).is_some(),
-                    "{kind} has no {} template",
-                    lang.code()
-                );
+                assert!(find(kind, lang).is_some(), "{kind} has no {} template", lang.code());
             }
         }
         assert_eq!(
@@ -710,14 +700,8 @@ mod tests {
             assert!(!t.subject.contains('\n'), "{at}: subject spans lines");
             assert!(!t.text.trim().is_empty(), "{at}: empty text");
             assert!(!t.html.trim().is_empty(), "{at}: empty html");
-            assert!(
-                t.html.starts_with("<!doctype html>"),
-                "{at}: html is not a document"
-            );
-            assert!(
-                t.html.contains(r#"<a href="{{ link }}""#),
-                "{at}: html has no link"
-            );
+            assert!(t.html.starts_with("<!doctype html>"), "{at}: html is not a document");
+            assert!(t.html.contains(r#"<a href="{{ link }}""#), "{at}: html has no link");
             assert!(t.text.contains("{{ link }}"), "{at}: text has no link");
             assert!(
                 !t.html.replace(' ', "").contains("|safe"),

@@ -42,7 +42,11 @@ impl SesMailer {
 }
 
 fn content(data: &str) -> Result<Content, MailError> {
-    Content::builder().data(data).charset("UTF-8").build().map_err(|e| MailError::Failed(e.to_string()))
+    Content::builder()
+        .data(data)
+        .charset("UTF-8")
+        .build()
+        .map_err(|e| MailError::Failed(e.to_string()))
 }
 
 #[async_trait]
@@ -52,7 +56,10 @@ impl Mailer for SesMailer {
         if let Some(html) = &email.html {
             body = body.html(content(html)?);
         }
-        let message = Message::builder().subject(content(&email.subject)?).body(body.build()).build();
+        let message = Message::builder()
+            .subject(content(&email.subject)?)
+            .body(body.build())
+            .build();
         let out = self
             .client
             .send_email()
@@ -87,7 +94,10 @@ pub struct FileMailer {
 impl FileMailer {
     pub fn new(dir: PathBuf) -> std::io::Result<Self> {
         std::fs::create_dir_all(&dir)?;
-        Ok(FileMailer { dir, lock: Mutex::new(()) })
+        Ok(FileMailer {
+            dir,
+            lock: Mutex::new(()),
+        })
     }
 
     /// Every email written so far, oldest first.
@@ -118,7 +128,10 @@ impl Mailer for FileMailer {
         }
         let eml = builder.write_to_string().map_err(fail)?;
         let file = format!("{id}.eml");
-        let _guard = self.lock.lock().map_err(|_| MailError::Failed("outbox lock poisoned".into()))?;
+        let _guard = self
+            .lock
+            .lock()
+            .map_err(|_| MailError::Failed("outbox lock poisoned".into()))?;
         std::fs::write(self.dir.join(&file), eml).map_err(fail)?;
         let entry = OutboxEntry {
             to: email.to.clone(),
@@ -129,7 +142,11 @@ impl Mailer for FileMailer {
             file,
         };
         let line = serde_json::to_string(&entry).map_err(|e| MailError::Failed(e.to_string()))?;
-        let mut index = std::fs::OpenOptions::new().create(true).append(true).open(self.dir.join("index.jsonl")).map_err(fail)?;
+        let mut index = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("index.jsonl"))
+            .map_err(fail)?;
         writeln!(index, "{line}").map_err(fail)?;
         Ok(id)
     }

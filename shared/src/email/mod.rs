@@ -38,7 +38,11 @@ pub enum RenderError {
 
 /// The built-in template of a kind in a language.
 pub fn default_template(kind: &str, lang: Lang) -> Option<Template> {
-    defaults::find(kind, lang).map(|d| Template { subject: d.subject.into(), text: d.text.into(), html: Some(d.html.into()) })
+    defaults::find(kind, lang).map(|d| Template {
+        subject: d.subject.into(),
+        text: d.text.into(),
+        html: Some(d.html.into()),
+    })
 }
 
 fn environment() -> Environment<'static> {
@@ -58,20 +62,35 @@ fn environment() -> Environment<'static> {
 pub fn render(template: &Template, vars: &Value) -> Result<Rendered, RenderError> {
     let env = environment();
     let part = |part: &'static str, name: &str, source: &str| {
-        env.render_named_str(name, source, vars).map_err(|e| RenderError::Template { part, message: e.to_string() })
+        env.render_named_str(name, source, vars)
+            .map_err(|e| RenderError::Template {
+                part,
+                message: e.to_string(),
+            })
     };
     let subject = part("subject", "subject.txt", &template.subject)?;
     Ok(Rendered {
         subject: subject.lines().next().unwrap_or_default().trim().to_string(),
         text: part("text", "text.txt", &template.text)?,
-        html: template.html.as_deref().map(|h| part("html", "body.html", h)).transpose()?,
+        html: template
+            .html
+            .as_deref()
+            .map(|h| part("html", "body.html", h))
+            .transpose()?,
     })
 }
 
 /// The variables of a kind, each with a harmless sample value (validation and previews).
 pub fn sample_vars(kind: &str) -> Result<Value, RenderError> {
-    let (_, vars) = defaults::KINDS.iter().find(|(k, _)| *k == kind).ok_or_else(|| RenderError::UnknownKind(kind.into()))?;
-    Ok(Value::Object(vars.iter().map(|v| (v.to_string(), Value::String(format!("[{v}]")))).collect()))
+    let (_, vars) = defaults::KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .ok_or_else(|| RenderError::UnknownKind(kind.into()))?;
+    Ok(Value::Object(
+        vars.iter()
+            .map(|v| (v.to_string(), Value::String(format!("[{v}]"))))
+            .collect(),
+    ))
 }
 
 #[cfg(test)]
@@ -91,7 +110,11 @@ mod tests {
 
     #[test]
     fn html_is_escaped_and_unknown_variables_fail() {
-        let t = Template { subject: "Hi {{ name }}".into(), text: "{{ name }}".into(), html: Some("<p>{{ name }}</p>".into()) };
+        let t = Template {
+            subject: "Hi {{ name }}".into(),
+            text: "{{ name }}".into(),
+            html: Some("<p>{{ name }}</p>".into()),
+        };
         let r = render(&t, &serde_json::json!({"name": "<b>x</b>"})).unwrap();
         assert_eq!(r.text, "<b>x</b>");
         assert_eq!(r.html.unwrap(), "<p>&lt;b&gt;x&lt;&#x2f;b&gt;</p>");

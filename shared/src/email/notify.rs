@@ -79,23 +79,46 @@ pub fn recipients(event: &Item, run: &Run, tenant: &str, config: &Config) -> Vec
         vars.extend(extra);
         vars.insert("link".into(), json!(staff_link));
         vars.insert("recipient_name".into(), json!(name));
-        out.push(Recipient { email: email.into(), name: name.into(), lang: Lang::resolve(lang, tenant_lang), kind, vars, portal: None });
+        out.push(Recipient {
+            email: email.into(),
+            name: name.into(),
+            lang: Lang::resolve(lang, tenant_lang),
+            kind,
+            vars,
+            portal: None,
+        });
     };
-    let creator_name = run.created_by.name.clone().unwrap_or_else(|| run.created_by.sub.clone());
+    let creator_name = run
+        .created_by
+        .name
+        .clone()
+        .unwrap_or_else(|| run.created_by.sub.clone());
     match attr_str(event, "type").unwrap_or_default() {
         "step_activated" => {
             let Some(step) = step else { return out };
             let mut extra = Map::new();
             extra.insert("step_name".into(), json!(step.name));
-            extra.insert("due_date".into(), json!(step.due_at.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()));
+            extra.insert(
+                "due_date".into(),
+                json!(step
+                    .due_at
+                    .map(|d| d.format("%Y-%m-%d").to_string())
+                    .unwrap_or_default()),
+            );
             match &step.assignee {
                 Assignee::Staff { user_id, email } => staff(email, user_id, None, "step_activated_staff", extra),
                 other => {
-                    let Some(contact) = run.contact_for(other) else { return out };
+                    let Some(contact) = run.contact_for(other) else {
+                        return out;
+                    };
                     let lang = Lang::resolve(contact.locale, tenant_lang);
                     let mut vars = base.clone();
                     vars.extend(extra);
-                    let info = step.info_texts.for_kind(other.kind()).and_then(|t| pick(t, lang)).unwrap_or_default();
+                    let info = step
+                        .info_texts
+                        .for_kind(other.kind())
+                        .and_then(|t| pick(t, lang))
+                        .unwrap_or_default();
                     vars.insert("info_text".into(), json!(info));
                     vars.insert("recipient_name".into(), json!(contact.name));
                     out.push(Recipient {
@@ -154,16 +177,27 @@ pub fn recipients(event: &Item, run: &Run, tenant: &str, config: &Config) -> Vec
 
 /// Exactly the variables a kind declares: missing ones are empty strings.
 fn vars_for(kind: &str, vars: &Map<String, Value>) -> Value {
-    let names = defaults::KINDS.iter().find(|(k, _)| *k == kind).map(|(_, v)| *v).unwrap_or_default();
-    Value::Object(names.iter().map(|n| (n.to_string(), vars.get(*n).cloned().unwrap_or_else(|| json!("")))).collect())
+    let names = defaults::KINDS
+        .iter()
+        .find(|(k, _)| *k == kind)
+        .map(|(_, v)| *v)
+        .unwrap_or_default();
+    Value::Object(
+        names
+            .iter()
+            .map(|n| (n.to_string(), vars.get(*n).cloned().unwrap_or_else(|| json!(""))))
+            .collect(),
+    )
 }
 
 impl Notifier<'_> {
     /// Sends every email an event causes; `Ok(n)` is the number sent now (0 on redelivery).
     pub async fn handle(&self, event: &Item) -> Result<usize, NotifyError> {
-        let (Some(tenant), Some(event_id), Some(aggregate)) =
-            (attr_str(event, "tenant_id"), attr_str(event, "event_id"), attr_str(event, "aggregate"))
-        else {
+        let (Some(tenant), Some(event_id), Some(aggregate)) = (
+            attr_str(event, "tenant_id"),
+            attr_str(event, "event_id"),
+            attr_str(event, "aggregate"),
+        ) else {
             tracing::error!("event without tenant_id, event_id or aggregate: dropped");
             return Ok(0);
         };
@@ -204,7 +238,11 @@ impl Notifier<'_> {
             }
             None => 0,
         };
-        let cond = if existing.is_some() { Cond::Version(version) } else { Cond::NotExists };
+        let cond = if existing.is_some() {
+            Cond::Version(version)
+        } else {
+            Cond::NotExists
+        };
         let claim = |status: &str, v: u64| -> Item {
             let ttl = (now + Duration::days(CLAIM_TTL_DAYS)).timestamp();
             let row = json!({"pk": key.pk, "sk": key.sk, "entity": "mail_claim", "status": status, "claimed_at": now, "version": v, "ttl": ttl});
@@ -218,14 +256,21 @@ impl Notifier<'_> {
         match self.render_and_send(&r).await {
             Ok(message_id) => {
                 tracing::info!(event_id, kind = r.kind, message_id, "email sent");
-                let done = self.table.transact(vec![Write::put(claim("sent", version + 2), Cond::Version(version + 1))]).await;
+                let done = self
+                    .table
+                    .transact(vec![Write::put(claim("sent", version + 2), Cond::Version(version + 1))])
+                    .await;
                 if let Err(e) = done {
                     tracing::error!(error = %e, event_id, "email sent but its claim could not be marked sent");
                 }
                 Ok(true)
             }
             Err(e) => {
-                let release = Write::Delete { pk: key.pk.clone(), sk: key.sk.clone(), cond: Cond::Version(version + 1) };
+                let release = Write::Delete {
+                    pk: key.pk.clone(),
+                    sk: key.sk.clone(),
+                    cond: Cond::Version(version + 1),
+                };
                 if let Err(err) = self.table.transact(vec![release]).await {
                     tracing::warn!(error = %err, "claim not released; it expires after its lease");
                 }
@@ -240,7 +285,8 @@ impl Notifier<'_> {
             let token = issue_access_token(self.table, p).await?;
             vars.insert("link".into(), json!(self.config.portal_access_link(&token)));
         }
-        let template = default_template(r.kind, r.lang).ok_or_else(|| NotifyError::Retry(format!("no template for {}", r.kind)))?;
+        let template = default_template(r.kind, r.lang)
+            .ok_or_else(|| NotifyError::Retry(format!("no template for {}", r.kind)))?;
         let rendered = render(&template, &vars_for(r.kind, &vars)).map_err(|e| NotifyError::Retry(e.to_string()))?;
         let email = OutgoingEmail {
             to: r.email.clone(),
@@ -249,6 +295,9 @@ impl Notifier<'_> {
             text: rendered.text,
             html: rendered.html,
         };
-        self.mailer.send(&email).await.map_err(|e| NotifyError::Retry(e.to_string()))
+        self.mailer
+            .send(&email)
+            .await
+            .map_err(|e| NotifyError::Retry(e.to_string()))
     }
 }

@@ -39,9 +39,19 @@ struct TokenRow {
     ttl: i64,
 }
 
-async fn store_token(table: &dyn Table, kind: &str, p: &PortalParticipant, expires_at: DateTime<Utc>) -> Result<String, ApiError> {
+async fn store_token(
+    table: &dyn Table,
+    kind: &str,
+    p: &PortalParticipant,
+    expires_at: DateTime<Utc>,
+) -> Result<String, ApiError> {
     let token = new_token();
-    let row = TokenRow { token_kind: kind.into(), participant: p.clone(), expires_at, ttl: expires_at.timestamp() };
+    let row = TokenRow {
+        token_kind: kind.into(),
+        participant: p.clone(),
+        expires_at,
+        ttl: expires_at.timestamp(),
+    };
     let item = to_item(&row, keys::token(&hash_token(&token)), "token", &[])?;
     table.transact(vec![Write::put(item, Cond::NotExists)]).await?;
     Ok(token)
@@ -57,16 +67,25 @@ async fn find(table: &dyn Table, token: &str, kind: &str) -> Result<Option<Token
         return Ok(None);
     }
     let k = keys::token(&hash_token(token));
-    let Some(item) = table.get(&k.pk, &k.sk).await? else { return Ok(None) };
+    let Some(item) = table.get(&k.pk, &k.sk).await? else {
+        return Ok(None);
+    };
     let row: TokenRow = from_item(item)?;
     Ok((row.token_kind == kind).then_some(row))
 }
 
 /// Exchanges an access link token for a portal session.
-pub async fn open_session(table: &dyn Table, access_token: &str) -> Result<(String, DateTime<Utc>, PortalParticipant), ApiError> {
-    let row = find(table, access_token, "access").await?.ok_or(ApiError::Unauthorized("this access link is not valid"))?;
+pub async fn open_session(
+    table: &dyn Table,
+    access_token: &str,
+) -> Result<(String, DateTime<Utc>, PortalParticipant), ApiError> {
+    let row = find(table, access_token, "access")
+        .await?
+        .ok_or(ApiError::Unauthorized("this access link is not valid"))?;
     if row.expires_at <= Utc::now() {
-        return Err(ApiError::Gone("this access link has expired; a new one is sent with the next task"));
+        return Err(ApiError::Gone(
+            "this access link has expired; a new one is sent with the next task",
+        ));
     }
     let expires_at = Utc::now() + Duration::hours(SESSION_HOURS);
     let session = store_token(table, "session", &row.participant, expires_at).await?;
@@ -75,9 +94,13 @@ pub async fn open_session(table: &dyn Table, access_token: &str) -> Result<(Stri
 
 /// The participant behind a session token.
 pub async fn session(table: &dyn Table, session_token: &str) -> Result<PortalParticipant, ApiError> {
-    let row = find(table, session_token, "session").await?.ok_or(ApiError::Unauthorized("a valid portal session is required"))?;
+    let row = find(table, session_token, "session")
+        .await?
+        .ok_or(ApiError::Unauthorized("a valid portal session is required"))?;
     if row.expires_at <= Utc::now() {
-        return Err(ApiError::Unauthorized("the portal session has expired; open the link from your email again"));
+        return Err(ApiError::Unauthorized(
+            "the portal session has expired; open the link from your email again",
+        ));
     }
     Ok(row.participant)
 }
@@ -85,7 +108,13 @@ pub async fn session(table: &dyn Table, session_token: &str) -> Result<PortalPar
 /// Ends a session.
 pub async fn close_session(table: &dyn Table, session_token: &str) -> Result<(), ApiError> {
     let k = keys::token(&hash_token(session_token));
-    table.transact(vec![Write::Delete { pk: k.pk, sk: k.sk, cond: Cond::None }]).await?;
+    table
+        .transact(vec![Write::Delete {
+            pk: k.pk,
+            sk: k.sk,
+            cond: Cond::None,
+        }])
+        .await?;
     Ok(())
 }
 

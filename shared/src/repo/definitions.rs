@@ -13,7 +13,13 @@ use crate::store::{Cond, Index, Item, Query, Table, Write};
 
 pub async fn create_journey(table: &dyn Table, tenant: &str, input: JourneyInput) -> Result<Journey, ApiError> {
     input.validate()?;
-    let journey = Journey { id: new_id(), name: input.name.trim().into(), fields: input.fields, version: 1, created_at: Utc::now() };
+    let journey = Journey {
+        id: new_id(),
+        name: input.name.trim().into(),
+        fields: input.fields,
+        version: 1,
+        created_at: Utc::now(),
+    };
     let item = to_item(&journey, keys::journey(tenant, &journey.id), "journey", &[])?;
     table.transact(vec![Write::put(item, Cond::NotExists)]).await?;
     Ok(journey)
@@ -25,7 +31,11 @@ pub async fn get_journey(table: &dyn Table, tenant: &str, id: &str) -> Result<Jo
     from_item(item)
 }
 
-pub async fn list_journeys(table: &dyn Table, tenant: &str, page: &PageParams) -> Result<(Vec<Journey>, Option<Item>), ApiError> {
+pub async fn list_journeys(
+    table: &dyn Table,
+    tenant: &str,
+    page: &PageParams,
+) -> Result<(Vec<Journey>, Option<Item>), ApiError> {
     let q = Query::new(Index::Primary, keys::journeys_pk(tenant))
         .begins_with(keys::JOURNEY_SK_PREFIX)
         .limit(page.limit()?)
@@ -34,7 +44,11 @@ pub async fn list_journeys(table: &dyn Table, tenant: &str, page: &PageParams) -
 }
 
 /// Checks that every journey the steps name exists, and returns their snapshots.
-pub async fn journeys_of(table: &dyn Table, tenant: &str, input: &ProcessInput) -> Result<Vec<JourneySnapshot>, ApiError> {
+pub async fn journeys_of(
+    table: &dyn Table,
+    tenant: &str,
+    input: &ProcessInput,
+) -> Result<Vec<JourneySnapshot>, ApiError> {
     let mut snapshots: Vec<JourneySnapshot> = Vec::new();
     let mut errors = Vec::new();
     for (i, step) in input.steps.iter().enumerate() {
@@ -43,7 +57,11 @@ pub async fn journeys_of(table: &dyn Table, tenant: &str, input: &ProcessInput) 
             continue;
         }
         match get_journey(table, tenant, id).await {
-            Ok(j) => snapshots.push(JourneySnapshot { id: j.id, name: j.name, fields: j.fields }),
+            Ok(j) => snapshots.push(JourneySnapshot {
+                id: j.id,
+                name: j.name,
+                fields: j.fields,
+            }),
             Err(ApiError::NotFound(_)) => {
                 errors.push(FieldError::new(format!("steps[{i}].journey_id"), "no such journey"))
             }
@@ -82,7 +100,11 @@ pub async fn get_process(table: &dyn Table, tenant: &str, id: &str) -> Result<Pr
     from_item(item)
 }
 
-pub async fn list_processes(table: &dyn Table, tenant: &str, page: &PageParams) -> Result<(Vec<Process>, Option<Item>), ApiError> {
+pub async fn list_processes(
+    table: &dyn Table,
+    tenant: &str,
+    page: &PageParams,
+) -> Result<(Vec<Process>, Option<Item>), ApiError> {
     let q = Query::new(Index::Primary, keys::processes_pk(tenant))
         .begins_with(keys::PROCESS_SK_PREFIX)
         .limit(page.limit()?)
@@ -93,12 +115,16 @@ pub async fn list_processes(table: &dyn Table, tenant: &str, page: &PageParams) 
 /// Writes `process` if the stored one still has `expected` as its version.
 async fn replace_process(table: &dyn Table, tenant: &str, process: &Process, expected: u64) -> Result<(), ApiError> {
     let item = to_item(process, keys::process(tenant, &process.id), "process", &[])?;
-    table.transact(vec![Write::put(item, Cond::Version(expected))]).await.map_err(|e| match e {
-        crate::store::StoreError::ConditionFailed(_) => {
-            ApiError::Conflict(format!("process {} was changed meanwhile; reload it and retry", process.id))
-        }
-        other => other.into(),
-    })
+    table
+        .transact(vec![Write::put(item, Cond::Version(expected))])
+        .await
+        .map_err(|e| match e {
+            crate::store::StoreError::ConditionFailed(_) => ApiError::Conflict(format!(
+                "process {} was changed meanwhile; reload it and retry",
+                process.id
+            )),
+            other => other.into(),
+        })
 }
 
 /// A new version of the definition; runs already started keep their snapshot.
@@ -130,14 +156,23 @@ pub async fn update_process(
     Ok(process)
 }
 
-pub async fn duplicate_process(table: &dyn Table, tenant: &str, id: &str, name: Option<String>) -> Result<Process, ApiError> {
+pub async fn duplicate_process(
+    table: &dyn Table,
+    tenant: &str,
+    id: &str,
+    name: Option<String>,
+) -> Result<Process, ApiError> {
     let source = get_process(table, tenant, id).await?;
     let name = match name {
         Some(n) if n.trim().is_empty() => return Err(ApiError::invalid("name", "must not be blank")),
         Some(n) => n.trim().to_string(),
         None => format!("{} (copy)", source.name),
     };
-    let input = ProcessInput { name, description: source.description, steps: source.steps };
+    let input = ProcessInput {
+        name,
+        description: source.description,
+        steps: source.steps,
+    };
     create_process(table, tenant, input).await
 }
 

@@ -37,7 +37,6 @@ pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, ApiError> {
 }
 
 /// The stored form of a domain event: the outbox row and the audit history in one.
-#[allow(clippy::too_many_arguments)]
 pub fn event_item(
     tenant: &str,
     key: Key,
@@ -92,7 +91,11 @@ impl PageParams {
             names.extend([p, s]);
         }
         let well_formed = key.len() == names.len() && names.iter().all(|n| key.get(*n).is_some_and(Value::is_string));
-        let own = [p, "pk"].iter().all(|n| key.get(*n).and_then(Value::as_str).is_some_and(|v| v.starts_with(&prefix)));
+        let own = [p, "pk"].iter().all(|n| {
+            key.get(*n)
+                .and_then(Value::as_str)
+                .is_some_and(|v| v.starts_with(&prefix))
+        });
         if well_formed && own {
             Ok(Some(key))
         } else {

@@ -54,6 +54,13 @@ fn task_rows(tenant: &str, run: &Run) -> Vec<Item> {
         .collect()
 }
 
+/// What a command did to a run: its changes, who made them, and when.
+pub struct Outcome<'a> {
+    pub changes: &'a [Change],
+    pub actor: &'a Actor,
+    pub at: DateTime<Utc>,
+}
+
 /// Writes the run (new when `expected` is `None`), its events and task rows atomically.
 /// `extra` writes (an idempotency record, say) join the same transaction.
 pub async fn save(
@@ -61,20 +68,23 @@ pub async fn save(
     tenant: &str,
     run: &Run,
     expected: Option<u64>,
-    changes: &[Change],
-    actor: &Actor,
-    now: DateTime<Utc>,
+    outcome: Outcome<'_>,
     extra: Vec<Write>,
 ) -> Result<(), StoreError> {
     let cond = expected.map_or(Cond::NotExists, Cond::Version);
     let item = run_item(tenant, run).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let mut writes = vec![Write::put(item, cond)];
     let base = new_id();
-    for (i, change) in changes.iter().enumerate() {
+    for (i, change) in outcome.changes.iter().enumerate() {
         let key = keys::run_event(tenant, &run.id, &format!("{base}-{i:02}"));
-        writes.push(Write::put(event_item(tenant, key, "run", &run.id, change, actor, now), Cond::NotExists));
+        let event = event_item(tenant, key, "run", &run.id, change, outcome.actor, outcome.at);
+        writes.push(Write::put(event, Cond::NotExists));
     }
-    writes.extend(task_rows(tenant, run).into_iter().map(|row| Write::put(row, Cond::None)));
+    writes.extend(
+        task_rows(tenant, run)
+            .into_iter()
+            .map(|row| Write::put(row, Cond::None)),
+    );
     writes.extend(extra);
     table.transact(writes).await
 }
@@ -114,13 +124,33 @@ pub async fn create_run(
             extra.push(Write::put(m, Cond::NotExists));
         }
     }
-    match save(table, tenant, &run, None, &changes, &actor, now, extra).await {
+    match save(
+        table,
+        tenant,
+        &run,
+        None,
+        Outcome {
+            changes: &changes,
+            actor: &actor,
+            at: now,
+        },
+        extra,
+    )
+    .await
+    {
         Ok(()) => Ok(run),
         Err(StoreError::ConditionFailed(i)) if i > 0 => {
             // Only the idempotency record can collide: return the run it points at.
             let k = idem.ok_or_else(|| ApiError::Internal("unexpected condition failure".into()))?;
-            let record = table.get(&k.pk, &k.sk).await?.ok_or_else(|| ApiError::Conflict("retry".into()))?;
-            let id = record.get("run_id").and_then(Value::as_str).unwrap_or_default().to_string();
+            let record = table
+                .get(&k.pk, &k.sk)
+                .await?
+                .ok_or_else(|| ApiError::Conflict("retry".into()))?;
+            let id = record
+                .get("run_id")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
             get_run(table, tenant, &id).await
         }
         Err(e) => Err(e.into()),
@@ -136,8 +166,23 @@ where
     let expected = run.version;
     let now = Utc::now();
     let changes = apply(&mut run, now)?;
-    save(table, tenant, &run, Some(expected), &changes, actor, now, Vec::new()).await.map_err(|e| match e {
-        StoreError::ConditionFailed(_) => ApiError::Conflict("the run was changed meanwhile; reload it and retry".into()),
+    save(
+        table,
+        tenant,
+        &run,
+        Some(expected),
+        Outcome {
+            changes: &changes,
+            actor,
+            at: now,
+        },
+        Vec::new(),
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::ConditionFailed(_) => {
+            ApiError::Conflict("the run was changed meanwhile; reload it and retry".into())
+        }
         other => other.into(),
     })?;
     Ok(run)
@@ -184,7 +229,10 @@ pub async fn history(table: &dyn Table, tenant: &str, id: &str) -> Result<Vec<Va
     let mut events = Vec::new();
     let mut start = None;
     loop {
-        let q = Query::new(Index::Primary, keys::run(tenant, id).pk).begins_with(keys::EVENT_SK_PREFIX).limit(100).start(start);
+        let q = Query::new(Index::Primary, keys::run(tenant, id).pk)
+            .begins_with(keys::EVENT_SK_PREFIX)
+            .limit(100)
+            .start(start);
         let page = table.query(q).await?;
         for mut item in page.items {
             for k in ["pk", "sk", "entity", "tenant_id"] {
@@ -202,6 +250,8 @@ pub async fn history(table: &dyn Table, tenant: &str, id: &str) -> Result<Vec<Va
 
 /// A participant's task rows across runs.
 pub async fn tasks_of(table: &dyn Table, tenant: &str, participant: &str) -> Result<Vec<Item>, ApiError> {
-    let q = Query::new(Index::Primary, keys::participant_pk(tenant, participant)).begins_with(keys::TASK_SK_PREFIX).limit(200);
+    let q = Query::new(Index::Primary, keys::participant_pk(tenant, participant))
+        .begins_with(keys::TASK_SK_PREFIX)
+        .limit(200);
     Ok(table.query(q).await?.items)
 }

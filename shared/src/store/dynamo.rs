@@ -6,9 +6,9 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex,
-    KeySchemaElement, KeyType, Projection, ProjectionType, Put, ScalarAttributeType, StreamSpecification,
-    StreamViewType, TransactWriteItem,
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, Delete, GlobalSecondaryIndex, KeySchemaElement,
+    KeyType, Projection, ProjectionType, Put, ScalarAttributeType, StreamSpecification, StreamViewType,
+    TransactWriteItem,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -51,14 +51,20 @@ fn condition(cond: &Cond) -> Expr {
         Cond::Version(v) => (
             Some("#version = :version".into()),
             Some(HashMap::from([("#version".to_string(), "version".to_string())])),
-            Some(HashMap::from([(":version".to_string(), AttributeValue::N(v.to_string()))])),
+            Some(HashMap::from([(
+                ":version".to_string(),
+                AttributeValue::N(v.to_string()),
+            )])),
         ),
     }
 }
 
 impl DynamoTable {
     pub fn new(client: Client, name: impl Into<String>) -> Self {
-        DynamoTable { client, name: name.into() }
+        DynamoTable {
+            client,
+            name: name.into(),
+        }
     }
 
     fn write_item(&self, w: Write) -> Result<TransactWriteItem, StoreError> {
@@ -93,7 +99,9 @@ impl DynamoTable {
                 let check = ConditionCheck::builder()
                     .table_name(&self.name)
                     .set_key(Some(key(&pk, &sk)))
-                    .condition_expression(expr.unwrap_or_else(|| "attribute_exists(pk) OR attribute_not_exists(pk)".into()))
+                    .condition_expression(
+                        expr.unwrap_or_else(|| "attribute_exists(pk) OR attribute_not_exists(pk)".into()),
+                    )
                     .set_expression_attribute_names(names)
                     .set_expression_attribute_values(values)
                     .build()
@@ -107,9 +115,19 @@ impl DynamoTable {
     /// Creates the table with the schema of `infra/template.yaml` (tests and local tooling).
     pub async fn create_table(client: &Client, name: &str) -> Result<(), StoreError> {
         let s = |n: &str| {
-            AttributeDefinition::builder().attribute_name(n).attribute_type(ScalarAttributeType::S).build().map_err(backend)
+            AttributeDefinition::builder()
+                .attribute_name(n)
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .map_err(backend)
         };
-        let k = |n: &str, t: KeyType| KeySchemaElement::builder().attribute_name(n).key_type(t).build().map_err(backend);
+        let k = |n: &str, t: KeyType| {
+            KeySchemaElement::builder()
+                .attribute_name(n)
+                .key_type(t)
+                .build()
+                .map_err(backend)
+        };
         let mut req = client
             .create_table()
             .table_name(name)
@@ -127,17 +145,22 @@ impl DynamoTable {
             );
         for index in Index::SECONDARY {
             let (p, sk) = index.key_names();
-            req = req.attribute_definitions(s(p)?).attribute_definitions(s(sk)?).global_secondary_indexes(
-                GlobalSecondaryIndex::builder()
-                    .index_name(index.name().unwrap_or_default())
-                    .key_schema(k(p, KeyType::Hash)?)
-                    .key_schema(k(sk, KeyType::Range)?)
-                    .projection(Projection::builder().projection_type(ProjectionType::All).build())
-                    .build()
-                    .map_err(backend)?,
-            );
+            req = req
+                .attribute_definitions(s(p)?)
+                .attribute_definitions(s(sk)?)
+                .global_secondary_indexes(
+                    GlobalSecondaryIndex::builder()
+                        .index_name(index.name().unwrap_or_default())
+                        .key_schema(k(p, KeyType::Hash)?)
+                        .key_schema(k(sk, KeyType::Range)?)
+                        .projection(Projection::builder().projection_type(ProjectionType::All).build())
+                        .build()
+                        .map_err(backend)?,
+                );
         }
-        req.send().await.map_err(|e| backend(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        req.send()
+            .await
+            .map_err(|e| backend(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
         Ok(())
     }
 }
@@ -182,14 +205,27 @@ impl Table for DynamoTable {
             .send()
             .await
             .map_err(|e| backend(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
-        let items = out.items.unwrap_or_default().into_iter().map(from_av).collect::<Result<Vec<_>, _>>()?;
+        let items = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(from_av)
+            .collect::<Result<Vec<_>, _>>()?;
         let last_key = out.last_evaluated_key.map(from_av).transpose()?;
         Ok(Page { items, last_key })
     }
 
     async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
-        let items = writes.into_iter().map(|w| self.write_item(w)).collect::<Result<Vec<_>, _>>()?;
-        let result = self.client.transact_write_items().set_transact_items(Some(items)).send().await;
+        let items = writes
+            .into_iter()
+            .map(|w| self.write_item(w))
+            .collect::<Result<Vec<_>, _>>()?;
+        let result = self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await;
         match result {
             Ok(_) => Ok(()),
             Err(SdkError::ServiceError(service)) => match service.into_err() {

@@ -54,7 +54,9 @@ impl EmbeddedTable {
     }
 
     fn lock(&self) -> Result<std::sync::MutexGuard<'_, Connection>, StoreError> {
-        self.conn.lock().map_err(|_| StoreError::Backend("embedded store lock poisoned".into()))
+        self.conn
+            .lock()
+            .map_err(|_| StoreError::Backend("embedded store lock poisoned".into()))
     }
 
     /// New images written after `after`, in commit order, at most `limit`.
@@ -64,7 +66,9 @@ impl EmbeddedTable {
             .prepare("SELECT seq, body FROM stream WHERE seq > ?1 ORDER BY seq LIMIT ?2")
             .map_err(backend)?;
         let rows = stmt
-            .query_map(params![after, limit], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)))
+            .query_map(params![after, limit], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+            })
             .map_err(backend)?;
         let mut out = Vec::new();
         for row in rows {
@@ -98,7 +102,11 @@ fn parse(body: &str) -> Result<Item, StoreError> {
 
 fn current(conn: &Connection, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
     let body: Option<String> = conn
-        .query_row("SELECT body FROM items WHERE pk = ?1 AND sk = ?2", params![pk, sk], |r| r.get(0))
+        .query_row(
+            "SELECT body FROM items WHERE pk = ?1 AND sk = ?2",
+            params![pk, sk],
+            |r| r.get(0),
+        )
         .optional()
         .map_err(backend)?;
     body.map(|b| parse(&b)).transpose()
@@ -146,7 +154,12 @@ impl Table for EmbeddedTable {
             let (s, p, k) = (get(scol)?, get("pk")?, get("sk")?);
             let op = if q.forward { ">" } else { "<" };
             let n = args.len();
-            sql.push_str(&format!(" AND ({scol}, pk, sk) {op} (?{}, ?{}, ?{})", n + 1, n + 2, n + 3));
+            sql.push_str(&format!(
+                " AND ({scol}, pk, sk) {op} (?{}, ?{}, ?{})",
+                n + 1,
+                n + 2,
+                n + 3
+            ));
             args.extend([s, p, k]);
         }
         let dir = if q.forward { "ASC" } else { "DESC" };
@@ -216,10 +229,12 @@ impl Table for EmbeddedTable {
                         ],
                     )
                     .map_err(backend)?;
-                    tx.execute("INSERT INTO stream (body) VALUES (?1)", params![body]).map_err(backend)?;
+                    tx.execute("INSERT INTO stream (body) VALUES (?1)", params![body])
+                        .map_err(backend)?;
                 }
                 Write::Delete { pk, sk, .. } => {
-                    tx.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![pk, sk]).map_err(backend)?;
+                    tx.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![pk, sk])
+                        .map_err(backend)?;
                 }
                 Write::Check { .. } => {}
             }
@@ -227,4 +242,3 @@ impl Table for EmbeddedTable {
         tx.commit().map_err(backend)
     }
 }
-

@@ -67,7 +67,14 @@ pub struct Query {
 
 impl Query {
     pub fn new(index: Index, pk: impl Into<String>) -> Self {
-        Query { index, pk: pk.into(), sk: None, limit: None, start: None, forward: true }
+        Query {
+            index,
+            pk: pk.into(),
+            sk: None,
+            limit: None,
+            start: None,
+            forward: true,
+        }
     }
     pub fn begins_with(mut self, prefix: impl Into<String>) -> Self {
         self.sk = Some(SortKey::BeginsWith(prefix.into()));
@@ -176,4 +183,3 @@ pub(crate) fn key_of(item: &Item, index: Index) -> Item {
     }
     key
 }
-
