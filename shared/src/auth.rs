@@ -133,6 +133,23 @@ impl<S: Send + Sync> FromRequestParts<S> for Staff {
     }
 }
 
+/// A caller with the `admin` role.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Identity);
+
+impl<S: Send + Sync> FromRequestParts<S> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let id = Identity::from_request_parts(parts, state).await?;
+        if id.roles.contains(&Role::Admin) {
+            Ok(Admin(id))
+        } else {
+            Err(ApiError::Forbidden("this needs the admin role"))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

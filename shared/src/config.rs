@@ -55,6 +55,10 @@ impl Config {
         format!("{}/portal/access/{token}", self.portal_base_url)
     }
 
+    pub fn partner_invitation_link(&self, token: &str) -> String {
+        format!("{}/partners/invitations/{token}", self.portal_base_url)
+    }
+
     pub fn staff_run_link(&self, run_id: &str) -> String {
         format!("{}/runs/{run_id}", self.app_base_url)
     }

@@ -17,6 +17,13 @@
 //! | all runs, newest first                   | gsi3  | gsi3pk = `T#t#RUNS`, gsi3sk = run id (desc)            |
 //! | a participant's tasks across runs        | table | pk = `T#t#PART#{participant}`, sk begins_with `TASK#`  |
 //! | portal access link / session by token    | table | pk = `TOKEN#{sha256}`, sk = `TOKEN`                    |
+//! | partner invitation by token              | table | pk = `TOKEN#{sha256}`, sk = `TOKEN`                    |
+//! | partner by id                            | table | pk = `T#t#PARTNERS`, sk = `PT#{id}`                     |
+//! | partners of a tenant                     | table | pk = `T#t#PARTNERS`, sk begins_with `PT#`               |
+//! | history (events) of a partner            | table | pk = `T#t#PARTNER#{id}`, sk begins_with `EVT#`          |
+//! | email template override (kind, language) | table | pk = `T#t#TEMPLATES`, sk = `TPL#{kind}#{lang}`          |
+//! | all template overrides of a tenant       | table | pk = `T#t#TEMPLATES`, sk begins_with `TPL#`             |
+//! | tenant settings (name, default language) | table | pk = `T#t#SETTINGS`, sk = `SETTINGS`                    |
 //! | email sent for (event, recipient)        | table | pk = `T#t#MAIL#{event}#{recipient}`, sk = `CLAIM`      |
 //! | result of an idempotent request          | table | pk = `T#t#IDEM#{scope}#{key}`, sk = `IDEM`             |
 //!
@@ -124,4 +131,27 @@ pub fn idempotency(t: &str, scope: &str, key: &str) -> Key {
         pk: format!("{}IDEM#{scope}#{key}", tenant(t)),
         sk: "IDEM".into(),
     }
+}
+
+pub fn partners_pk(t: &str) -> String {
+    format!("{}PARTNERS", tenant(t))
+}
+pub const PARTNER_SK_PREFIX: &str = "PT#";
+pub fn partner(t: &str, id: &str) -> Key {
+    Key { pk: partners_pk(t), sk: format!("{PARTNER_SK_PREFIX}{id}") }
+}
+pub fn partner_event(t: &str, partner_id: &str, event_id: &str) -> Key {
+    Key { pk: format!("{}PARTNER#{partner_id}", tenant(t)), sk: format!("{EVENT_SK_PREFIX}{event_id}") }
+}
+
+pub fn templates_pk(t: &str) -> String {
+    format!("{}TEMPLATES", tenant(t))
+}
+pub const TEMPLATE_SK_PREFIX: &str = "TPL#";
+pub fn template(t: &str, kind: &str, lang: &str) -> Key {
+    Key { pk: templates_pk(t), sk: format!("{TEMPLATE_SK_PREFIX}{kind}#{lang}") }
+}
+
+pub fn settings(t: &str) -> Key {
+    Key { pk: format!("{}SETTINGS", tenant(t)), sk: "SETTINGS".into() }
 }

@@ -1,7 +1,9 @@
 //! The HTTP side: one `axum::Router` per API area, served by lambda_http in Lambda and by
 //! `axum::serve` in `local-server`. Handlers never know which host runs them.
 
+pub mod admin;
 pub mod extract;
+pub mod partner;
 pub mod portal;
 pub mod portal_html;
 pub mod process;

@@ -13,8 +13,9 @@ use super::{finish, record_tenant, AppState};
 use crate::domain::run::{Actor, Run, StepStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::{pick, I18n, Lang};
+use crate::domain::partner::{Partner, PartnerStatus, Permission};
 use crate::repo::access::{self, PortalParticipant};
-use crate::repo::runs;
+use crate::repo::{partners, runs};
 
 pub const SESSION_COOKIE: &str = "portal_session";
 
@@ -26,6 +27,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/v1/portal/runs/{run_id}", get(get_run))
         .route("/v1/portal/runs/{run_id}/steps/{key}/submission", post(submit))
         .route("/v1/portal/runs/{run_id}/steps/{key}/complete", post(complete))
+        .route("/v1/portal/runs/{run_id}/steps/{key}/due-date", post(set_due_date))
         .merge(super::portal_html::routes())
         .with_state(state)
 }
@@ -56,8 +58,9 @@ pub fn session_token(parts: &Parts) -> Option<String> {
     })
 }
 
-/// A caller holding a valid portal session.
-pub struct Participant(pub PortalParticipant);
+/// A caller holding a valid portal session; partner users come with their partner, whose
+/// status and permissions are read on every request (a revoked partner's sessions stop).
+pub struct Participant(pub PortalParticipant, pub Option<Partner>);
 
 impl FromRequestParts<AppState> for Participant {
     type Rejection = ApiError;
@@ -66,11 +69,32 @@ impl FromRequestParts<AppState> for Participant {
         let token = session_token(parts).ok_or(ApiError::Unauthorized("a portal session is required"))?;
         let p = access::session(state.table.as_ref(), &token).await?;
         record_tenant(&p.tenant_id);
-        Ok(Participant(p))
+        let partner = match &p.partner_id {
+            None => None,
+            Some(id) => {
+                let revoked = ApiError::Unauthorized("the partner's access was revoked");
+                let partner = partners::get(state.table.as_ref(), &p.tenant_id, id).await.map_err(|e| match e {
+                    ApiError::NotFound(_) => ApiError::Unauthorized("the partner's access was revoked"),
+                    other => other,
+                })?;
+                let member = partner.users.iter().any(|u| Some(&u.id) == p.user_id.as_ref());
+                if partner.status != PartnerStatus::Active || !member {
+                    return Err(revoked);
+                }
+                Some(partner)
+            }
+        };
+        Ok(Participant(p, partner))
     }
 }
 
 impl Participant {
+    /// Customers and installers may do everything on their own steps; partner users what
+    /// their partner's permissions allow.
+    pub fn may(&self, permission: Permission) -> bool {
+        self.1.as_ref().is_none_or(|p| p.can(permission))
+    }
+
     pub fn actor(&self) -> Actor {
         Actor {
             kind: self.0.kind.clone(),
@@ -170,9 +194,11 @@ pub async fn load_run(s: &AppState, p: &Participant, run_id: &str) -> ApiResult<
 /// Where the run stands and what is needed from this participant.
 pub fn run_view(s: &AppState, p: &Participant, run: &Run) -> Value {
     let lang = p.lang(s);
+    let all_steps = p.may(Permission::RunsViewAllSteps);
     let steps: Vec<Value> = run
         .steps
         .iter()
+        .filter(|step| all_steps || run.participant_for(step).is_some_and(|x| x.id == p.0.participant_id))
         .map(|step| {
             let mine = run.participant_for(step).is_some_and(|x| x.id == p.0.participant_id);
             let mut v = json!({"key": step.key, "name": step.name, "status": step.status, "mine": mine});
@@ -189,17 +215,19 @@ pub fn run_view(s: &AppState, p: &Participant, run: &Run) -> Value {
                 if let Some(sub) = &step.submission {
                     v["submission"] = json!(sub.data);
                 }
-                v["can_complete"] = json!(step.status == StepStatus::Active);
+                v["can_complete"] = json!(step.status == StepStatus::Active && p.may(Permission::TasksComplete));
             }
             v
         })
         .collect();
+    // Without runs:view_all_steps a partner does not learn which other step is current.
+    let current = run.current_step().filter(|k| all_steps || run.step(k).and_then(|s| run.participant_for(s)).is_some_and(|x| x.id == p.0.participant_id));
     json!({
         "run_id": run.id,
         "title": run.context.title.clone().unwrap_or_else(|| run.process_name.clone()),
         "process_name": run.process_name,
         "status": run.status,
-        "current_step": run.current_step(),
+        "current_step": current,
         "steps": steps,
     })
 }
@@ -228,6 +256,9 @@ pub async fn submit_answers(
 /// Marks the participant's step done.
 pub async fn complete_step(s: &AppState, p: &Participant, run_id: &str, key: &str) -> ApiResult<Run> {
     load_run(s, p, run_id).await?;
+    if !p.may(Permission::TasksComplete) {
+        return Err(ApiError::Forbidden("your organisation may fill in this step but not mark it done (tasks:complete)"));
+    }
     let who = p.actor();
     runs::change_run(s.table.as_ref(), &p.0.tenant_id, run_id, &who, |run, now| {
         run.complete(key, &who, now)
@@ -257,5 +288,31 @@ async fn complete(
     Path((run_id, key)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let run = complete_step(&s, &p, &run_id, &key).await?;
+    Ok(Json(run_view(&s, &p, &run)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DueDateInput {
+    due_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Commissioning: a partner user with tasks:complete sets the appointment of its active step;
+/// the step's owner is told.
+async fn set_due_date(
+    State(s): State<AppState>,
+    p: Participant,
+    Path((run_id, key)): Path<(String, String)>,
+    ApiJson(input): ApiJson<DueDateInput>,
+) -> ApiResult<Json<Value>> {
+    load_run(&s, &p, &run_id).await?;
+    if p.1.is_none() || !p.may(Permission::TasksComplete) {
+        return Err(ApiError::Forbidden("only partner users with tasks:complete set due dates"));
+    }
+    let who = p.actor();
+    let run = runs::change_run(s.table.as_ref(), &p.0.tenant_id, &run_id, &who, |run, now| {
+        run.set_due_date(&key, input.due_at, &who, now)
+    })
+    .await?;
     Ok(Json(run_view(&s, &p, &run)))
 }

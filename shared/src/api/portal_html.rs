@@ -78,7 +78,7 @@ const RUN: &str = r#"{% extends "layout.html" %}{% block body %}
 {% else %}<input type="text" name="{{ f.key }}" value="{{ v or '' }}">{% endif %}</label>
 {% endfor %}<button type="submit">{{ t.save }}</button></form>
 {% endif %}
-<form method="post" action="/portal/runs/{{ run.run_id }}/steps/{{ step.key }}/complete"><button type="submit">{{ t.mark_done }}</button></form>
+{% if step.can_complete %}<form method="post" action="/portal/runs/{{ run.run_id }}/steps/{{ step.key }}/complete"><button type="submit">{{ t.mark_done }}</button></form>{% endif %}
 {% endif %}{% endfor %}
 {% endblock %}"#;
 
@@ -244,9 +244,14 @@ fn cookie(s: &AppState, value: &str, max_age: i64) -> String {
     format!("{SESSION_COOKIE}={value}; Path=/portal; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
+/// The `Set-Cookie` value of a new portal session.
+pub fn session_cookie(s: &AppState, session: &str) -> String {
+    cookie(s, session, SESSION_HOURS * 3600)
+}
+
 async fn open_session(State(s): State<AppState>, Path(token): Path<String>) -> Result<Response, PageError> {
     let (session, _, _) = access::open_session(s.table.as_ref(), &token).await?;
-    let set = cookie(&s, &session, SESSION_HOURS * 3600);
+    let set = session_cookie(&s, &session);
     Ok(([(header::SET_COOKIE, set)], Redirect::to("/portal")).into_response())
 }
 

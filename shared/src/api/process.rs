@@ -36,6 +36,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/v1/runs/{id}/steps/{key}/complete", post(complete_step))
         .route("/v1/runs/{id}/cancel", post(cancel_run))
         .route("/v1/runs/{id}/history", get(history))
+        .merge(super::admin::routes())
         .with_state(state)
 }
 

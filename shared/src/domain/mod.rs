@@ -1,6 +1,7 @@
 //! Pure domain: journeys (forms), process definitions, runs and their state machine.
 
 pub mod journey;
+pub mod partner;
 pub mod process;
 pub mod run;
 

@@ -137,10 +137,9 @@ impl ProcessInput {
                     require_text(user_id, &format!("{at}.assignee.user_id"), 200, &mut errors);
                     require_email(email, &format!("{at}.assignee.email"), &mut errors);
                 }
-                Assignee::Partner { .. } => errors.push(FieldError::new(
-                    format!("{at}.assignee.kind"),
-                    "partner assignees are not available yet; use staff, customer or installer",
-                )),
+                Assignee::Partner { partner_id } => {
+                    require_text(partner_id, &format!("{at}.assignee.partner_id"), 64, &mut errors)
+                }
                 Assignee::Customer | Assignee::Installer => {}
             }
             for (kind, text) in [

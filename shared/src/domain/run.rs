@@ -419,6 +419,19 @@ impl Run {
         Ok(changes)
     }
 
+    /// Sets the due date of the active step (a partner's commissioning appointment).
+    pub fn set_due_date(&mut self, key: &str, due_at: DateTime<Utc>, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<Change>, ApiError> {
+        let i = self.active_step_index(key, actor)?;
+        if due_at <= now {
+            return Err(ApiError::invalid("due_at", "must be in the future"));
+        }
+        let step = &mut self.steps[i];
+        let old = step.due_at;
+        step.due_at = Some(due_at);
+        self.version += 1;
+        Ok(vec![change("step_due_date_set", json!({"step_key": key, "old": old, "new": due_at}))])
+    }
+
     /// Cancels a running run; the steps not yet done are skipped.
     pub fn cancel(&mut self, reason: &str, now: DateTime<Utc>) -> Result<Vec<Change>, ApiError> {
         let mut errors = Vec::new();

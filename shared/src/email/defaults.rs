@@ -72,6 +72,32 @@ pub const KINDS: &[(&str, &[&str])] = &[
             "link",
         ],
     ),
+    // Invites a partner organisation (an installation firm, say) to work with the tenant; `link`
+    // opens the invitation page where the partner registers; `expires_date` may be empty.
+    (
+        "partner_invitation",
+        &["recipient_name", "tenant_name", "partner_name", "link", "expires_date"],
+    ),
+    // A user was added to a partner organisation; `link` is their personal portal link.
+    (
+        "partner_user_added",
+        &["recipient_name", "tenant_name", "partner_name", "link"],
+    ),
+    // Tells the step's owner that a partner set the appointment (due date) of its step; `link`
+    // opens the run in the back office.
+    (
+        "partner_commissioning",
+        &[
+            "recipient_name",
+            "tenant_name",
+            "partner_name",
+            "process_name",
+            "run_title",
+            "step_name",
+            "due_date",
+            "link",
+        ],
+    ),
 ];
 
 /// Wraps an HTML body fragment (a string literal) in the shared, inline-styled email layout.
@@ -648,6 +674,321 @@ Cordiali saluti
 {% endif %}<p style="margin:24px 0 0;">Cordiali saluti<br>{{ tenant_name }}</p>"#
         ),
     },
+    // ---- partner_invitation
+    DefaultTemplate {
+        kind: "partner_invitation",
+        lang: Lang::De,
+        subject: r#"Einladung zur Zusammenarbeit mit {{ tenant_name }}"#,
+        text: r#"Guten Tag {{ recipient_name }}
+
+{{ partner_name }} ist eingeladen, als Partner auf der Prozessplattform von {{ tenant_name }} mitzuarbeiten. Auf der Einladungsseite registrieren Sie Ihre Organisation und den ersten Benutzer.
+
+Einladung öffnen:
+{{ link }}
+
+Dieser Link ist persönlich und {% if expires_date %}gültig bis {{ expires_date }}{% else %}nur befristet gültig{% endif %}. Bitte leiten Sie diese E-Mail nicht weiter.
+
+Freundliche Grüsse
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "de",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Einladung zur Zusammenarbeit</h1>
+<p style="margin:0 0 16px;">Guten Tag {{ recipient_name }}</p>
+<p style="margin:0 0 16px;"><strong>{{ partner_name }}</strong> ist eingeladen, als Partner auf der Prozessplattform von {{ tenant_name }} mitzuarbeiten. Auf der Einladungsseite registrieren Sie Ihre Organisation und den ersten Benutzer.</p>
+<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Einladung öffnen</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Falls die Schaltfläche nicht funktioniert, kopieren Sie diesen Link in Ihren Browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Dieser Link ist persönlich und {% if expires_date %}gültig bis <strong>{{ expires_date }}</strong>{% else %}nur befristet gültig{% endif %}. Bitte leiten Sie diese E-Mail nicht weiter.</p>
+<p style="margin:24px 0 0;">Freundliche Grüsse<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "partner_invitation",
+        lang: Lang::En,
+        subject: r#"Invitation to work with {{ tenant_name }}"#,
+        text: r#"Hello {{ recipient_name }},
+
+{{ tenant_name }} invites {{ partner_name }} to join its process platform as a partner. On the invitation page, you can register your organisation and its first user.
+
+Open the invitation:
+{{ link }}
+
+This link is personal and {% if expires_date %}valid until {{ expires_date }}{% else %}only valid for a limited time{% endif %}. Please do not forward this email.
+
+Kind regards,
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "en",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Invitation to work together</h1>
+<p style="margin:0 0 16px;">Hello {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">{{ tenant_name }} invites <strong>{{ partner_name }}</strong> to join its process platform as a partner. On the invitation page, you can register your organisation and its first user.</p>
+<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Open invitation</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">If the button does not work, copy this link into your browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">This link is personal and {% if expires_date %}valid until <strong>{{ expires_date }}</strong>{% else %}only valid for a limited time{% endif %}. Please do not forward this email.</p>
+<p style="margin:24px 0 0;">Kind regards,<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "partner_invitation",
+        lang: Lang::Fr,
+        subject: r#"Invitation à collaborer avec {{ tenant_name }}"#,
+        text: r#"Bonjour {{ recipient_name }},
+
+{{ tenant_name }} invite {{ partner_name }} à collaborer en tant que partenaire sur sa plateforme de gestion des processus. La page d'invitation vous permet d'enregistrer votre organisation et son premier utilisateur.
+
+Ouvrir l'invitation :
+{{ link }}
+
+Ce lien est personnel et {% if expires_date %}valable jusqu'au {{ expires_date }}{% else %}valable pour une durée limitée{% endif %}. Merci de ne pas transférer cet e-mail.
+
+Meilleures salutations
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "fr",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Invitation à collaborer</h1>
+<p style="margin:0 0 16px;">Bonjour {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">{{ tenant_name }} invite <strong>{{ partner_name }}</strong> à collaborer en tant que partenaire sur sa plateforme de gestion des processus. La page d'invitation vous permet d'enregistrer votre organisation et son premier utilisateur.</p>
+<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Ouvrir l'invitation</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Si le bouton ne fonctionne pas, copiez ce lien dans votre navigateur :<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Ce lien est personnel et {% if expires_date %}valable jusqu'au <strong>{{ expires_date }}</strong>{% else %}valable pour une durée limitée{% endif %}. Merci de ne pas transférer cet e-mail.</p>
+<p style="margin:24px 0 0;">Meilleures salutations<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "partner_invitation",
+        lang: Lang::It,
+        subject: r#"Invito a collaborare con {{ tenant_name }}"#,
+        text: r#"Buongiorno {{ recipient_name }},
+
+{{ tenant_name }} invita {{ partner_name }} a collaborare come partner sulla propria piattaforma di gestione dei processi. Nella pagina d'invito può registrare la Sua organizzazione e il primo utente.
+
+Apri l'invito:
+{{ link }}
+
+Questo link è personale e {% if expires_date %}valido fino al {{ expires_date }}{% else %}valido solo per un periodo limitato{% endif %}. La preghiamo di non inoltrare questa e-mail.
+
+Cordiali saluti
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "it",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Invito a collaborare</h1>
+<p style="margin:0 0 16px;">Buongiorno {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">{{ tenant_name }} invita <strong>{{ partner_name }}</strong> a collaborare come partner sulla propria piattaforma di gestione dei processi. Nella pagina d'invito può registrare la Sua organizzazione e il primo utente.</p>
+<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Apri l'invito</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Se il pulsante non funziona, copi questo link nel Suo browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Questo link è personale e {% if expires_date %}valido fino al <strong>{{ expires_date }}</strong>{% else %}valido solo per un periodo limitato{% endif %}. La preghiamo di non inoltrare questa e-mail.</p>
+<p style="margin:24px 0 0;">Cordiali saluti<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    // ---- partner_user_added
+    DefaultTemplate {
+        kind: "partner_user_added",
+        lang: Lang::De,
+        subject: r#"Ihr Zugang zum Portal von {{ tenant_name }}"#,
+        text: r#"Guten Tag {{ recipient_name }}
+
+Sie wurden als Benutzer bei {{ partner_name }} erfasst, einem Partner von {{ tenant_name }}. Im Portal von {{ tenant_name }} sehen und erledigen Sie die Aufgaben von {{ partner_name }}.
+
+Portal öffnen:
+{{ link }}
+
+Dieser Link ist persönlich und gilt nur für Sie. Bitte leiten Sie diese E-Mail nicht weiter.
+
+Freundliche Grüsse
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "de",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Ihr Zugang zum Portal</h1>
+<p style="margin:0 0 16px;">Guten Tag {{ recipient_name }}</p>
+<p style="margin:0 0 16px;">Sie wurden als Benutzer bei <strong>{{ partner_name }}</strong> erfasst, einem Partner von {{ tenant_name }}. Im Portal von {{ tenant_name }} sehen und erledigen Sie die Aufgaben von {{ partner_name }}.</p>
+<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Portal öffnen</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Falls die Schaltfläche nicht funktioniert, kopieren Sie diesen Link in Ihren Browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Dieser Link ist persönlich und gilt nur für Sie. Bitte leiten Sie diese E-Mail nicht weiter.</p>
+<p style="margin:24px 0 0;">Freundliche Grüsse<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "partner_user_added",
+        lang: Lang::En,
+        subject: r#"Your access to the {{ tenant_name }} portal"#,
+        text: r#"Hello {{ recipient_name }},
+
+You have been added as a user of {{ partner_name }}, a partner of {{ tenant_name }}. In the {{ tenant_name }} portal, you can view and complete the tasks of {{ partner_name }}.
+
+Open the portal:
+{{ link }}
+
+This link is personal and meant only for you. Please do not forward this email.
+
+Kind regards,
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "en",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Your access to the portal</h1>
+<p style="margin:0 0 16px;">Hello {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">You have been added as a user of <strong>{{ partner_name }}</strong>, a partner of {{ tenant_name }}. In the {{ tenant_name }} portal, you can view and complete the tasks of {{ partner_name }}.</p>
+<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Open portal</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">If the button does not work, copy this link into your browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">This link is personal and meant only for you. Please do not forward this email.</p>
+<p style="margin:24px 0 0;">Kind regards,<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "partner_user_added",
+        lang: Lang::Fr,
+        subject: r#"Votre accès au portail de {{ tenant_name }}"#,
+        text: r#"Bonjour {{ recipient_name }},
+
+Un accès utilisateur vous a été ouvert chez {{ partner_name }}, partenaire de {{ tenant_name }}. Le portail de {{ tenant_name }} vous permet de consulter et d'effectuer les tâches de {{ partner_name }}.
+
+Ouvrir le portail :
+{{ link }}
+
+Ce lien est personnel et vous est exclusivement destiné. Merci de ne pas transférer cet e-mail.
+
+Meilleures salutations
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "fr",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Votre accès au portail</h1>
+<p style="margin:0 0 16px;">Bonjour {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">Un accès utilisateur vous a été ouvert chez <strong>{{ partner_name }}</strong>, partenaire de {{ tenant_name }}. Le portail de {{ tenant_name }} vous permet de consulter et d'effectuer les tâches de {{ partner_name }}.</p>
+<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Ouvrir le portail</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Si le bouton ne fonctionne pas, copiez ce lien dans votre navigateur :<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Ce lien est personnel et vous est exclusivement destiné. Merci de ne pas transférer cet e-mail.</p>
+<p style="margin:24px 0 0;">Meilleures salutations<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "partner_user_added",
+        lang: Lang::It,
+        subject: r#"Il Suo accesso al portale di {{ tenant_name }}"#,
+        text: r#"Buongiorno {{ recipient_name }},
+
+Le è stato creato un accesso utente presso {{ partner_name }}, partner di {{ tenant_name }}. Nel portale di {{ tenant_name }} può consultare e completare i compiti di {{ partner_name }}.
+
+Apri il portale:
+{{ link }}
+
+Questo link è personale e destinato esclusivamente a Lei. La preghiamo di non inoltrare questa e-mail.
+
+Cordiali saluti
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "it",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Il Suo accesso al portale</h1>
+<p style="margin:0 0 16px;">Buongiorno {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">Le è stato creato un accesso utente presso <strong>{{ partner_name }}</strong>, partner di {{ tenant_name }}. Nel portale di {{ tenant_name }} può consultare e completare i compiti di {{ partner_name }}.</p>
+<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Apri il portale</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Se il pulsante non funziona, copi questo link nel Suo browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Questo link è personale e destinato esclusivamente a Lei. La preghiamo di non inoltrare questa e-mail.</p>
+<p style="margin:24px 0 0;">Cordiali saluti<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    // ---- partner_commissioning
+    DefaultTemplate {
+        kind: "partner_commissioning",
+        lang: Lang::De,
+        subject: r#"Termin festgelegt: {{ step_name }} – {{ process_name }}"#,
+        text: r#"Guten Tag {{ recipient_name }}
+
+{{ partner_name }} hat den Termin für den Schritt «{{ step_name }}» im Prozess «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %} festgelegt: {{ due_date }}. Sie erhalten diese Nachricht, weil Sie für diesen Schritt verantwortlich sind.
+
+Im Backoffice öffnen:
+{{ link }}
+
+Freundliche Grüsse
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "de",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Termin festgelegt: {{ step_name }}</h1>
+<p style="margin:0 0 16px;">Guten Tag {{ recipient_name }}</p>
+<p style="margin:0 0 16px;">{{ partner_name }} hat den Termin für den Schritt «{{ step_name }}» im Prozess «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %} festgelegt: <strong>{{ due_date }}</strong>. Sie erhalten diese Nachricht, weil Sie für diesen Schritt verantwortlich sind.</p>
+<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Im Backoffice öffnen</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Falls die Schaltfläche nicht funktioniert, kopieren Sie diesen Link in Ihren Browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:24px 0 0;">Freundliche Grüsse<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "partner_commissioning",
+        lang: Lang::En,
+        subject: r#"Appointment set: {{ step_name }} – {{ process_name }}"#,
+        text: r#"Hello {{ recipient_name }},
+
+{{ partner_name }} has set the appointment for the step “{{ step_name }}” in the process “{{ process_name }}”{% if run_title %} ({{ run_title }}){% endif %}: {{ due_date }}. You are receiving this message because you are responsible for this step.
+
+Open it in the back office:
+{{ link }}
+
+Kind regards,
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "en",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Appointment set: {{ step_name }}</h1>
+<p style="margin:0 0 16px;">Hello {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">{{ partner_name }} has set the appointment for the step “{{ step_name }}” in the process “{{ process_name }}”{% if run_title %} ({{ run_title }}){% endif %}: <strong>{{ due_date }}</strong>. You are receiving this message because you are responsible for this step.</p>
+<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Open in the back office</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">If the button does not work, copy this link into your browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:24px 0 0;">Kind regards,<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "partner_commissioning",
+        lang: Lang::Fr,
+        subject: r#"Rendez-vous fixé : {{ step_name }} – {{ process_name }}"#,
+        text: r#"Bonjour {{ recipient_name }},
+
+{{ partner_name }} a fixé le rendez-vous de l'étape « {{ step_name }} » du processus « {{ process_name }} »{% if run_title %} ({{ run_title }}){% endif %} : {{ due_date }}. Vous recevez ce message parce que vous êtes responsable de cette étape.
+
+Ouvrir dans le back-office :
+{{ link }}
+
+Meilleures salutations
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "fr",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Rendez-vous fixé : {{ step_name }}</h1>
+<p style="margin:0 0 16px;">Bonjour {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">{{ partner_name }} a fixé le rendez-vous de l'étape « {{ step_name }} » du processus « {{ process_name }} »{% if run_title %} ({{ run_title }}){% endif %} : <strong>{{ due_date }}</strong>. Vous recevez ce message parce que vous êtes responsable de cette étape.</p>
+<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Ouvrir dans le back-office</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Si le bouton ne fonctionne pas, copiez ce lien dans votre navigateur :<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:24px 0 0;">Meilleures salutations<br>{{ tenant_name }}</p>"#
+        ),
+    },
+    DefaultTemplate {
+        kind: "partner_commissioning",
+        lang: Lang::It,
+        subject: r#"Appuntamento fissato: {{ step_name }} – {{ process_name }}"#,
+        text: r#"Buongiorno {{ recipient_name }},
+
+{{ partner_name }} ha fissato l'appuntamento per la fase «{{ step_name }}» del processo «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %}: {{ due_date }}. Riceve questo messaggio perché è responsabile di questa fase.
+
+Apri nel back office:
+{{ link }}
+
+Cordiali saluti
+{{ tenant_name }}
+"#,
+        html: html_email!(
+            "it",
+            r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Appuntamento fissato: {{ step_name }}</h1>
+<p style="margin:0 0 16px;">Buongiorno {{ recipient_name }},</p>
+<p style="margin:0 0 16px;">{{ partner_name }} ha fissato l'appuntamento per la fase «{{ step_name }}» del processo «{{ process_name }}»{% if run_title %} ({{ run_title }}){% endif %}: <strong>{{ due_date }}</strong>. Riceve questo messaggio perché è responsabile di questa fase.</p>
+<p style="margin:24px 0;"><a href="{{ link }}" style="display:inline-block;padding:12px 24px;background-color:#1a5fb4;color:#ffffff;text-decoration:none;border-radius:4px;font-weight:bold;">Apri nel back office</a></p>
+<p style="margin:0 0 16px;font-size:13px;color:#52606d;">Se il pulsante non funziona, copi questo link nel Suo browser:<br><a href="{{ link }}" style="color:#1a5fb4;word-break:break-all;">{{ link }}</a></p>
+<p style="margin:24px 0 0;">Cordiali saluti<br>{{ tenant_name }}</p>"#
+        ),
+    },
 ];
 
 /// The built-in template for `kind` in `lang`, if the kind exists.
@@ -682,11 +1023,8 @@ mod tests {
                 assert!(find(kind, lang).is_some(), "{kind} has no {} template", lang.code());
             }
         }
-        assert_eq!(
-            DEFAULTS.len(),
-            KINDS.len() * Lang::ALL.len(),
-            "duplicate or unknown templates"
-        );
+        assert_eq!(KINDS.len(), 8, "number of kinds");
+        assert_eq!(DEFAULTS.len(), 8 * Lang::ALL.len(), "duplicate or unknown templates");
         for t in DEFAULTS {
             vars_of(t.kind);
         }

@@ -80,17 +80,55 @@ pub fn render(template: &Template, vars: &Value) -> Result<Rendered, RenderError
     })
 }
 
+/// Every email kind with the variables its templates may use.
+pub fn kinds() -> impl Iterator<Item = (&'static str, &'static [&'static str])> {
+    defaults::KINDS.iter().copied()
+}
+
+/// The variables of a kind.
+pub fn kind_vars(kind: &str) -> Option<&'static [&'static str]> {
+    kinds().find(|(k, _)| *k == kind).map(|(_, v)| v)
+}
+
 /// The variables of a kind, each with a harmless sample value (validation and previews).
 pub fn sample_vars(kind: &str) -> Result<Value, RenderError> {
-    let (_, vars) = defaults::KINDS
-        .iter()
-        .find(|(k, _)| *k == kind)
-        .ok_or_else(|| RenderError::UnknownKind(kind.into()))?;
-    Ok(Value::Object(
-        vars.iter()
-            .map(|v| (v.to_string(), Value::String(format!("[{v}]"))))
-            .collect(),
-    ))
+    let vars = kind_vars(kind).ok_or_else(|| RenderError::UnknownKind(kind.into()))?;
+    Ok(Value::Object(vars.iter().map(|v| (v.to_string(), Value::String(format!("[{v}]")))).collect()))
+}
+
+/// Checks a template a tenant wants to use: every part parses and uses only its kind's
+/// variables. Errors name the part (`subject`, `text`, `html`).
+pub fn validate(kind: &str, template: &Template) -> Result<(), crate::error::ApiError> {
+    use crate::error::{ApiError, FieldError};
+    let vars = kind_vars(kind).ok_or(ApiError::NotFound("email kind"))?;
+    let env = environment();
+    let mut errors = Vec::new();
+    if template.subject.trim().is_empty() {
+        errors.push(FieldError::new("subject", "is required"));
+    }
+    if template.text.trim().is_empty() {
+        errors.push(FieldError::new("text", "is required"));
+    }
+    let parts = [
+        ("subject", "subject.txt", Some(&template.subject)),
+        ("text", "text.txt", Some(&template.text)),
+        ("html", "body.html", template.html.as_ref()),
+    ];
+    for (part, name, source) in parts {
+        let Some(source) = source else { continue };
+        match env.template_from_named_str(name, source) {
+            Err(e) => errors.push(FieldError::new(part, format!("syntax error: {e}"))),
+            Ok(t) => {
+                let mut unknown: Vec<String> =
+                    t.undeclared_variables(false).into_iter().filter(|v| !vars.contains(&v.as_str())).collect();
+                unknown.sort();
+                for v in unknown {
+                    errors.push(FieldError::new(part, format!("unknown variable {v}; this email knows {}", vars.join(", "))));
+                }
+            }
+        }
+    }
+    crate::domain::into_result(errors)
 }
 
 #[cfg(test)]

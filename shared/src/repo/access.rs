@@ -28,6 +28,11 @@ pub struct PortalParticipant {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<Lang>,
+    /// For partner users: their organisation and their own user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -62,7 +67,8 @@ pub async fn issue_access_token(table: &dyn Table, p: &PortalParticipant) -> Res
     store_token(table, "access", p, Utc::now() + Duration::days(ACCESS_LINK_DAYS)).await
 }
 
-async fn find(table: &dyn Table, token: &str, kind: &str) -> Result<Option<TokenRow>, ApiError> {
+/// The row of a token of the given kind (`access`, `session`, `invitation`).
+async fn find_row<T: serde::de::DeserializeOwned>(table: &dyn Table, token: &str, kind: &str) -> Result<Option<T>, ApiError> {
     if token.is_empty() || token.len() > 128 {
         return Ok(None);
     }
@@ -70,8 +76,14 @@ async fn find(table: &dyn Table, token: &str, kind: &str) -> Result<Option<Token
     let Some(item) = table.get(&k.pk, &k.sk).await? else {
         return Ok(None);
     };
-    let row: TokenRow = from_item(item)?;
-    Ok((row.token_kind == kind).then_some(row))
+    if crate::store::attr_str(&item, "token_kind") != Some(kind) {
+        return Ok(None);
+    }
+    from_item(item).map(Some)
+}
+
+async fn find(table: &dyn Table, token: &str, kind: &str) -> Result<Option<TokenRow>, ApiError> {
+    find_row(table, token, kind).await
 }
 
 /// Exchanges an access link token for a portal session.
@@ -121,4 +133,49 @@ pub async fn close_session(table: &dyn Table, session_token: &str) -> Result<(),
 /// Who an access link is for, without using it (the confirmation page greets them).
 pub async fn peek_access(table: &dyn Table, access_token: &str) -> Result<Option<PortalParticipant>, ApiError> {
     Ok(find(table, access_token, "access").await?.map(|row| row.participant))
+}
+
+pub const INVITATION_DAYS: i64 = 14;
+
+/// A partner invitation link's row.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvitationRow {
+    pub token_kind: String,
+    pub tenant_id: String,
+    pub partner_id: String,
+    pub invitation_id: String,
+    pub expires_at: DateTime<Utc>,
+    pub ttl: i64,
+}
+
+/// Creates the token of a partner invitation link (returned once, stored hashed).
+pub async fn issue_invitation_token(table: &dyn Table, tenant: &str, partner_id: &str, invitation_id: &str) -> Result<String, ApiError> {
+    let token = new_token();
+    let expires_at = Utc::now() + Duration::days(INVITATION_DAYS);
+    let row = InvitationRow {
+        token_kind: "invitation".into(),
+        tenant_id: tenant.into(),
+        partner_id: partner_id.into(),
+        invitation_id: invitation_id.into(),
+        expires_at,
+        ttl: (expires_at + Duration::days(30)).timestamp(),
+    };
+    let item = to_item(&row, keys::token(&hash_token(&token)), "token", &[])?;
+    table.transact(vec![Write::put(item, Cond::NotExists)]).await?;
+    Ok(token)
+}
+
+/// The invitation behind a link: 404 when unknown, 410 when expired.
+pub async fn invitation(table: &dyn Table, token: &str) -> Result<InvitationRow, ApiError> {
+    let row: InvitationRow = find_row(table, token, "invitation").await?.ok_or(ApiError::NotFound("invitation"))?;
+    if row.expires_at <= Utc::now() {
+        return Err(ApiError::Gone("this invitation has expired; ask for a new one"));
+    }
+    Ok(row)
+}
+
+/// Opens a portal session for a participant directly (a partner user who just accepted).
+pub async fn start_session(table: &dyn Table, p: &PortalParticipant) -> Result<(String, DateTime<Utc>), ApiError> {
+    let expires_at = Utc::now() + Duration::hours(SESSION_HOURS);
+    Ok((store_token(table, "session", p, expires_at).await?, expires_at))
 }

@@ -43,6 +43,23 @@ pub async fn list_journeys(
     page_of(table.query(q).await?)
 }
 
+/// Checks that every partner the steps are assigned to exists in the tenant and is not revoked.
+pub async fn check_partners(table: &dyn Table, tenant: &str, input: &ProcessInput) -> Result<(), ApiError> {
+    let mut errors = Vec::new();
+    for (i, step) in input.steps.iter().enumerate() {
+        let crate::domain::process::Assignee::Partner { partner_id } = &step.assignee else { continue };
+        match crate::repo::partners::get(table, tenant, partner_id).await {
+            Ok(p) if p.status != crate::domain::partner::PartnerStatus::Revoked => {}
+            Ok(_) => errors.push(FieldError::new(format!("steps[{i}].assignee.partner_id"), "this partner is revoked")),
+            Err(ApiError::NotFound(_)) => {
+                errors.push(FieldError::new(format!("steps[{i}].assignee.partner_id"), "no such partner"))
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    crate::domain::into_result(errors)
+}
+
 /// Checks that every journey the steps name exists, and returns their snapshots.
 pub async fn journeys_of(
     table: &dyn Table,
@@ -78,6 +95,7 @@ pub async fn journeys_of(
 pub async fn create_process(table: &dyn Table, tenant: &str, input: ProcessInput) -> Result<Process, ApiError> {
     input.validate()?;
     journeys_of(table, tenant, &input).await?;
+    check_partners(table, tenant, &input).await?;
     let now = Utc::now();
     let process = Process {
         id: new_id(),
@@ -147,6 +165,7 @@ pub async fn update_process(
         return Err(ApiError::Conflict("an archived process cannot be edited".into()));
     }
     journeys_of(table, tenant, &input).await?;
+    check_partners(table, tenant, &input).await?;
     process.name = input.name.trim().into();
     process.description = input.description;
     process.steps = input.steps;

@@ -2,6 +2,8 @@
 //! denormalised rows, in one transaction. Keys come from [`crate::keys`] only.
 
 pub mod access;
+pub mod partners;
+pub mod settings;
 pub mod definitions;
 pub mod runs;
 

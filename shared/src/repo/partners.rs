@@ -1,0 +1,109 @@
+//! Partner organisations: the partner item and its events, one transaction per change.
+
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::access::{self, PortalParticipant};
+use super::{event_item, from_item, page_of, to_item, PageParams};
+use crate::domain::partner::{participant_of, Partner, PartnerInput, PartnerStatus, UserInput};
+use crate::domain::run::{Actor, Change};
+use crate::error::ApiError;
+use crate::ids::new_id;
+use crate::keys;
+use crate::store::{Cond, Index, Item, Query, StoreError, Table, Write};
+
+async fn save(table: &dyn Table, tenant: &str, p: &Partner, expected: Option<u64>, changes: &[Change], actor: &Actor) -> Result<(), ApiError> {
+    let item = to_item(p, keys::partner(tenant, &p.id), "partner", &[])?;
+    let mut writes = vec![Write::put(item, expected.map_or(Cond::NotExists, Cond::Version))];
+    let base = new_id();
+    let now = Utc::now();
+    for (i, c) in changes.iter().enumerate() {
+        let key = keys::partner_event(tenant, &p.id, &format!("{base}-{i:02}"));
+        writes.push(Write::put(event_item(tenant, key, "partner", &p.id, c, actor, now), Cond::NotExists));
+    }
+    table.transact(writes).await.map_err(|e| match e {
+        StoreError::ConditionFailed(_) => ApiError::Conflict("the partner was changed meanwhile; reload it and retry".into()),
+        other => other.into(),
+    })
+}
+
+pub async fn create(table: &dyn Table, tenant: &str, input: PartnerInput, actor: &Actor) -> Result<Partner, ApiError> {
+    let (partner, changes) = Partner::invite(new_id(), input, new_id(), Utc::now())?;
+    save(table, tenant, &partner, None, &changes, actor).await?;
+    Ok(partner)
+}
+
+pub async fn get(table: &dyn Table, tenant: &str, id: &str) -> Result<Partner, ApiError> {
+    let k = keys::partner(tenant, id);
+    from_item(table.get(&k.pk, &k.sk).await?.ok_or(ApiError::NotFound("partner"))?)
+}
+
+pub async fn list(table: &dyn Table, tenant: &str, page: &PageParams) -> Result<(Vec<Partner>, Option<Item>), ApiError> {
+    let q = Query::new(Index::Primary, keys::partners_pk(tenant))
+        .begins_with(keys::PARTNER_SK_PREFIX)
+        .limit(page.limit()?)
+        .start(page.start(tenant, Index::Primary)?);
+    page_of(table.query(q).await?)
+}
+
+/// Applies a change to a partner and saves it with its events (optimistic locking).
+pub async fn change<F>(table: &dyn Table, tenant: &str, id: &str, actor: &Actor, apply: F) -> Result<Partner, ApiError>
+where
+    F: FnOnce(&mut Partner) -> Result<Vec<Change>, ApiError>,
+{
+    let mut partner = get(table, tenant, id).await?;
+    let expected = partner.version;
+    let changes = apply(&mut partner)?;
+    save(table, tenant, &partner, Some(expected), &changes, actor).await?;
+    Ok(partner)
+}
+
+/// Who invites, for the invitation page: 410 when the link was used, replaced or revoked.
+pub async fn open_invitation(table: &dyn Table, token: &str) -> Result<(access::InvitationRow, Partner), ApiError> {
+    let row = access::invitation(table, token).await?;
+    let partner = get(table, &row.tenant_id, &row.partner_id).await?;
+    if !partner.invitation_open(&row.invitation_id) {
+        return Err(ApiError::Gone(match partner.status {
+            PartnerStatus::Revoked => "this invitation was revoked",
+            PartnerStatus::Active => "this invitation was used already",
+            PartnerStatus::Invited => "this invitation was replaced by a newer one",
+        }));
+    }
+    Ok((row, partner))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInput {
+    pub organization_name: String,
+    pub user: UserInput,
+}
+
+/// Accepts an invitation: the partner becomes active and its first user gets a portal session.
+pub async fn accept(table: &dyn Table, token: &str, input: AcceptInput) -> Result<(Partner, String), ApiError> {
+    let (row, _) = open_invitation(table, token).await?;
+    let user_id = new_id();
+    let actor = Actor { kind: "partner".into(), id: user_id.clone(), name: Some(input.user.name.clone()) };
+    let user = input.user.clone();
+    let partner = change(table, &row.tenant_id, &row.partner_id, &actor, |p| {
+        p.accept(&row.invitation_id, &input.organization_name, user, user_id.clone(), Utc::now())
+    })
+    .await?;
+    let participant = partner_participant(&row.tenant_id, &partner, &user_id)?;
+    let (session, _) = access::start_session(table, &participant).await?;
+    Ok((partner, session))
+}
+
+/// The portal identity of one of a partner's users.
+pub fn partner_participant(tenant: &str, partner: &Partner, user_id: &str) -> Result<PortalParticipant, ApiError> {
+    let user = partner.users.iter().find(|u| u.id == user_id).ok_or(ApiError::NotFound("partner user"))?;
+    Ok(PortalParticipant {
+        tenant_id: tenant.into(),
+        participant_id: participant_of(&partner.id),
+        kind: "partner".into(),
+        name: user.name.clone(),
+        locale: user.locale.or(partner.locale),
+        partner_id: Some(partner.id.clone()),
+        user_id: Some(user.id.clone()),
+    })
+}
