@@ -62,7 +62,8 @@ pub fn app(state: AppState, mailer: Arc<FileMailer>, auth: LocalAuth) -> Router 
         .with_state(mailer)
         .route("/healthz", get(|| async { "ok" }));
     let areas = shared::api::process::routes(state.clone())
-        .merge(shared::api::portal::routes(state))
+        .merge(shared::api::portal::routes(state.clone()))
+        .merge(shared::api::partner::routes(state))
         .merge(local);
     shared::api::finish(areas).layer(axum::middleware::from_fn_with_state(auth, auth::verify_jwt))
 }
