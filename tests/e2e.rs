@@ -4,5 +4,6 @@
 mod bad_input;
 mod contract;
 mod lambda_events;
+mod partners;
 mod scenarios;
 mod sender;

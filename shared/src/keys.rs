@@ -138,10 +138,16 @@ pub fn partners_pk(t: &str) -> String {
 }
 pub const PARTNER_SK_PREFIX: &str = "PT#";
 pub fn partner(t: &str, id: &str) -> Key {
-    Key { pk: partners_pk(t), sk: format!("{PARTNER_SK_PREFIX}{id}") }
+    Key {
+        pk: partners_pk(t),
+        sk: format!("{PARTNER_SK_PREFIX}{id}"),
+    }
 }
 pub fn partner_event(t: &str, partner_id: &str, event_id: &str) -> Key {
-    Key { pk: format!("{}PARTNER#{partner_id}", tenant(t)), sk: format!("{EVENT_SK_PREFIX}{event_id}") }
+    Key {
+        pk: format!("{}PARTNER#{partner_id}", tenant(t)),
+        sk: format!("{EVENT_SK_PREFIX}{event_id}"),
+    }
 }
 
 pub fn templates_pk(t: &str) -> String {
@@ -149,9 +155,15 @@ pub fn templates_pk(t: &str) -> String {
 }
 pub const TEMPLATE_SK_PREFIX: &str = "TPL#";
 pub fn template(t: &str, kind: &str, lang: &str) -> Key {
-    Key { pk: templates_pk(t), sk: format!("{TEMPLATE_SK_PREFIX}{kind}#{lang}") }
+    Key {
+        pk: templates_pk(t),
+        sk: format!("{TEMPLATE_SK_PREFIX}{kind}#{lang}"),
+    }
 }
 
 pub fn settings(t: &str) -> Key {
-    Key { pk: format!("{}SETTINGS", tenant(t)), sk: "SETTINGS".into() }
+    Key {
+        pk: format!("{}SETTINGS", tenant(t)),
+        sk: "SETTINGS".into(),
+    }
 }

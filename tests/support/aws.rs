@@ -227,8 +227,24 @@ impl AwsWorld {
             .await
             .unwrap();
         let mut fresh = Vec::new();
-        for run in runs.items.iter().chain(tests.items.iter()) {
-            let pk = run["pk"].as_str().unwrap().to_string();
+        let partners = self
+            .table
+            .query(Query::new(Index::Primary, keys::partners_pk(tenant)).begins_with(keys::PARTNER_SK_PREFIX))
+            .await
+            .unwrap();
+        let mut partitions: Vec<String> = runs
+            .items
+            .iter()
+            .chain(tests.items.iter())
+            .map(|r| r["pk"].as_str().unwrap().to_string())
+            .collect();
+        partitions.extend(
+            partners
+                .items
+                .iter()
+                .map(|p| keys::partner_event(tenant, p["id"].as_str().unwrap(), "").pk),
+        );
+        for pk in partitions {
             let events = self
                 .table
                 .query(Query::new(Index::Primary, pk).begins_with(keys::EVENT_SK_PREFIX))
@@ -293,6 +309,10 @@ impl World for AwsWorld {
 
     fn other_tenant_staff(&self) -> String {
         format!("other{}:mallory", unique())
+    }
+
+    fn admin(&self) -> String {
+        "root".into()
     }
 
     fn staff_email(&self, sub: &str) -> String {

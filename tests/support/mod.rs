@@ -300,6 +300,7 @@ pub async fn invoke(router: &axum::Router, event: &Value) -> Resp {
 pub struct Gateway {
     pub process: axum::Router,
     pub portal: axum::Router,
+    pub partner: axum::Router,
     pub tenant: String,
     pub state: AppState,
 }
@@ -310,6 +311,7 @@ impl Gateway {
         Gateway {
             process: shared::api::process::router(state.clone()),
             portal: shared::api::portal::router(state.clone()),
+            partner: shared::api::partner::router(state.clone()),
             tenant: tenant.into(),
             state,
         }
@@ -328,7 +330,9 @@ impl Client for Gateway {
         headers: &[(&str, &str)],
         body: Option<String>,
     ) -> Resp {
-        let portal = path.starts_with("/v1/portal") || path.starts_with("/portal");
+        let portal = path.starts_with("/v1/portal")
+            || path.starts_with("/portal")
+            || path.starts_with("/v1/partner-invitations");
         let mut hdrs: Vec<(&str, String)> = headers.iter().map(|(k, v)| (*k, v.to_string())).collect();
         let claims = match (portal, bearer) {
             (false, Some(who)) => {
@@ -343,7 +347,17 @@ impl Client for Gateway {
         };
         let h: Vec<(&str, &str)> = hdrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let event = apigw_event(method, path, claims.as_ref(), &h, body.as_deref());
-        invoke(if portal { &self.portal } else { &self.process }, &event).await
+        let partner = ["/v1/partners", "/v1/partner-invitations", "/partners/"]
+            .iter()
+            .any(|p| path.starts_with(p));
+        let router = if partner {
+            &self.partner
+        } else if portal {
+            &self.portal
+        } else {
+            &self.process
+        };
+        invoke(router, &event).await
     }
 }
 
@@ -379,6 +393,10 @@ impl scenario::World for Local {
 
     fn other_tenant_staff(&self) -> String {
         self.token("globex", "mallory", &["admin"])
+    }
+
+    fn admin(&self) -> String {
+        self.token("acme", "root", &["admin"])
     }
 
     fn staff_email(&self, sub: &str) -> String {

@@ -24,21 +24,28 @@ pub trait World: Client {
     fn staff(&self, sub: &str) -> String;
     /// A bearer for a staff user of another tenant.
     fn other_tenant_staff(&self) -> String;
+    /// A bearer for an admin of the scenario's tenant.
+    fn admin(&self) -> String;
     /// The email address a staff user's token carries.
     fn staff_email(&self, sub: &str) -> String;
 }
 
-/// The portal access token in an email's link.
-pub fn access_token(mail: &Mail) -> String {
+/// The token in an email's link after `prefix` (`/portal/access/`, `/partners/invitations/`).
+pub fn link_token(mail: &Mail, prefix: &str) -> String {
     let body = mail.body.replace("&#x2f;", "/");
     let start = body
-        .find("/portal/access/")
-        .unwrap_or_else(|| panic!("no portal link in {}", mail.body))
-        + "/portal/access/".len();
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no {prefix} link in {}", mail.body))
+        + prefix.len();
     body[start..]
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
         .collect()
+}
+
+/// The portal access token in an email's link.
+pub fn access_token(mail: &Mail) -> String {
+    link_token(mail, "/portal/access/")
 }
 
 pub struct Ids {

@@ -20,7 +20,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/v1/settings", get(get_settings).put(put_settings))
         .route("/v1/email-templates", get(list_templates))
-        .route("/v1/email-templates/{kind}/{locale}", get(get_template).put(put_template).delete(delete_template))
+        .route(
+            "/v1/email-templates/{kind}/{locale}",
+            get(get_template).put(put_template).delete(delete_template),
+        )
         .route("/v1/email-templates/{kind}/{locale}/preview", post(preview))
 }
 
@@ -30,7 +33,9 @@ fn tenant(a: &Admin) -> &str {
 }
 
 async fn get_settings(State(s): State<AppState>, admin: Admin) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(settings::get_settings(s.table.as_ref(), tenant(&admin)).await?)))
+    Ok(Json(json!(
+        settings::get_settings(s.table.as_ref(), tenant(&admin)).await?
+    )))
 }
 
 #[derive(Deserialize)]
@@ -42,18 +47,38 @@ struct SettingsInput {
     default_locale: Option<Lang>,
 }
 
-async fn put_settings(State(s): State<AppState>, admin: Admin, ApiJson(input): ApiJson<SettingsInput>) -> ApiResult<Json<Value>> {
-    if input.name.as_ref().is_some_and(|n| n.trim().is_empty() || n.chars().count() > 200) {
+async fn put_settings(
+    State(s): State<AppState>,
+    admin: Admin,
+    ApiJson(input): ApiJson<SettingsInput>,
+) -> ApiResult<Json<Value>> {
+    if input
+        .name
+        .as_ref()
+        .is_some_and(|n| n.trim().is_empty() || n.chars().count() > 200)
+    {
         return Err(ApiError::invalid("name", "must be 1-200 characters"));
     }
-    let new = Settings { name: input.name.map(|n| n.trim().to_string()), default_locale: input.default_locale, version: 0 };
-    Ok(Json(json!(settings::put_settings(s.table.as_ref(), tenant(&admin), new).await?)))
+    let new = Settings {
+        name: input.name.map(|n| n.trim().to_string()),
+        default_locale: input.default_locale,
+        version: 0,
+    };
+    Ok(Json(json!(
+        settings::put_settings(s.table.as_ref(), tenant(&admin), new).await?
+    )))
 }
 
 /// The kind and language of a template route (404 for unknown ones).
 fn kind_and_lang(kind: &str, locale: &str) -> ApiResult<(&'static str, Lang)> {
-    let k = kinds().map(|(k, _)| k).find(|k| *k == kind).ok_or(ApiError::NotFound("email kind"))?;
-    let lang = Lang::ALL.into_iter().find(|l| l.code() == locale).ok_or(ApiError::NotFound("email language"))?;
+    let k = kinds()
+        .map(|(k, _)| k)
+        .find(|k| *k == kind)
+        .ok_or(ApiError::NotFound("email kind"))?;
+    let lang = Lang::ALL
+        .into_iter()
+        .find(|l| l.code() == locale)
+        .ok_or(ApiError::NotFound("email language"))?;
     Ok((k, lang))
 }
 
@@ -71,7 +96,8 @@ async fn list_templates(State(s): State<AppState>, admin: Admin) -> ApiResult<Js
             let own = overrides.iter().find(|o| o.kind == kind && o.locale == lang);
             let template = match own {
                 Some(o) => o.template.clone(),
-                None => crate::email::default_template(kind, lang).ok_or_else(|| ApiError::Internal(format!("no default for {kind}")))?,
+                None => crate::email::default_template(kind, lang)
+                    .ok_or_else(|| ApiError::Internal(format!("no default for {kind}")))?,
             };
             items.push(template_json(kind, lang, &template, own.is_some()));
         }
@@ -79,7 +105,11 @@ async fn list_templates(State(s): State<AppState>, admin: Admin) -> ApiResult<Js
     Ok(Json(json!({ "items": items })))
 }
 
-async fn get_template(State(s): State<AppState>, admin: Admin, Path((kind, locale)): Path<(String, String)>) -> ApiResult<Json<Value>> {
+async fn get_template(
+    State(s): State<AppState>,
+    admin: Admin,
+    Path((kind, locale)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
     let (kind, lang) = kind_and_lang(&kind, &locale)?;
     let t = tenant(&admin);
     let custom = settings::get_template(s.table.as_ref(), t, kind, lang).await?.is_some();
@@ -103,7 +133,11 @@ async fn put_template(
     ApiJson(input): ApiJson<TemplateInput>,
 ) -> ApiResult<Json<Value>> {
     let (kind, lang) = kind_and_lang(&kind, &locale)?;
-    let template = Template { subject: input.subject, text: input.text, html: input.html.filter(|h| !h.trim().is_empty()) };
+    let template = Template {
+        subject: input.subject,
+        text: input.text,
+        html: input.html.filter(|h| !h.trim().is_empty()),
+    };
     validate(kind, &template)?;
     let o = TemplateOverride {
         kind: kind.into(),
@@ -116,7 +150,11 @@ async fn put_template(
     Ok(Json(template_json(kind, lang, &template, true)))
 }
 
-async fn delete_template(State(s): State<AppState>, admin: Admin, Path((kind, locale)): Path<(String, String)>) -> ApiResult<StatusCode> {
+async fn delete_template(
+    State(s): State<AppState>,
+    admin: Admin,
+    Path((kind, locale)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
     let (kind, lang) = kind_and_lang(&kind, &locale)?;
     settings::delete_template(s.table.as_ref(), tenant(&admin), kind, lang).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -136,13 +174,19 @@ async fn preview(
     body: axum::body::Bytes,
 ) -> ApiResult<Json<Value>> {
     let (kind, lang) = kind_and_lang(&kind, &locale)?;
-    let input: PreviewInput =
-        if body.iter().all(u8::is_ascii_whitespace) { PreviewInput::default() } else { super::extract::parse_json(&body)? };
+    let input: PreviewInput = if body.iter().all(u8::is_ascii_whitespace) {
+        PreviewInput::default()
+    } else {
+        super::extract::parse_json(&body)?
+    };
     let mut vars = sample_vars(kind).map_err(|e| ApiError::Internal(e.to_string()))?;
     let known = kind_vars(kind).unwrap_or_default();
     for (k, v) in input.variables.unwrap_or_default() {
         if !known.contains(&k.as_str()) {
-            return Err(ApiError::invalid(format!("variables.{k}"), format!("unknown variable; this email knows {}", known.join(", "))));
+            return Err(ApiError::invalid(
+                format!("variables.{k}"),
+                format!("unknown variable; this email knows {}", known.join(", ")),
+            ));
         }
         vars[k.as_str()] = match v {
             Value::String(_) => v,

@@ -51,13 +51,21 @@ fn staff_actor(id: &crate::auth::Identity) -> Actor {
     Actor::staff(&id.sub, id.name.as_deref())
 }
 
-async fn create(State(s): State<AppState>, Staff(id): Staff, ApiJson(input): ApiJson<PartnerInput>) -> ApiResult<Response> {
+async fn create(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    ApiJson(input): ApiJson<PartnerInput>,
+) -> ApiResult<Response> {
     let actor = staff_actor(&id);
     let partner = partners::create(s.table.as_ref(), &id.tenant_id, input, &actor).await?;
     Ok(created(view(&partner)))
 }
 
-async fn list(State(s): State<AppState>, Staff(id): Staff, ApiQuery(p): ApiQuery<PageParams>) -> ApiResult<Json<Value>> {
+async fn list(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> ApiResult<Json<Value>> {
     record_tenant(&id.tenant_id);
     let (items, last) = partners::list(s.table.as_ref(), &id.tenant_id, &p).await?;
     Ok(Json(page_json(items.iter().map(view).collect(), last)))
@@ -87,7 +95,10 @@ async fn set_permissions(
     ApiJson(input): ApiJson<PermissionsInput>,
 ) -> ApiResult<Json<Value>> {
     let actor = staff_actor(&id);
-    let p = partners::change(s.table.as_ref(), &id.tenant_id, &pid, &actor, |p| p.set_permissions(input.permissions)).await?;
+    let p = partners::change(s.table.as_ref(), &id.tenant_id, &pid, &actor, |p| {
+        p.set_permissions(input.permissions)
+    })
+    .await?;
     Ok(Json(view(&p)))
 }
 
@@ -100,8 +111,16 @@ async fn add_user(
     let actor = staff_actor(&id);
     let user_id = new_id();
     let now = chrono::Utc::now();
-    let p = partners::change(s.table.as_ref(), &id.tenant_id, &pid, &actor, |p| p.add_user(input, user_id.clone(), now)).await?;
-    let user = p.users.iter().find(|u| u.id == user_id).map(|u| json!(u)).unwrap_or(Value::Null);
+    let p = partners::change(s.table.as_ref(), &id.tenant_id, &pid, &actor, |p| {
+        p.add_user(input, user_id.clone(), now)
+    })
+    .await?;
+    let user = p
+        .users
+        .iter()
+        .find(|u| u.id == user_id)
+        .map(|u| json!(u))
+        .unwrap_or(Value::Null);
     Ok(created(json!({"partner": view(&p), "user": user})))
 }
 
@@ -128,9 +147,15 @@ async fn invitation(State(s): State<AppState>, Path(token): Path<String>) -> Api
     Ok(Json(invitation_view(&s, &token).await?.0))
 }
 
-async fn accept(State(s): State<AppState>, Path(token): Path<String>, ApiJson(input): ApiJson<AcceptInput>) -> ApiResult<Json<Value>> {
+async fn accept(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    ApiJson(input): ApiJson<AcceptInput>,
+) -> ApiResult<Json<Value>> {
     let (partner, session) = partners::accept(s.table.as_ref(), &token, input).await?;
-    Ok(Json(json!({"partner_id": partner.id, "status": partner.status, "session_token": session})))
+    Ok(Json(
+        json!({"partner_id": partner.id, "status": partner.status, "session_token": session}),
+    ))
 }
 
 const PAGE: &str = r#"<!doctype html><html lang="{{ lang }}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{{ t.title }}</title>
@@ -144,10 +169,38 @@ const PAGE: &str = r#"<!doctype html><html lang="{{ lang }}"><head><meta charset
 
 fn page_strings(lang: Lang) -> Value {
     let [title, intro, org, name, email, accept] = match lang {
-        Lang::De => ["Einladung", "Sie sind eingeladen zur Zusammenarbeit mit", "Name Ihrer Organisation", "Ihr Name", "Ihre E-Mail-Adresse", "Einladung annehmen"],
-        Lang::En => ["Invitation", "You are invited to work with", "Your organisation's name", "Your name", "Your email address", "Accept the invitation"],
-        Lang::Fr => ["Invitation", "Vous êtes invité à collaborer avec", "Nom de votre organisation", "Votre nom", "Votre adresse e-mail", "Accepter l'invitation"],
-        Lang::It => ["Invito", "È invitato a collaborare con", "Nome della Sua organizzazione", "Il Suo nome", "Il Suo indirizzo e-mail", "Accettare l'invito"],
+        Lang::De => [
+            "Einladung",
+            "Sie sind eingeladen zur Zusammenarbeit mit",
+            "Name Ihrer Organisation",
+            "Ihr Name",
+            "Ihre E-Mail-Adresse",
+            "Einladung annehmen",
+        ],
+        Lang::En => [
+            "Invitation",
+            "You are invited to work with",
+            "Your organisation's name",
+            "Your name",
+            "Your email address",
+            "Accept the invitation",
+        ],
+        Lang::Fr => [
+            "Invitation",
+            "Vous êtes invité à collaborer avec",
+            "Nom de votre organisation",
+            "Votre nom",
+            "Votre adresse e-mail",
+            "Accepter l'invitation",
+        ],
+        Lang::It => [
+            "Invito",
+            "È invitato a collaborare con",
+            "Nome della Sua organizzazione",
+            "Il Suo nome",
+            "Il Suo indirizzo e-mail",
+            "Accettare l'invito",
+        ],
     };
     json!({"title": title, "intro": intro, "org": org, "name": name, "email": email, "accept": accept})
 }
@@ -165,12 +218,18 @@ fn error_page(e: ApiError) -> Response {
         tracing::error!(error = %msg, "internal error");
     }
     let detail = e.problem()["detail"].clone();
-    render_page(e.status(), json!({"lang": "de", "t": page_strings(Lang::De), "error": detail}))
+    render_page(
+        e.status(),
+        json!({"lang": "de", "t": page_strings(Lang::De), "error": detail}),
+    )
 }
 
 async fn invitation_page(State(s): State<AppState>, Path(token): Path<String>) -> Response {
     match invitation_view(&s, &token).await {
-        Ok((invite, lang)) => render_page(StatusCode::OK, json!({"lang": lang.code(), "t": page_strings(lang), "invite": invite})),
+        Ok((invite, lang)) => render_page(
+            StatusCode::OK,
+            json!({"lang": lang.code(), "t": page_strings(lang), "invite": invite}),
+        ),
         Err(e) => error_page(e),
     }
 }
@@ -179,7 +238,8 @@ async fn invitation_page(State(s): State<AppState>, Path(token): Path<String>) -
 async fn accept_form(State(s): State<AppState>, Path(token): Path<String>, form: axum::body::Bytes) -> Response {
     let fields: std::collections::HashMap<String, String> = form_urlencoded::parse(&form).into_owned().collect();
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
-    let body = json!({"organization_name": get("organization_name"), "user": {"name": get("name"), "email": get("email")}});
+    let body =
+        json!({"organization_name": get("organization_name"), "user": {"name": get("name"), "email": get("email")}});
     let input: AcceptInput = match parse_json(body.to_string().as_bytes()) {
         Ok(i) => i,
         Err(e) => return error_page(e),

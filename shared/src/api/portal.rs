@@ -10,10 +10,10 @@ use serde_json::{json, Map, Value};
 
 use super::extract::ApiJson;
 use super::{finish, record_tenant, AppState};
+use crate::domain::partner::{Partner, PartnerStatus, Permission};
 use crate::domain::run::{Actor, Run, StepStatus};
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::{pick, I18n, Lang};
-use crate::domain::partner::{Partner, PartnerStatus, Permission};
 use crate::repo::access::{self, PortalParticipant};
 use crate::repo::{partners, runs};
 
@@ -73,10 +73,12 @@ impl FromRequestParts<AppState> for Participant {
             None => None,
             Some(id) => {
                 let revoked = ApiError::Unauthorized("the partner's access was revoked");
-                let partner = partners::get(state.table.as_ref(), &p.tenant_id, id).await.map_err(|e| match e {
-                    ApiError::NotFound(_) => ApiError::Unauthorized("the partner's access was revoked"),
-                    other => other,
-                })?;
+                let partner = partners::get(state.table.as_ref(), &p.tenant_id, id)
+                    .await
+                    .map_err(|e| match e {
+                        ApiError::NotFound(_) => ApiError::Unauthorized("the partner's access was revoked"),
+                        other => other,
+                    })?;
                 let member = partner.users.iter().any(|u| Some(&u.id) == p.user_id.as_ref());
                 if partner.status != PartnerStatus::Active || !member {
                     return Err(revoked);
@@ -221,7 +223,13 @@ pub fn run_view(s: &AppState, p: &Participant, run: &Run) -> Value {
         })
         .collect();
     // Without runs:view_all_steps a partner does not learn which other step is current.
-    let current = run.current_step().filter(|k| all_steps || run.step(k).and_then(|s| run.participant_for(s)).is_some_and(|x| x.id == p.0.participant_id));
+    let current = run.current_step().filter(|k| {
+        all_steps
+            || run
+                .step(k)
+                .and_then(|s| run.participant_for(s))
+                .is_some_and(|x| x.id == p.0.participant_id)
+    });
     json!({
         "run_id": run.id,
         "title": run.context.title.clone().unwrap_or_else(|| run.process_name.clone()),
@@ -257,7 +265,9 @@ pub async fn submit_answers(
 pub async fn complete_step(s: &AppState, p: &Participant, run_id: &str, key: &str) -> ApiResult<Run> {
     load_run(s, p, run_id).await?;
     if !p.may(Permission::TasksComplete) {
-        return Err(ApiError::Forbidden("your organisation may fill in this step but not mark it done (tasks:complete)"));
+        return Err(ApiError::Forbidden(
+            "your organisation may fill in this step but not mark it done (tasks:complete)",
+        ));
     }
     let who = p.actor();
     runs::change_run(s.table.as_ref(), &p.0.tenant_id, run_id, &who, |run, now| {
@@ -307,7 +317,9 @@ async fn set_due_date(
 ) -> ApiResult<Json<Value>> {
     load_run(&s, &p, &run_id).await?;
     if p.1.is_none() || !p.may(Permission::TasksComplete) {
-        return Err(ApiError::Forbidden("only partner users with tasks:complete set due dates"));
+        return Err(ApiError::Forbidden(
+            "only partner users with tasks:complete set due dates",
+        ));
     }
     let who = p.actor();
     let run = runs::change_run(s.table.as_ref(), &p.0.tenant_id, &run_id, &who, |run, now| {

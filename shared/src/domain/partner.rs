@@ -107,7 +107,12 @@ fn dedup(mut permissions: Vec<Permission>) -> Vec<Permission> {
 
 impl Partner {
     /// A new partner, invited: the invitation email goes out with the `partner_invited` event.
-    pub fn invite(id: String, input: PartnerInput, invitation_id: String, now: DateTime<Utc>) -> Result<(Partner, Vec<Change>), ApiError> {
+    pub fn invite(
+        id: String,
+        input: PartnerInput,
+        invitation_id: String,
+        now: DateTime<Utc>,
+    ) -> Result<(Partner, Vec<Change>), ApiError> {
         let mut errors = Vec::new();
         require_text(&input.name, "name", 200, &mut errors);
         require_email(&input.email, "email", &mut errors);
@@ -127,7 +132,10 @@ impl Partner {
             accepted_at: None,
             revoked_at: None,
         };
-        Ok((partner, vec![change("partner_invited", json!({"invitation_id": invitation_id}))]))
+        Ok((
+            partner,
+            vec![change("partner_invited", json!({"invitation_id": invitation_id}))],
+        ))
     }
 
     pub fn can(&self, p: Permission) -> bool {
@@ -139,13 +147,18 @@ impl Partner {
         match self.status {
             PartnerStatus::Invited => {}
             PartnerStatus::Active => {
-                return Err(ApiError::Conflict("the partner has accepted already; add users to it instead".into()))
+                return Err(ApiError::Conflict(
+                    "the partner has accepted already; add users to it instead".into(),
+                ))
             }
             PartnerStatus::Revoked => return Err(ApiError::Conflict("the partner is revoked".into())),
         }
         self.invitation_id = Some(invitation_id.clone());
         self.version += 1;
-        Ok(vec![change("partner_invited", json!({"invitation_id": invitation_id, "resent": true}))])
+        Ok(vec![change(
+            "partner_invited",
+            json!({"invitation_id": invitation_id, "resent": true}),
+        )])
     }
 
     /// Whether an invitation link still works (not used, not replaced, not revoked).
@@ -181,7 +194,10 @@ impl Partner {
             added_at: now,
         });
         self.version += 1;
-        Ok(vec![change("partner_accepted", json!({"user_id": user_id, "organization_name": self.organization_name}))])
+        Ok(vec![change(
+            "partner_accepted",
+            json!({"user_id": user_id, "organization_name": self.organization_name}),
+        )])
     }
 
     /// Staff add a user to an active partner; the user is emailed a portal link.
@@ -190,8 +206,15 @@ impl Partner {
             return Err(ApiError::Conflict("users can be added to active partners only".into()));
         }
         validate_user(&user, "")?;
-        if self.users.iter().any(|u| u.email.eq_ignore_ascii_case(user.email.trim())) {
-            return Err(ApiError::Validation(vec![FieldError::new("email", "is a user of this partner already")]));
+        if self
+            .users
+            .iter()
+            .any(|u| u.email.eq_ignore_ascii_case(user.email.trim()))
+        {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "email",
+                "is a user of this partner already",
+            )]));
         }
         self.users.push(PartnerUser {
             id: user_id.clone(),
@@ -211,7 +234,10 @@ impl Partner {
         let old = self.permissions.clone();
         self.permissions = dedup(permissions);
         self.version += 1;
-        Ok(vec![change("partner_permissions_changed", json!({"old": old, "new": self.permissions}))])
+        Ok(vec![change(
+            "partner_permissions_changed",
+            json!({"old": old, "new": self.permissions}),
+        )])
     }
 
     /// Revokes the partner: its links and its users' sessions stop working.
@@ -237,12 +263,23 @@ mod tests {
     use super::*;
 
     fn invited() -> Partner {
-        let input = PartnerInput { name: "Install AG".into(), email: "office@install.example".into(), locale: Some(Lang::Fr), permissions: None };
-        Partner::invite("p1".into(), input, "inv1".into(), Utc::now()).unwrap().0
+        let input = PartnerInput {
+            name: "Install AG".into(),
+            email: "office@install.example".into(),
+            locale: Some(Lang::Fr),
+            permissions: None,
+        };
+        Partner::invite("p1".into(), input, "inv1".into(), Utc::now())
+            .unwrap()
+            .0
     }
 
     fn user(email: &str) -> UserInput {
-        UserInput { name: "Ina".into(), email: email.into(), locale: None }
+        UserInput {
+            name: "Ina".into(),
+            email: email.into(),
+            locale: None,
+        }
     }
 
     #[test]
@@ -251,17 +288,46 @@ mod tests {
         assert_eq!(p.permissions, DEFAULT_PERMISSIONS.to_vec());
         p.resend("inv2".into()).unwrap();
         // The old link is dead, the new one works once.
-        assert!(matches!(p.accept("inv1", "Install AG", user("ina@install.example"), "u1".into(), Utc::now()), Err(ApiError::Gone(_))));
-        assert!(matches!(p.accept("inv2", " ", user("ina@install.example"), "u1".into(), Utc::now()), Err(ApiError::Validation(_))));
-        p.accept("inv2", "Install AG", user("ina@install.example"), "u1".into(), Utc::now()).unwrap();
+        assert!(matches!(
+            p.accept(
+                "inv1",
+                "Install AG",
+                user("ina@install.example"),
+                "u1".into(),
+                Utc::now()
+            ),
+            Err(ApiError::Gone(_))
+        ));
+        assert!(matches!(
+            p.accept("inv2", " ", user("ina@install.example"), "u1".into(), Utc::now()),
+            Err(ApiError::Validation(_))
+        ));
+        p.accept(
+            "inv2",
+            "Install AG",
+            user("ina@install.example"),
+            "u1".into(),
+            Utc::now(),
+        )
+        .unwrap();
         assert_eq!(p.status, PartnerStatus::Active);
-        assert!(matches!(p.accept("inv2", "Install AG", user("x@install.example"), "u2".into(), Utc::now()), Err(ApiError::Gone(_))));
+        assert!(matches!(
+            p.accept("inv2", "Install AG", user("x@install.example"), "u2".into(), Utc::now()),
+            Err(ApiError::Gone(_))
+        ));
         assert!(matches!(p.resend("inv3".into()), Err(ApiError::Conflict(_))));
-        p.add_user(user("max@install.example"), "u2".into(), Utc::now()).unwrap();
-        assert!(matches!(p.add_user(user("MAX@install.example"), "u3".into(), Utc::now()), Err(ApiError::Validation(_))));
+        p.add_user(user("max@install.example"), "u2".into(), Utc::now())
+            .unwrap();
+        assert!(matches!(
+            p.add_user(user("MAX@install.example"), "u3".into(), Utc::now()),
+            Err(ApiError::Validation(_))
+        ));
         assert_eq!(p.users.len(), 2);
         p.revoke(Utc::now()).unwrap();
-        assert!(matches!(p.add_user(user("z@install.example"), "u4".into(), Utc::now()), Err(ApiError::Conflict(_))));
+        assert!(matches!(
+            p.add_user(user("z@install.example"), "u4".into(), Utc::now()),
+            Err(ApiError::Conflict(_))
+        ));
         assert!(matches!(p.revoke(Utc::now()), Err(ApiError::Conflict(_))));
     }
 
@@ -270,6 +336,9 @@ mod tests {
         let mut p = invited();
         p.revoke(Utc::now()).unwrap();
         assert!(!p.invitation_open("inv1"));
-        assert!(matches!(p.accept("inv1", "X", user("a@b.ch"), "u".into(), Utc::now()), Err(ApiError::Gone(_))));
+        assert!(matches!(
+            p.accept("inv1", "X", user("a@b.ch"), "u".into(), Utc::now()),
+            Err(ApiError::Gone(_))
+        ));
     }
 }

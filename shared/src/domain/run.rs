@@ -314,7 +314,14 @@ impl Run {
 
     /// The portal participant a step is assigned to, if any.
     pub fn participant_for(&self, step: &RunStep) -> Option<ParticipantRef> {
+        if let Assignee::Partner { partner_id } = &step.assignee {
+            return Some(ParticipantRef {
+                kind: "partner",
+                id: super::partner::participant_of(partner_id),
+            });
+        }
         let contact = self.contact_for(&step.assignee)?;
+
         Some(ParticipantRef {
             kind: step.assignee.kind(),
             id: participant_id(&contact.email),
@@ -420,7 +427,13 @@ impl Run {
     }
 
     /// Sets the due date of the active step (a partner's commissioning appointment).
-    pub fn set_due_date(&mut self, key: &str, due_at: DateTime<Utc>, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<Change>, ApiError> {
+    pub fn set_due_date(
+        &mut self,
+        key: &str,
+        due_at: DateTime<Utc>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Change>, ApiError> {
         let i = self.active_step_index(key, actor)?;
         if due_at <= now {
             return Err(ApiError::invalid("due_at", "must be in the future"));
@@ -429,7 +442,10 @@ impl Run {
         let old = step.due_at;
         step.due_at = Some(due_at);
         self.version += 1;
-        Ok(vec![change("step_due_date_set", json!({"step_key": key, "old": old, "new": due_at}))])
+        Ok(vec![change(
+            "step_due_date_set",
+            json!({"step_key": key, "old": old, "new": due_at}),
+        )])
     }
 
     /// Cancels a running run; the steps not yet done are skipped.

@@ -93,7 +93,11 @@ pub fn kind_vars(kind: &str) -> Option<&'static [&'static str]> {
 /// The variables of a kind, each with a harmless sample value (validation and previews).
 pub fn sample_vars(kind: &str) -> Result<Value, RenderError> {
     let vars = kind_vars(kind).ok_or_else(|| RenderError::UnknownKind(kind.into()))?;
-    Ok(Value::Object(vars.iter().map(|v| (v.to_string(), Value::String(format!("[{v}]")))).collect()))
+    Ok(Value::Object(
+        vars.iter()
+            .map(|v| (v.to_string(), Value::String(format!("[{v}]"))))
+            .collect(),
+    ))
 }
 
 /// Checks a template a tenant wants to use: every part parses and uses only its kind's
@@ -119,11 +123,17 @@ pub fn validate(kind: &str, template: &Template) -> Result<(), crate::error::Api
         match env.template_from_named_str(name, source) {
             Err(e) => errors.push(FieldError::new(part, format!("syntax error: {e}"))),
             Ok(t) => {
-                let mut unknown: Vec<String> =
-                    t.undeclared_variables(false).into_iter().filter(|v| !vars.contains(&v.as_str())).collect();
+                let mut unknown: Vec<String> = t
+                    .undeclared_variables(false)
+                    .into_iter()
+                    .filter(|v| !vars.contains(&v.as_str()))
+                    .collect();
                 unknown.sort();
                 for v in unknown {
-                    errors.push(FieldError::new(part, format!("unknown variable {v}; this email knows {}", vars.join(", "))));
+                    errors.push(FieldError::new(
+                        part,
+                        format!("unknown variable {v}; this email knows {}", vars.join(", ")),
+                    ));
                 }
             }
         }

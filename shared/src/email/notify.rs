@@ -88,13 +88,28 @@ struct Builder<'a> {
 }
 
 impl Builder<'_> {
-    fn add(&mut self, email: &str, name: &str, lang: Option<Lang>, kind: &'static str, extra: Map<String, Value>, link: Link) {
+    fn add(
+        &mut self,
+        email: &str,
+        name: &str,
+        lang: Option<Lang>,
+        kind: &'static str,
+        extra: Map<String, Value>,
+        link: Link,
+    ) {
         let mut vars = self.base.clone();
         vars.insert("tenant_name".into(), json!(self.tenant.name));
         vars.insert("recipient_name".into(), json!(name));
         vars.extend(extra);
         let lang = Lang::resolve(lang, Some(self.tenant.default_locale));
-        self.out.push(Recipient { email: email.into(), lang, kind, vars, link, test: self.test });
+        self.out.push(Recipient {
+            email: email.into(),
+            lang,
+            kind,
+            vars,
+            link,
+            test: self.test,
+        });
     }
 }
 
@@ -103,40 +118,74 @@ fn vars(pairs: &[(&str, Value)]) -> Map<String, Value> {
 }
 
 /// Who a run event tells, and what (pure: reads only the event, the run and its partner).
-pub fn run_recipients(event: &Item, run: &Run, partner: Option<&Partner>, tenant: &Tenant, config: &Config) -> Vec<Recipient> {
+pub fn run_recipients(
+    event: &Item,
+    run: &Run,
+    partner: Option<&Partner>,
+    tenant: &Tenant,
+    config: &Config,
+) -> Vec<Recipient> {
     let data = event.get("data").cloned().unwrap_or(Value::Null);
     let step: Option<&RunStep> = data.get("step_key").and_then(Value::as_str).and_then(|k| run.step(k));
     let base = vars(&[
         ("process_name", json!(run.process_name)),
         ("run_title", json!(run.context.title.clone().unwrap_or_default())),
     ]);
-    let mut b = Builder { tenant, base, test: run.test, out: Vec::new() };
+    let mut b = Builder {
+        tenant,
+        base,
+        test: run.test,
+        out: Vec::new(),
+    };
     let staff_link = Link::To(config.staff_run_link(&run.id));
-    let creator_name = run.created_by.name.clone().unwrap_or_else(|| run.created_by.sub.clone());
-    let partner_name = partner.map(|p| p.organization_name.clone().unwrap_or_else(|| p.name.clone())).unwrap_or_default();
+    let creator_name = run
+        .created_by
+        .name
+        .clone()
+        .unwrap_or_else(|| run.created_by.sub.clone());
+    let partner_name = partner
+        .map(|p| p.organization_name.clone().unwrap_or_else(|| p.name.clone()))
+        .unwrap_or_default();
     match attr_str(event, "type").unwrap_or_default() {
         "step_activated" => {
             let Some(step) = step else { return b.out };
             let extra = vars(&[("step_name", json!(step.name)), ("due_date", json!(date(step.due_at)))]);
             let info = |lang: Option<Lang>| {
                 let lang = Lang::resolve(lang, Some(tenant.default_locale));
-                json!(step.info_texts.for_kind(step.assignee.kind()).and_then(|t| pick(t, lang)).unwrap_or_default())
+                json!(step
+                    .info_texts
+                    .for_kind(step.assignee.kind())
+                    .and_then(|t| pick(t, lang))
+                    .unwrap_or_default())
             };
             match &step.assignee {
                 Assignee::Staff { user_id, email } => {
                     b.add(email, user_id, None, "step_activated_staff", extra, staff_link)
                 }
                 Assignee::Partner { .. } => {
-                    let Some(p) = partner.filter(|p| p.status == PartnerStatus::Active) else { return b.out };
+                    let Some(p) = partner.filter(|p| p.status == PartnerStatus::Active) else {
+                        return b.out;
+                    };
                     for user in &p.users {
                         let mut extra = extra.clone();
                         extra.insert("info_text".into(), info(user.locale.or(p.locale)));
-                        let Ok(who) = partners::partner_participant(&tenant.id, p, &user.id) else { continue };
-                        b.add(&user.email, &user.name, who.locale, "step_activated_participant", extra, Link::Portal(who));
+                        let Ok(who) = partners::partner_participant(&tenant.id, p, &user.id) else {
+                            continue;
+                        };
+                        b.add(
+                            &user.email,
+                            &user.name,
+                            who.locale,
+                            "step_activated_participant",
+                            extra,
+                            Link::Portal(who),
+                        );
                     }
                 }
                 other => {
-                    let Some(contact) = run.contact_for(other) else { return b.out };
+                    let Some(contact) = run.contact_for(other) else {
+                        return b.out;
+                    };
                     let mut extra = extra;
                     extra.insert("info_text".into(), info(contact.locale));
                     let who = PortalParticipant {
@@ -148,7 +197,14 @@ pub fn run_recipients(event: &Item, run: &Run, partner: Option<&Partner>, tenant
                         partner_id: None,
                         user_id: None,
                     };
-                    b.add(&contact.email, &contact.name, contact.locale, "step_activated_participant", extra, Link::Portal(who));
+                    b.add(
+                        &contact.email,
+                        &contact.name,
+                        contact.locale,
+                        "step_activated_participant",
+                        extra,
+                        Link::Portal(who),
+                    );
                 }
             }
         }
@@ -161,32 +217,69 @@ pub fn run_recipients(event: &Item, run: &Run, partner: Option<&Partner>, tenant
                 .unwrap_or_default();
             let extra = vars(&[("step_name", json!(step.name)), ("completed_by", json!(by))]);
             if let Some(owner) = &step.owner {
-                b.add(&owner.email, &owner.user_id, None, "step_completed", extra.clone(), staff_link.clone());
+                b.add(
+                    &owner.email,
+                    &owner.user_id,
+                    None,
+                    "step_completed",
+                    extra.clone(),
+                    staff_link.clone(),
+                );
             }
             if let Some(email) = &run.created_by.email {
                 if step.owner.as_ref().is_none_or(|o| !o.email.eq_ignore_ascii_case(email)) {
-                    b.add(email, &creator_name, run.created_by.locale, "step_completed", extra, staff_link);
+                    b.add(
+                        email,
+                        &creator_name,
+                        run.created_by.locale,
+                        "step_completed",
+                        extra,
+                        staff_link,
+                    );
                 }
             }
         }
         "step_due_date_set" => {
-            let (Some(step), Some(owner)) = (step, step.and_then(|s| s.owner.as_ref())) else { return b.out };
+            let (Some(step), Some(owner)) = (step, step.and_then(|s| s.owner.as_ref())) else {
+                return b.out;
+            };
             let extra = vars(&[
                 ("step_name", json!(step.name)),
                 ("due_date", json!(date(step.due_at))),
                 ("partner_name", json!(partner_name)),
             ]);
-            b.add(&owner.email, &owner.user_id, None, "partner_commissioning", extra, staff_link);
+            b.add(
+                &owner.email,
+                &owner.user_id,
+                None,
+                "partner_commissioning",
+                extra,
+                staff_link,
+            );
         }
         "run_completed" => {
             if let Some(email) = &run.created_by.email {
-                b.add(email, &creator_name, run.created_by.locale, "run_completed", Map::new(), staff_link);
+                b.add(
+                    email,
+                    &creator_name,
+                    run.created_by.locale,
+                    "run_completed",
+                    Map::new(),
+                    staff_link,
+                );
             }
         }
         "run_cancelled" => {
             if let Some(email) = &run.created_by.email {
                 let extra = vars(&[("reason", json!(run.cancel_reason.clone().unwrap_or_default()))]);
-                b.add(email, &creator_name, run.created_by.locale, "run_cancelled", extra, staff_link);
+                b.add(
+                    email,
+                    &creator_name,
+                    run.created_by.locale,
+                    "run_cancelled",
+                    extra,
+                    staff_link,
+                );
             }
         }
         _ => {}
@@ -197,27 +290,57 @@ pub fn run_recipients(event: &Item, run: &Run, partner: Option<&Partner>, tenant
 /// Who a partner event tells: the invitation, and each added user's portal link.
 pub fn partner_recipients(event: &Item, partner: &Partner, tenant: &Tenant) -> Vec<Recipient> {
     let data = event.get("data").cloned().unwrap_or(Value::Null);
-    let name = partner.organization_name.clone().unwrap_or_else(|| partner.name.clone());
-    let mut b = Builder { tenant, base: vars(&[("partner_name", json!(name))]), test: false, out: Vec::new() };
+    let name = partner
+        .organization_name
+        .clone()
+        .unwrap_or_else(|| partner.name.clone());
+    let mut b = Builder {
+        tenant,
+        base: vars(&[("partner_name", json!(name))]),
+        test: false,
+        out: Vec::new(),
+    };
     match attr_str(event, "type").unwrap_or_default() {
         "partner_invited" => {
-            let Some(invitation) = data.get("invitation_id").and_then(Value::as_str) else { return b.out };
+            let Some(invitation) = data.get("invitation_id").and_then(Value::as_str) else {
+                return b.out;
+            };
             if !partner.invitation_open(invitation) {
                 return b.out; // replaced, accepted or revoked meanwhile: the link would be dead
             }
             let expires = date(Some(Utc::now() + Duration::days(INVITATION_DAYS)));
-            let link = Link::Invitation { partner_id: partner.id.clone(), invitation_id: invitation.into() };
-            b.add(&partner.email, &partner.name, partner.locale, "partner_invitation", vars(&[("expires_date", json!(expires))]), link);
+            let link = Link::Invitation {
+                partner_id: partner.id.clone(),
+                invitation_id: invitation.into(),
+            };
+            b.add(
+                &partner.email,
+                &partner.name,
+                partner.locale,
+                "partner_invitation",
+                vars(&[("expires_date", json!(expires))]),
+                link,
+            );
         }
         "partner_user_added" => {
-            let Some(user_id) = data.get("user_id").and_then(Value::as_str) else { return b.out };
-            let (Some(user), Ok(who)) =
-                (partner.users.iter().find(|u| u.id == user_id), partners::partner_participant(&tenant.id, partner, user_id))
-            else {
+            let Some(user_id) = data.get("user_id").and_then(Value::as_str) else {
+                return b.out;
+            };
+            let (Some(user), Ok(who)) = (
+                partner.users.iter().find(|u| u.id == user_id),
+                partners::partner_participant(&tenant.id, partner, user_id),
+            ) else {
                 return b.out;
             };
             if partner.status == PartnerStatus::Active {
-                b.add(&user.email, &user.name, who.locale, "partner_user_added", Map::new(), Link::Portal(who));
+                b.add(
+                    &user.email,
+                    &user.name,
+                    who.locale,
+                    "partner_user_added",
+                    Map::new(),
+                    Link::Portal(who),
+                );
             }
         }
         _ => {}
@@ -228,7 +351,12 @@ pub fn partner_recipients(event: &Item, partner: &Partner, tenant: &Tenant) -> V
 /// Exactly the variables a kind declares: missing ones are empty strings.
 fn vars_for(kind: &str, vars: &Map<String, Value>) -> Value {
     let names = kind_vars(kind).unwrap_or_default();
-    Value::Object(names.iter().map(|n| (n.to_string(), vars.get(*n).cloned().unwrap_or_else(|| json!("")))).collect())
+    Value::Object(
+        names
+            .iter()
+            .map(|n| (n.to_string(), vars.get(*n).cloned().unwrap_or_else(|| json!(""))))
+            .collect(),
+    )
 }
 
 /// The tenant's own template for (kind, language), else the built-in one.
@@ -249,7 +377,13 @@ impl Notifier<'_> {
         })
     }
 
-    async fn recipients(&self, event: &Item, tenant: &Tenant, aggregate: &str, id: &str) -> Result<Vec<Recipient>, ApiError> {
+    async fn recipients(
+        &self,
+        event: &Item,
+        tenant: &Tenant,
+        aggregate: &str,
+        id: &str,
+    ) -> Result<Vec<Recipient>, ApiError> {
         match aggregate {
             "run" => {
                 let run = get_run(self.table, &tenant.id, id).await?;
@@ -272,7 +406,11 @@ impl Notifier<'_> {
                 };
                 Ok(run_recipients(event, &run, partner.as_ref(), tenant, self.config))
             }
-            "partner" => Ok(partner_recipients(event, &partners::get(self.table, &tenant.id, id).await?, tenant)),
+            "partner" => Ok(partner_recipients(
+                event,
+                &partners::get(self.table, &tenant.id, id).await?,
+                tenant,
+            )),
             _ => Ok(Vec::new()),
         }
     }
@@ -322,7 +460,11 @@ impl Notifier<'_> {
             }
             None => 0,
         };
-        let cond = if existing.is_some() { Cond::Version(version) } else { Cond::NotExists };
+        let cond = if existing.is_some() {
+            Cond::Version(version)
+        } else {
+            Cond::NotExists
+        };
         let claim = |status: &str, v: u64| -> Item {
             let ttl = (now + Duration::days(CLAIM_TTL_DAYS)).timestamp();
             let row = json!({"pk": key.pk, "sk": key.sk, "entity": "mail_claim", "status": status, "claimed_at": now, "version": v, "ttl": ttl});
@@ -336,14 +478,21 @@ impl Notifier<'_> {
         match self.render_and_send(tenant, &r).await {
             Ok(message_id) => {
                 tracing::info!(event_id, kind = r.kind, message_id, "email sent");
-                let done = self.table.transact(vec![Write::put(claim("sent", version + 2), Cond::Version(version + 1))]).await;
+                let done = self
+                    .table
+                    .transact(vec![Write::put(claim("sent", version + 2), Cond::Version(version + 1))])
+                    .await;
                 if let Err(e) = done {
                     tracing::error!(error = %e, event_id, "email sent but its claim could not be marked sent");
                 }
                 Ok(true)
             }
             Err(e) => {
-                let release = Write::Delete { pk: key.pk.clone(), sk: key.sk.clone(), cond: Cond::Version(version + 1) };
+                let release = Write::Delete {
+                    pk: key.pk.clone(),
+                    sk: key.sk.clone(),
+                    cond: Cond::Version(version + 1),
+                };
                 if let Err(err) = self.table.transact(vec![release]).await {
                     tracing::warn!(error = %err, "claim not released; it expires after its lease");
                 }
@@ -356,8 +505,13 @@ impl Notifier<'_> {
         let mut vars = r.vars.clone();
         let link = match &r.link {
             Link::To(url) => url.clone(),
-            Link::Portal(p) => self.config.portal_access_link(&issue_access_token(self.table, p).await?),
-            Link::Invitation { partner_id, invitation_id } => {
+            Link::Portal(p) => self
+                .config
+                .portal_access_link(&issue_access_token(self.table, p).await?),
+            Link::Invitation {
+                partner_id,
+                invitation_id,
+            } => {
                 let token = issue_invitation_token(self.table, tenant, partner_id, invitation_id).await?;
                 self.config.partner_invitation_link(&token)
             }
@@ -365,7 +519,11 @@ impl Notifier<'_> {
         vars.insert("link".into(), json!(link));
         let template = template_for(self.table, tenant, r.kind, r.lang).await?;
         let rendered = render(&template, &vars_for(r.kind, &vars)).map_err(|e| NotifyError::Retry(e.to_string()))?;
-        let subject = if r.test { format!("[TEST] {}", rendered.subject) } else { rendered.subject };
+        let subject = if r.test {
+            format!("[TEST] {}", rendered.subject)
+        } else {
+            rendered.subject
+        };
         let email = OutgoingEmail {
             to: r.email.clone(),
             from: self.config.email_from.clone(),
@@ -373,6 +531,9 @@ impl Notifier<'_> {
             text: rendered.text,
             html: rendered.html,
         };
-        self.mailer.send(&email).await.map_err(|e| NotifyError::Retry(e.to_string()))
+        self.mailer
+            .send(&email)
+            .await
+            .map_err(|e| NotifyError::Retry(e.to_string()))
     }
 }

@@ -68,7 +68,11 @@ pub async fn issue_access_token(table: &dyn Table, p: &PortalParticipant) -> Res
 }
 
 /// The row of a token of the given kind (`access`, `session`, `invitation`).
-async fn find_row<T: serde::de::DeserializeOwned>(table: &dyn Table, token: &str, kind: &str) -> Result<Option<T>, ApiError> {
+async fn find_row<T: serde::de::DeserializeOwned>(
+    table: &dyn Table,
+    token: &str,
+    kind: &str,
+) -> Result<Option<T>, ApiError> {
     if token.is_empty() || token.len() > 128 {
         return Ok(None);
     }
@@ -149,7 +153,12 @@ pub struct InvitationRow {
 }
 
 /// Creates the token of a partner invitation link (returned once, stored hashed).
-pub async fn issue_invitation_token(table: &dyn Table, tenant: &str, partner_id: &str, invitation_id: &str) -> Result<String, ApiError> {
+pub async fn issue_invitation_token(
+    table: &dyn Table,
+    tenant: &str,
+    partner_id: &str,
+    invitation_id: &str,
+) -> Result<String, ApiError> {
     let token = new_token();
     let expires_at = Utc::now() + Duration::days(INVITATION_DAYS);
     let row = InvitationRow {
@@ -167,7 +176,9 @@ pub async fn issue_invitation_token(table: &dyn Table, tenant: &str, partner_id:
 
 /// The invitation behind a link: 404 when unknown, 410 when expired.
 pub async fn invitation(table: &dyn Table, token: &str) -> Result<InvitationRow, ApiError> {
-    let row: InvitationRow = find_row(table, token, "invitation").await?.ok_or(ApiError::NotFound("invitation"))?;
+    let row: InvitationRow = find_row(table, token, "invitation")
+        .await?
+        .ok_or(ApiError::NotFound("invitation"))?;
     if row.expires_at <= Utc::now() {
         return Err(ApiError::Gone("this invitation has expired; ask for a new one"));
     }

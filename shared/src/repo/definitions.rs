@@ -47,13 +47,19 @@ pub async fn list_journeys(
 pub async fn check_partners(table: &dyn Table, tenant: &str, input: &ProcessInput) -> Result<(), ApiError> {
     let mut errors = Vec::new();
     for (i, step) in input.steps.iter().enumerate() {
-        let crate::domain::process::Assignee::Partner { partner_id } = &step.assignee else { continue };
+        let crate::domain::process::Assignee::Partner { partner_id } = &step.assignee else {
+            continue;
+        };
         match crate::repo::partners::get(table, tenant, partner_id).await {
             Ok(p) if p.status != crate::domain::partner::PartnerStatus::Revoked => {}
-            Ok(_) => errors.push(FieldError::new(format!("steps[{i}].assignee.partner_id"), "this partner is revoked")),
-            Err(ApiError::NotFound(_)) => {
-                errors.push(FieldError::new(format!("steps[{i}].assignee.partner_id"), "no such partner"))
-            }
+            Ok(_) => errors.push(FieldError::new(
+                format!("steps[{i}].assignee.partner_id"),
+                "this partner is revoked",
+            )),
+            Err(ApiError::NotFound(_)) => errors.push(FieldError::new(
+                format!("steps[{i}].assignee.partner_id"),
+                "no such partner",
+            )),
             Err(e) => return Err(e),
         }
     }

@@ -2,10 +2,10 @@
 //! denormalised rows, in one transaction. Keys come from [`crate::keys`] only.
 
 pub mod access;
-pub mod partners;
-pub mod settings;
 pub mod definitions;
+pub mod partners;
 pub mod runs;
+pub mod settings;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;

@@ -12,17 +12,29 @@ use crate::ids::new_id;
 use crate::keys;
 use crate::store::{Cond, Index, Item, Query, StoreError, Table, Write};
 
-async fn save(table: &dyn Table, tenant: &str, p: &Partner, expected: Option<u64>, changes: &[Change], actor: &Actor) -> Result<(), ApiError> {
+async fn save(
+    table: &dyn Table,
+    tenant: &str,
+    p: &Partner,
+    expected: Option<u64>,
+    changes: &[Change],
+    actor: &Actor,
+) -> Result<(), ApiError> {
     let item = to_item(p, keys::partner(tenant, &p.id), "partner", &[])?;
     let mut writes = vec![Write::put(item, expected.map_or(Cond::NotExists, Cond::Version))];
     let base = new_id();
     let now = Utc::now();
     for (i, c) in changes.iter().enumerate() {
         let key = keys::partner_event(tenant, &p.id, &format!("{base}-{i:02}"));
-        writes.push(Write::put(event_item(tenant, key, "partner", &p.id, c, actor, now), Cond::NotExists));
+        writes.push(Write::put(
+            event_item(tenant, key, "partner", &p.id, c, actor, now),
+            Cond::NotExists,
+        ));
     }
     table.transact(writes).await.map_err(|e| match e {
-        StoreError::ConditionFailed(_) => ApiError::Conflict("the partner was changed meanwhile; reload it and retry".into()),
+        StoreError::ConditionFailed(_) => {
+            ApiError::Conflict("the partner was changed meanwhile; reload it and retry".into())
+        }
         other => other.into(),
     })
 }
@@ -38,7 +50,11 @@ pub async fn get(table: &dyn Table, tenant: &str, id: &str) -> Result<Partner, A
     from_item(table.get(&k.pk, &k.sk).await?.ok_or(ApiError::NotFound("partner"))?)
 }
 
-pub async fn list(table: &dyn Table, tenant: &str, page: &PageParams) -> Result<(Vec<Partner>, Option<Item>), ApiError> {
+pub async fn list(
+    table: &dyn Table,
+    tenant: &str,
+    page: &PageParams,
+) -> Result<(Vec<Partner>, Option<Item>), ApiError> {
     let q = Query::new(Index::Primary, keys::partners_pk(tenant))
         .begins_with(keys::PARTNER_SK_PREFIX)
         .limit(page.limit()?)
@@ -83,10 +99,20 @@ pub struct AcceptInput {
 pub async fn accept(table: &dyn Table, token: &str, input: AcceptInput) -> Result<(Partner, String), ApiError> {
     let (row, _) = open_invitation(table, token).await?;
     let user_id = new_id();
-    let actor = Actor { kind: "partner".into(), id: user_id.clone(), name: Some(input.user.name.clone()) };
+    let actor = Actor {
+        kind: "partner".into(),
+        id: user_id.clone(),
+        name: Some(input.user.name.clone()),
+    };
     let user = input.user.clone();
     let partner = change(table, &row.tenant_id, &row.partner_id, &actor, |p| {
-        p.accept(&row.invitation_id, &input.organization_name, user, user_id.clone(), Utc::now())
+        p.accept(
+            &row.invitation_id,
+            &input.organization_name,
+            user,
+            user_id.clone(),
+            Utc::now(),
+        )
     })
     .await?;
     let participant = partner_participant(&row.tenant_id, &partner, &user_id)?;
@@ -96,7 +122,11 @@ pub async fn accept(table: &dyn Table, token: &str, input: AcceptInput) -> Resul
 
 /// The portal identity of one of a partner's users.
 pub fn partner_participant(tenant: &str, partner: &Partner, user_id: &str) -> Result<PortalParticipant, ApiError> {
-    let user = partner.users.iter().find(|u| u.id == user_id).ok_or(ApiError::NotFound("partner user"))?;
+    let user = partner
+        .users
+        .iter()
+        .find(|u| u.id == user_id)
+        .ok_or(ApiError::NotFound("partner user"))?;
     Ok(PortalParticipant {
         tenant_id: tenant.into(),
         participant_id: participant_of(&partner.id),

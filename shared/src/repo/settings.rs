@@ -32,7 +32,11 @@ pub async fn get_settings(table: &dyn Table, tenant: &str) -> Result<Settings, A
 
 pub async fn put_settings(table: &dyn Table, tenant: &str, mut settings: Settings) -> Result<Settings, ApiError> {
     let current = get_settings(table, tenant).await?;
-    let cond = if current.version == 0 { Cond::NotExists } else { Cond::Version(current.version) };
+    let cond = if current.version == 0 {
+        Cond::NotExists
+    } else {
+        Cond::Version(current.version)
+    };
     settings.version = current.version + 1;
     let item = to_item(&settings, keys::settings(tenant), "settings", &[])?;
     table.transact(vec![Write::put(item, cond)]).await?;
@@ -50,7 +54,12 @@ pub struct TemplateOverride {
     pub updated_by: String,
 }
 
-pub async fn get_template(table: &dyn Table, tenant: &str, kind: &str, lang: Lang) -> Result<Option<TemplateOverride>, ApiError> {
+pub async fn get_template(
+    table: &dyn Table,
+    tenant: &str,
+    kind: &str,
+    lang: Lang,
+) -> Result<Option<TemplateOverride>, ApiError> {
     let k = keys::template(tenant, kind, lang.code());
     table.get(&k.pk, &k.sk).await?.map(from_item).transpose()
 }
@@ -63,12 +72,20 @@ pub async fn put_template(table: &dyn Table, tenant: &str, o: &TemplateOverride)
 
 pub async fn delete_template(table: &dyn Table, tenant: &str, kind: &str, lang: Lang) -> Result<(), ApiError> {
     let k = keys::template(tenant, kind, lang.code());
-    table.transact(vec![Write::Delete { pk: k.pk, sk: k.sk, cond: Cond::None }]).await?;
+    table
+        .transact(vec![Write::Delete {
+            pk: k.pk,
+            sk: k.sk,
+            cond: Cond::None,
+        }])
+        .await?;
     Ok(())
 }
 
 /// Every override of a tenant (at most kinds x 4 languages: one page).
 pub async fn list_templates(table: &dyn Table, tenant: &str) -> Result<Vec<TemplateOverride>, ApiError> {
-    let q = Query::new(Index::Primary, keys::templates_pk(tenant)).begins_with(keys::TEMPLATE_SK_PREFIX).limit(400);
+    let q = Query::new(Index::Primary, keys::templates_pk(tenant))
+        .begins_with(keys::TEMPLATE_SK_PREFIX)
+        .limit(400);
     table.query(q).await?.items.into_iter().map(from_item).collect()
 }

@@ -1,0 +1,256 @@
+//! Offers: the offer item, its events, and the per-category pointer to the active offer.
+//!
+//! Every activation writes, in one transaction: the activated offer (version check), the
+//! offer it replaces, closed (version check), and the category's pointer (absent, or at the
+//! version read). Two activations in one category therefore always collide on the pointer:
+//! exactly one commits, the others get 409, and a category never has two active offers.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{event_item, from_item, page_of, to_item, PageParams};
+use crate::domain::offer::{Offer, OfferCategory, OfferInput, OfferStatus};
+use crate::domain::run::{Actor, Change};
+use crate::error::ApiError;
+use crate::ids::new_id;
+use crate::keys;
+use crate::store::{Cond, Index, Item, Query, StoreError, Table, Write};
+
+fn offer_item(tenant: &str, offer: &Offer) -> Result<Item, ApiError> {
+    let category = offer.category.as_str();
+    let status = offer.status.as_str();
+    to_item(
+        offer,
+        keys::offer(tenant, &offer.id),
+        "offer",
+        &[
+            ("gsi1pk", keys::offers_by_category(tenant, category)),
+            ("gsi1sk", keys::offers_by_category_sk(status, &offer.id)),
+            ("gsi2pk", keys::offers_by_status(tenant, status)),
+            ("gsi2sk", keys::offers_grouped_sk(category, &offer.id)),
+            ("gsi3pk", keys::offers_all(tenant)),
+            ("gsi3sk", keys::offers_grouped_sk(category, &offer.id)),
+        ],
+    )
+}
+
+fn event_writes(tenant: &str, offer_id: &str, changes: &[Change], actor: &Actor, at: DateTime<Utc>) -> Vec<Write> {
+    let base = new_id();
+    changes
+        .iter()
+        .enumerate()
+        .map(|(i, change)| {
+            let key = keys::offer_event(tenant, offer_id, &format!("{base}-{i:02}"));
+            Write::put(event_item(tenant, key, "offer", offer_id, change, actor, at), Cond::NotExists)
+        })
+        .collect()
+}
+
+/// The category's pointer to its active offer (`offer_id` is none after the active offer
+/// was closed without a successor). Its version only grows, so a stale read always fails.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct ActivePointer {
+    category: OfferCategory,
+    #[serde(default)]
+    offer_id: Option<String>,
+    version: u64,
+    updated_at: DateTime<Utc>,
+}
+
+async fn pointer(table: &dyn Table, tenant: &str, category: OfferCategory) -> Result<Option<ActivePointer>, ApiError> {
+    let k = keys::active_offer(tenant, category.as_str());
+    table.get(&k.pk, &k.sk).await?.map(from_item).transpose()
+}
+
+fn pointer_write(
+    tenant: &str,
+    category: OfferCategory,
+    previous: Option<&ActivePointer>,
+    offer_id: Option<String>,
+    now: DateTime<Utc>,
+) -> Result<Write, ApiError> {
+    let next = ActivePointer {
+        category,
+        offer_id,
+        version: previous.map_or(1, |p| p.version + 1),
+        updated_at: now,
+    };
+    let item = to_item(&next, keys::active_offer(tenant, category.as_str()), "active_offer", &[])?;
+    Ok(Write::put(item, previous.map_or(Cond::NotExists, |p| Cond::Version(p.version))))
+}
+
+fn conflict(what: &str) -> impl Fn(StoreError) -> ApiError + '_ {
+    move |e| match e {
+        StoreError::ConditionFailed(_) | StoreError::Conflict => ApiError::Conflict(format!(
+            "{what} was changed at the same time by another request; reload and retry"
+        )),
+        other => other.into(),
+    }
+}
+
+/// The page's cursor, checked to be a key of the caller's tenant *and* of this very list (its
+/// partition on the query's index): a cursor of another list is a 422, never a backend error.
+pub(crate) fn start_for(page: &PageParams, tenant: &str, q: &Query) -> Result<Option<Item>, ApiError> {
+    let start = page.start(tenant, q.index)?;
+    let (p, _) = q.index.key_names();
+    if let Some(k) = &start {
+        if k.get(p).and_then(Value::as_str) != Some(q.pk.as_str()) {
+            return Err(ApiError::invalid("cursor", "is not a cursor of this list"));
+        }
+    }
+    Ok(start)
+}
+
+pub async fn create_offer(table: &dyn Table, tenant: &str, input: OfferInput, actor: &Actor) -> Result<Offer, ApiError> {
+    let now = Utc::now();
+    let (offer, changes) = Offer::create(new_id(), input, now)?;
+    let mut writes = vec![Write::put(offer_item(tenant, &offer)?, Cond::NotExists)];
+    writes.extend(event_writes(tenant, &offer.id, &changes, actor, now));
+    table.transact(writes).await?;
+    Ok(offer)
+}
+
+pub async fn get_offer(table: &dyn Table, tenant: &str, id: &str) -> Result<Offer, ApiError> {
+    let k = keys::offer(tenant, id);
+    let item = table.get(&k.pk, &k.sk).await?.ok_or(ApiError::NotFound("offer"))?;
+    from_item(item)
+}
+
+/// `GET /offers?category&status&limit&cursor`.
+#[derive(Debug, Default, Deserialize)]
+pub struct OfferFilter {
+    pub category: Option<String>,
+    pub status: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Offers grouped by category (energy first), in creation order within a category, filtered
+/// by category and/or status: one Query per page.
+pub async fn list_offers(table: &dyn Table, tenant: &str, f: &OfferFilter) -> Result<(Vec<Offer>, Option<Item>), ApiError> {
+    let category = f
+        .category
+        .as_deref()
+        .map(|c| OfferCategory::parse(c, "category"))
+        .transpose()?;
+    let status = f
+        .status
+        .as_deref()
+        .map(|s| OfferStatus::parse(s, "status"))
+        .transpose()?;
+    let q = match (category, status) {
+        (Some(c), s) => {
+            let q = Query::new(Index::Gsi1, keys::offers_by_category(tenant, c.as_str()));
+            match s {
+                Some(s) => q.begins_with(format!("{}#", s.as_str())),
+                None => q,
+            }
+        }
+        (None, Some(s)) => Query::new(Index::Gsi2, keys::offers_by_status(tenant, s.as_str())),
+        (None, None) => Query::new(Index::Gsi3, keys::offers_all(tenant)),
+    };
+    let page = PageParams {
+        limit: f.limit,
+        cursor: f.cursor.clone(),
+    };
+    let start = start_for(&page, tenant, &q)?;
+    let q = q.limit(page.limit()?).start(start);
+    page_of(table.query(q).await?)
+}
+
+/// The active offers of a tenant (at most one per category), grouped by category: one Query.
+pub async fn active_offers(table: &dyn Table, tenant: &str) -> Result<Vec<Offer>, ApiError> {
+    let q = Query::new(Index::Gsi2, keys::offers_by_status(tenant, OfferStatus::Active.as_str())).limit(100);
+    let (offers, _) = page_of::<Offer>(table.query(q).await?)?;
+    Ok(offers)
+}
+
+/// Replaces a draft's content. With `expected_version` (an `If-Match`), a stale version is a
+/// 409 before anything else is checked.
+pub async fn update_offer(
+    table: &dyn Table,
+    tenant: &str,
+    id: &str,
+    expected_version: Option<u64>,
+    input: OfferInput,
+    actor: &Actor,
+) -> Result<Offer, ApiError> {
+    let mut offer = get_offer(table, tenant, id).await?;
+    if let Some(v) = expected_version {
+        if v != offer.version {
+            return Err(ApiError::Conflict(format!(
+                "version {v} is stale; the current version is {}",
+                offer.version
+            )));
+        }
+    }
+    let prev = offer.version;
+    let now = Utc::now();
+    let changes = offer.edit(input, now)?;
+    let mut writes = vec![Write::put(offer_item(tenant, &offer)?, Cond::Version(prev))];
+    writes.extend(event_writes(tenant, &offer.id, &changes, actor, now));
+    table.transact(writes).await.map_err(conflict("the offer"))?;
+    Ok(offer)
+}
+
+/// Makes a draft the active offer of its category and closes the one it replaces, in one
+/// transaction. Returns the activated offer and the closed one, if any.
+pub async fn activate_offer(
+    table: &dyn Table,
+    tenant: &str,
+    id: &str,
+    actor: &Actor,
+) -> Result<(Offer, Option<Offer>), ApiError> {
+    let mut offer = get_offer(table, tenant, id).await?;
+    let prev = offer.version;
+    let category = offer.category;
+    let current = pointer(table, tenant, category).await?;
+    let replaced_id = current
+        .as_ref()
+        .and_then(|p| p.offer_id.clone())
+        .filter(|other| other != &offer.id);
+    let mut replaced = match replaced_id {
+        Some(other) => match get_offer(table, tenant, &other).await {
+            Ok(o) if o.status == OfferStatus::Active && o.category == category => Some(o),
+            Ok(_) | Err(ApiError::NotFound(_)) => None,
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    let now = Utc::now();
+    let changes = offer.activate(replaced.as_ref().map(|o| o.id.as_str()), now)?;
+    let mut writes = vec![Write::put(offer_item(tenant, &offer)?, Cond::Version(prev))];
+    writes.extend(event_writes(tenant, &offer.id, &changes, actor, now));
+    if let Some(old) = replaced.as_mut() {
+        let old_prev = old.version;
+        let closed = old.close_replaced(&offer.id, now)?;
+        writes.push(Write::put(offer_item(tenant, old)?, Cond::Version(old_prev)));
+        writes.extend(event_writes(tenant, &old.id, &closed, actor, now));
+    }
+    writes.push(pointer_write(tenant, category, current.as_ref(), Some(offer.id.clone()), now)?);
+    table
+        .transact(writes)
+        .await
+        .map_err(conflict("the offer or the active offer of its category"))?;
+    Ok((offer, replaced))
+}
+
+/// Closes an active offer (its category then has no active offer) or discards a draft.
+pub async fn close_offer(table: &dyn Table, tenant: &str, id: &str, actor: &Actor) -> Result<Offer, ApiError> {
+    let mut offer = get_offer(table, tenant, id).await?;
+    let prev = offer.version;
+    let was_active = offer.status == OfferStatus::Active;
+    let now = Utc::now();
+    let changes = offer.close(now)?;
+    let mut writes = vec![Write::put(offer_item(tenant, &offer)?, Cond::Version(prev))];
+    writes.extend(event_writes(tenant, &offer.id, &changes, actor, now));
+    if was_active {
+        let current = pointer(table, tenant, offer.category).await?;
+        if current.as_ref().and_then(|p| p.offer_id.as_deref()) == Some(offer.id.as_str()) {
+            writes.push(pointer_write(tenant, offer.category, current.as_ref(), None, now)?);
+        }
+    }
+    table.transact(writes).await.map_err(conflict("the offer"))?;
+    Ok(offer)
+}

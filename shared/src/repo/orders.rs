@@ -1,0 +1,325 @@
+//! Orders: the order item, its events (outbox and history) and the user's open-order row,
+//! always written together in one transaction guarded by the order's version; and the
+//! tenant's five order steps.
+//!
+//! The open-order row (`T#t#USER#{h}` / `OPEN#{offer}`) is the lock behind "one open order per
+//! user and offer": placing an order writes it only if absent, every change of an open order
+//! rewrites it (the app's offer list shows it), and the change that ends the order (cancel,
+//! deactivate) deletes it, in the same transaction as the order itself.
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::offers::{get_offer, start_for};
+use super::{event_item, from_item, page_of, to_item, PageParams};
+use crate::domain::order::{Order, OrderStatus, OrderSteps, OrderStepsInput, OrderUser};
+use crate::domain::run::{Actor, Change};
+use crate::error::ApiError;
+use crate::ids::{hash_token, new_id};
+use crate::keys::{self, Key};
+use crate::store::{Cond, Index, Item, Query, StoreError, Table, Write};
+
+fn order_item(tenant: &str, order: &Order) -> Result<Item, ApiError> {
+    let status = order.status.as_str();
+    to_item(
+        order,
+        keys::order(tenant, &order.id),
+        "order",
+        &[
+            ("gsi1pk", keys::orders_of_user(tenant, &order.user.sub)),
+            ("gsi1sk", order.id.clone()),
+            ("gsi2pk", keys::orders_by_status(tenant, status)),
+            ("gsi2sk", order.id.clone()),
+            ("gsi3pk", keys::orders_all(tenant)),
+            ("gsi3sk", order.id.clone()),
+        ],
+    )
+}
+
+/// The user's open order of an offer: what `GET /app/offers` shows next to the offer.
+fn open_row(tenant: &str, order: &Order) -> Item {
+    let k = keys::open_order(tenant, &order.user.sub, &order.offer_id);
+    let row = json!({
+        "pk": k.pk, "sk": k.sk, "entity": "open_order",
+        "order_id": order.id, "offer_id": order.offer_id, "status": order.status,
+        "current_step": order.current_step, "created_at": order.created_at, "updated_at": order.updated_at,
+    });
+    let mut m = row.as_object().cloned().unwrap_or_default();
+    m.retain(|_, v| !v.is_null());
+    m
+}
+
+/// Writes the order (new when `expected` is `None`), its open-order row and its events
+/// atomically; `extra` writes (an idempotency record) join the same transaction. On a new
+/// order, write 1 is the open-order row: its condition failing means the user already has
+/// an open order of this offer.
+#[allow(clippy::too_many_arguments)]
+pub async fn save(
+    table: &dyn Table,
+    tenant: &str,
+    order: &Order,
+    expected: Option<u64>,
+    changes: &[Change],
+    actor: &Actor,
+    at: DateTime<Utc>,
+    extra: Vec<Write>,
+) -> Result<(), StoreError> {
+    let item = order_item(tenant, order).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let mut writes = vec![Write::put(item, expected.map_or(Cond::NotExists, Cond::Version))];
+    if expected.is_none() {
+        writes.push(Write::put(open_row(tenant, order), Cond::NotExists));
+    } else if order.status.is_open() {
+        writes.push(Write::put(open_row(tenant, order), Cond::None));
+    } else {
+        let k = keys::open_order(tenant, &order.user.sub, &order.offer_id);
+        writes.push(Write::Delete {
+            pk: k.pk,
+            sk: k.sk,
+            cond: Cond::None,
+        });
+    }
+    let base = new_id();
+    for (i, change) in changes.iter().enumerate() {
+        let key = keys::order_event(tenant, &order.id, &format!("{base}-{i:02}"));
+        writes.push(Write::put(
+            event_item(tenant, key, "order", &order.id, change, actor, at),
+            Cond::NotExists,
+        ));
+    }
+    writes.extend(extra);
+    table.transact(writes).await
+}
+
+pub async fn get_order(table: &dyn Table, tenant: &str, id: &str) -> Result<Order, ApiError> {
+    let k = keys::order(tenant, id);
+    let item = table.get(&k.pk, &k.sk).await?.ok_or(ApiError::NotFound("order"))?;
+    from_item(item)
+}
+
+/// The idempotency scope of a user's order requests (their keys never meet another user's).
+fn idempotency_scope(sub: &str) -> String {
+    format!("order:{}", &hash_token(sub)[..32])
+}
+
+/// The order an earlier request with the same idempotency key created, if any.
+async fn idempotent_result(table: &dyn Table, tenant: &str, k: &Key) -> Result<Option<Order>, ApiError> {
+    let Some(record) = table.get(&k.pk, &k.sk).await? else {
+        return Ok(None);
+    };
+    let id = record
+        .get("order_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    get_order(table, tenant, &id).await.map(Some)
+}
+
+/// Places an order for an active offer. With an idempotency key, a retry returns the order
+/// the first request placed instead of a 409.
+pub async fn create_order(
+    table: &dyn Table,
+    tenant: &str,
+    offer_id: &str,
+    answers: Map<String, Value>,
+    user: OrderUser,
+    idempotency_key: Option<&str>,
+) -> Result<Order, ApiError> {
+    let idem = idempotency_key.map(|k| keys::idempotency(tenant, &idempotency_scope(&user.sub), k));
+    if let Some(k) = &idem {
+        if let Some(order) = idempotent_result(table, tenant, k).await? {
+            return Ok(order);
+        }
+    }
+    let offer = match get_offer(table, tenant, offer_id).await {
+        Ok(o) => o,
+        Err(ApiError::NotFound(_)) => return Err(ApiError::invalid("offer_id", "no such offer")),
+        Err(e) => return Err(e),
+    };
+    let steps = get_order_steps(table, tenant).await?;
+    let now = Utc::now();
+    let actor = user.actor();
+    let (order, changes) = Order::place(new_id(), &offer, &steps, user, answers, now)?;
+    let mut extra = Vec::new();
+    if let Some(k) = &idem {
+        let record = json!({"pk": k.pk, "sk": k.sk, "entity": "idempotency", "order_id": order.id, "at": now});
+        if let Value::Object(m) = record {
+            extra.push(Write::put(m, Cond::NotExists));
+        }
+    }
+    match save(table, tenant, &order, None, &changes, &actor, now, extra).await {
+        Ok(()) => Ok(order),
+        Err(StoreError::ConditionFailed(_)) => {
+            // The same request again (idempotency record), or another open order of the offer.
+            if let Some(k) = &idem {
+                if let Some(order) = idempotent_result(table, tenant, k).await? {
+                    return Ok(order);
+                }
+            }
+            Err(ApiError::Conflict(format!(
+                "you already have an open order for offer {offer_id}; a new one is possible once it is cancelled or deactivated"
+            )))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Applies a state change to an order and saves it with its events (optimistic locking).
+pub async fn change_order<F>(table: &dyn Table, tenant: &str, id: &str, actor: &Actor, apply: F) -> Result<Order, ApiError>
+where
+    F: FnOnce(&mut Order, DateTime<Utc>) -> Result<Vec<Change>, ApiError>,
+{
+    let mut order = get_order(table, tenant, id).await?;
+    let expected = order.version;
+    let now = Utc::now();
+    let changes = apply(&mut order, now)?;
+    save(table, tenant, &order, Some(expected), &changes, actor, now, Vec::new())
+        .await
+        .map_err(|e| match e {
+            StoreError::ConditionFailed(_) | StoreError::Conflict => {
+                ApiError::Conflict("the order was changed meanwhile; reload it and retry".into())
+            }
+            other => other.into(),
+        })?;
+    Ok(order)
+}
+
+/// `GET /orders?status&limit&cursor`.
+#[derive(Debug, Default, Deserialize)]
+pub struct OrderFilter {
+    pub status: Option<String>,
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+/// Orders newest first, optionally with one status: one Query per page.
+pub async fn list_orders(table: &dyn Table, tenant: &str, f: &OrderFilter) -> Result<(Vec<Order>, Option<Item>), ApiError> {
+    let status = f
+        .status
+        .as_deref()
+        .map(|s| OrderStatus::parse(s, "status"))
+        .transpose()?;
+    let q = match status {
+        Some(s) => Query::new(Index::Gsi2, keys::orders_by_status(tenant, s.as_str())),
+        None => Query::new(Index::Gsi3, keys::orders_all(tenant)),
+    };
+    let page = PageParams {
+        limit: f.limit,
+        cursor: f.cursor.clone(),
+    };
+    let start = start_for(&page, tenant, &q)?;
+    let q = q.backward().limit(page.limit()?).start(start);
+    page_of(table.query(q).await?)
+}
+
+/// A user's own orders, newest first: one Query per page.
+pub async fn user_orders(
+    table: &dyn Table,
+    tenant: &str,
+    sub: &str,
+    page: &PageParams,
+) -> Result<(Vec<Order>, Option<Item>), ApiError> {
+    let q = Query::new(Index::Gsi1, keys::orders_of_user(tenant, sub));
+    let start = start_for(page, tenant, &q)?;
+    let q = q.backward().limit(page.limit()?).start(start);
+    page_of(table.query(q).await?)
+}
+
+/// A user's open orders (at most one per offer), as open-order rows: one Query.
+pub async fn open_orders_of(table: &dyn Table, tenant: &str, sub: &str) -> Result<Vec<Item>, ApiError> {
+    let q = Query::new(Index::Primary, keys::user_pk(tenant, sub))
+        .begins_with(keys::OPEN_ORDER_SK_PREFIX)
+        .limit(100);
+    Ok(table.query(q).await?.items)
+}
+
+/// The order's events in order: its history.
+pub async fn history(table: &dyn Table, tenant: &str, id: &str) -> Result<Vec<Value>, ApiError> {
+    get_order(table, tenant, id).await?;
+    let mut events = Vec::new();
+    let mut start = None;
+    loop {
+        let q = Query::new(Index::Primary, keys::order(tenant, id).pk)
+            .begins_with(keys::EVENT_SK_PREFIX)
+            .limit(100)
+            .start(start);
+        let page = table.query(q).await?;
+        for mut item in page.items {
+            for k in ["pk", "sk", "entity", "tenant_id"] {
+                item.remove(k);
+            }
+            events.push(Value::Object(item));
+        }
+        match page.last_key {
+            Some(k) => start = Some(k),
+            None => break,
+        }
+    }
+    Ok(events)
+}
+
+/// The tenant's five order steps, or the built-in set (version 0) until an admin sets them.
+pub async fn get_order_steps(table: &dyn Table, tenant: &str) -> Result<OrderSteps, ApiError> {
+    let k = keys::order_steps(tenant);
+    match table.get(&k.pk, &k.sk).await? {
+        Some(item) => from_item(item),
+        None => Ok(OrderSteps::default_set()),
+    }
+}
+
+/// Sets the tenant's five order steps; orders already placed keep theirs. With
+/// `expected_version` (an `If-Match`), a stale version is a 409.
+pub async fn put_order_steps(
+    table: &dyn Table,
+    tenant: &str,
+    input: OrderStepsInput,
+    expected_version: Option<u64>,
+    actor: &Actor,
+) -> Result<OrderSteps, ApiError> {
+    input.validate()?;
+    let current = get_order_steps(table, tenant).await?;
+    if let Some(v) = expected_version {
+        if v != current.version {
+            return Err(ApiError::Conflict(format!(
+                "version {v} is stale; the current version is {}",
+                current.version
+            )));
+        }
+    }
+    let now = Utc::now();
+    let next = OrderSteps {
+        steps: input.steps,
+        version: current.version + 1,
+        updated_at: Some(now),
+        updated_by: Some(actor.clone()),
+    };
+    let cond = if current.version == 0 {
+        Cond::NotExists
+    } else {
+        Cond::Version(current.version)
+    };
+    let item = to_item(&next, keys::order_steps(tenant), "order_steps", &[])?;
+    let change = Change {
+        kind: "order_steps_updated",
+        data: json!({"version": next.version}),
+    };
+    let event = event_item(
+        tenant,
+        keys::order_steps_event(tenant, &new_id()),
+        "order_steps",
+        tenant,
+        &change,
+        actor,
+        now,
+    );
+    table
+        .transact(vec![Write::put(item, cond), Write::put(event, Cond::NotExists)])
+        .await
+        .map_err(|e| match e {
+            StoreError::ConditionFailed(_) | StoreError::Conflict => ApiError::Conflict(
+                "the order steps were changed meanwhile; reload them and retry".into(),
+            ),
+            other => other.into(),
+        })?;
+    Ok(next)
+}

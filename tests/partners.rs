@@ -1,0 +1,639 @@
+//! Partner organisations end to end (both hosts), the permission matrix, email templates and
+//! language fallback, duplicated, archived and test processes.
+
+use e2e_tests::aws::AwsWorld;
+use e2e_tests::scenario::{access_token, define, link_token, portal_session, start, World};
+use e2e_tests::{unique, Client, Local};
+use serde_json::{json, Value};
+
+async fn invite(w: &impl World, tag: &str, permissions: Value) -> (String, String) {
+    let office = format!("office-{tag}@install.example");
+    let created = w
+        .call(
+            "POST",
+            "/v1/partners",
+            Some(&w.staff("alice")),
+            Some(json!({"name": "Install AG", "email": office, "locale": "fr", "permissions": permissions})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["status"], "invited");
+    (created.field("id"), office)
+}
+
+/// Accepts the newest invitation to `office`; returns the first user's session.
+async fn accept(w: &impl World, office: &str, user_email: &str) -> String {
+    w.deliver().await;
+    let token = link_token(w.inbox(office).await.last().unwrap(), "/partners/invitations/");
+    let accepted = w
+        .call("POST", &format!("/v1/partner-invitations/{token}/accept"), None, Some(json!({"organization_name": "Install AG Lausanne", "user": {"name": "Ina", "email": user_email, "locale": "fr"}})))
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    assert_eq!(accepted.body["status"], "active");
+    accepted.field("session_token")
+}
+
+/// A process whose first step is the partner's, then the customer's.
+async fn partner_process(w: &impl World, partner: &str, tag: &str) -> String {
+    let staff = w.staff("alice");
+    let journey = w
+        .call("POST", "/v1/journeys", Some(&staff), Some(json!({"name": "Commissioning", "fields": [{"key": "serial", "label": {"fr": "Numéro de série", "de": "Seriennummer"}, "type": "text", "required": true}]})))
+        .await;
+    let process = w
+        .call("POST", "/v1/processes", Some(&staff), Some(json!({"name": format!("PV install {tag}"), "steps": [
+            {"key": "install", "name": "Install the PV system", "assignee": {"kind": "partner", "partner_id": partner},
+             "info_texts": {"partner": {"fr": "Installez l'onduleur.", "de": "Bitte Wechselrichter montieren."}},
+             "journey_id": journey.field("id"), "due_in_days": 10, "owner": {"user_id": "bob", "email": format!("bob-{tag}@utility.example")}},
+            {"key": "confirm", "name": "Confirm", "assignee": {"kind": "customer"}}]})))
+        .await;
+    assert_eq!(process.status, 201, "{}", process.body);
+    process.field("id")
+}
+
+async fn run_for(w: &impl World, process: &str, tag: &str) -> String {
+    let run = w
+        .call("POST", &format!("/v1/processes/{process}/runs"), Some(&w.staff("alice")), Some(json!({"context": {"title": "PV Rossi"}, "participants": {"customer": {"name": "Chiara", "email": format!("chiara-{tag}@customer.example"), "locale": "it"}}})))
+        .await;
+    assert_eq!(run.status, 201, "{}", run.body);
+    run.field("id")
+}
+
+async fn partner_story(w: &impl World) {
+    let tag = unique();
+    let staff = w.staff("alice");
+    let (partner, office) = invite(w, &tag, json!(["tasks:complete"])).await;
+
+    // The first link dies when the invitation is resent; the new one works once.
+    w.deliver().await;
+    let first = link_token(&w.inbox(&office).await[0], "/partners/invitations/");
+    assert_eq!(
+        w.call("GET", &format!("/v1/partner-invitations/{first}"), None, None)
+            .await
+            .status,
+        200
+    );
+    let page = w
+        .raw("GET", &format!("/partners/invitations/{first}"), None, &[], None)
+        .await;
+    assert_eq!(page.status, 200);
+    assert_eq!(
+        w.call(
+            "POST",
+            &format!("/v1/partners/{partner}/invitation"),
+            Some(&staff),
+            None
+        )
+        .await
+        .status,
+        200
+    );
+    w.call("GET", &format!("/v1/partner-invitations/{first}"), None, None)
+        .await
+        .problem(410);
+    w.deliver().await;
+    assert_eq!(w.inbox(&office).await.len(), 2);
+    let second = link_token(w.inbox(&office).await.last().unwrap(), "/partners/invitations/");
+    let who = w
+        .call("GET", &format!("/v1/partner-invitations/{second}"), None, None)
+        .await;
+    assert_eq!(who.status, 200);
+    assert_eq!(who.body["partner"]["name"], "Install AG");
+    assert!(who.body["inviter"]["name"].is_string());
+    let ina = format!("ina-{tag}@install.example");
+    let ina_session = accept(w, &office, &ina).await;
+    let used = w
+        .call(
+            "POST",
+            &format!("/v1/partner-invitations/{second}/accept"),
+            None,
+            Some(json!({"organization_name": "X", "user": {"name": "Y", "email": "y@x.example"}})),
+        )
+        .await;
+    used.problem(410);
+    w.call(
+        "POST",
+        "/v1/partner-invitations/unknown-token/accept",
+        None,
+        Some(json!({"organization_name": "X", "user": {"name": "Y", "email": "y@x.example"}})),
+    )
+    .await
+    .problem(404);
+
+    // A second user, added by staff, reaches the portal by an emailed link.
+    let max = format!("max-{tag}@install.example");
+    let added = w
+        .call(
+            "POST",
+            &format!("/v1/partners/{partner}/users"),
+            Some(&staff),
+            Some(json!({"name": "Max", "email": max, "locale": "de"})),
+        )
+        .await;
+    assert_eq!(added.status, 201, "{}", added.body);
+    w.deliver().await;
+    assert_eq!(w.inbox(&max).await.len(), 1);
+
+    // A step assigned to the partner: every user is emailed in their language.
+    let process = partner_process(w, &partner, &tag).await;
+    let run = run_for(w, &process, &tag).await;
+    w.deliver().await;
+    let ina_mails = w.inbox(&ina).await;
+    assert_eq!(ina_mails.len(), 1);
+    assert!(
+        ina_mails[0].body.contains("Installez l'onduleur") || ina_mails[0].body.contains("Installez l&#x27;onduleur"),
+        "{}",
+        ina_mails[0].body
+    );
+    let max_mails = w.inbox(&max).await;
+    assert_eq!(max_mails.len(), 2);
+    assert!(max_mails[1].body.contains("Wechselrichter"));
+    let max_session = portal_session(w, &max).await;
+    let tasks = w.call("GET", "/v1/portal/tasks", Some(&max_session), None).await;
+    assert_eq!(
+        tasks.body["tasks"][0]["info_text"], "Bitte Wechselrichter montieren.",
+        "{}",
+        tasks.body
+    );
+    assert!(tasks.body["tasks"][0]["due_at"].is_string());
+    assert_eq!(tasks.body["tasks"][0]["journey"]["fields"][0]["label"], "Seriennummer");
+
+    // Without runs:view_all_steps the partner sees only its own step.
+    let view = w
+        .call("GET", &format!("/v1/portal/runs/{run}"), Some(&ina_session), None)
+        .await;
+    assert_eq!(view.status, 200);
+    assert_eq!(view.body["steps"].as_array().unwrap().len(), 1);
+
+    // Commissioning: the appointment; the owner is told.
+    let when = "2031-05-04T08:00:00Z";
+    let set = w
+        .call(
+            "POST",
+            &format!("/v1/portal/runs/{run}/steps/install/due-date"),
+            Some(&ina_session),
+            Some(json!({"due_at": when})),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.body);
+    w.deliver().await;
+    let owner = format!("bob-{tag}@utility.example");
+    assert_eq!(w.inbox(&owner).await.len(), 1, "the owner hears of the appointment");
+    assert!(w.inbox(&owner).await[0].body.contains("2031-05-04"));
+
+    // The partner fills in the journey and marks the step done; the owner is told.
+    let path = format!("/v1/portal/runs/{run}/steps/install");
+    assert_eq!(
+        w.call(
+            "POST",
+            &format!("{path}/submission"),
+            Some(&max_session),
+            Some(json!({"data": {"serial": "SN-1"}}))
+        )
+        .await
+        .status,
+        200
+    );
+    let done = w
+        .call("POST", &format!("{path}/complete"), Some(&ina_session), None)
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    w.deliver().await;
+    assert_eq!(w.inbox(&owner).await.len(), 2);
+    let staff_view = w.call("GET", &format!("/v1/runs/{run}"), Some(&staff), None).await;
+    assert_eq!(staff_view.body["current_step"], "confirm");
+    assert_eq!(staff_view.body["steps"][0]["completed_by"]["kind"], "partner");
+
+    // With runs:view_all_steps the whole run shows; revoking ends every session.
+    let perms = w
+        .call(
+            "PUT",
+            &format!("/v1/partners/{partner}/permissions"),
+            Some(&staff),
+            Some(json!({"permissions": ["tasks:complete", "runs:view_all_steps"]})),
+        )
+        .await;
+    assert_eq!(perms.status, 200);
+    let view = w
+        .call("GET", &format!("/v1/portal/runs/{run}"), Some(&ina_session), None)
+        .await;
+    assert_eq!(view.body["steps"].as_array().unwrap().len(), 2);
+    assert_eq!(view.body["current_step"], "confirm");
+    assert_eq!(
+        w.call("DELETE", &format!("/v1/partners/{partner}"), Some(&staff), None)
+            .await
+            .status,
+        204
+    );
+    w.call("GET", "/v1/portal/tasks", Some(&ina_session), None)
+        .await
+        .problem(401);
+    w.call("GET", "/v1/portal/tasks", Some(&max_session), None)
+        .await
+        .problem(401);
+    let listed = w.call("GET", "/v1/partners", Some(&staff), None).await;
+    assert!(listed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|p| p["id"] == json!(partner) && p["status"] == "revoked"));
+}
+
+#[tokio::test]
+async fn partner_story_on_local_server() {
+    partner_story(&Local::start().await).await;
+}
+
+#[tokio::test]
+async fn partner_story_on_the_aws_path() {
+    partner_story(&AwsWorld::new().await).await;
+}
+
+#[tokio::test]
+async fn partner_permission_matrix() {
+    let w = Local::start().await;
+    let tag = unique();
+    let staff = w.staff("alice");
+    // Partner A may not complete; partner B may.
+    let (a, a_office) = invite(&w, &format!("{tag}a"), json!([])).await;
+    let a_session = accept(&w, &a_office, &format!("ina-{tag}@a.example")).await;
+    let (b, b_office) = invite(&w, &format!("{tag}b"), json!(["tasks:complete"])).await;
+    let b_session = accept(&w, &b_office, &format!("bea-{tag}@b.example")).await;
+    let run_a = run_for(&w, &partner_process(&w, &a, &format!("{tag}a")).await, &tag).await;
+    let run_b = run_for(&w, &partner_process(&w, &b, &format!("{tag}b")).await, &tag).await;
+
+    // Without tasks:complete: fill in yes, mark done and set the appointment no.
+    let a_path = format!("/v1/portal/runs/{run_a}/steps/install");
+    assert_eq!(
+        w.call(
+            "POST",
+            &format!("{a_path}/submission"),
+            Some(&a_session),
+            Some(json!({"data": {"serial": "A"}}))
+        )
+        .await
+        .status,
+        200
+    );
+    w.call("POST", &format!("{a_path}/complete"), Some(&a_session), None)
+        .await
+        .problem(403);
+    w.call(
+        "POST",
+        &format!("{a_path}/due-date"),
+        Some(&a_session),
+        Some(json!({"due_at": "2031-01-01T00:00:00Z"})),
+    )
+    .await
+    .problem(403);
+    // Partner A never sees anything of partner B, and the other way round.
+    for (session, other) in [(&a_session, &run_b), (&b_session, &run_a)] {
+        w.call("GET", &format!("/v1/portal/runs/{other}"), Some(session), None)
+            .await
+            .problem(404);
+        w.call(
+            "POST",
+            &format!("/v1/portal/runs/{other}/steps/install/complete"),
+            Some(session),
+            None,
+        )
+        .await
+        .problem(404);
+        w.call(
+            "POST",
+            &format!("/v1/portal/runs/{other}/steps/install/submission"),
+            Some(session),
+            Some(json!({"data": {"serial": "x"}})),
+        )
+        .await
+        .problem(404);
+    }
+    let a_tasks = w.call("GET", "/v1/portal/tasks", Some(&a_session), None).await;
+    assert!(a_tasks.body["tasks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["run_id"] == json!(run_a)));
+    // With tasks:complete: done, but not a step that is not theirs (the customer's).
+    let b_path = format!("/v1/portal/runs/{run_b}/steps/install");
+    w.call(
+        "POST",
+        &format!("{b_path}/due-date"),
+        Some(&b_session),
+        Some(json!({"due_at": "2001-01-01T00:00:00Z"})),
+    )
+    .await
+    .problem(422);
+    assert_eq!(
+        w.call(
+            "POST",
+            &format!("{b_path}/submission"),
+            Some(&b_session),
+            Some(json!({"data": {"serial": "B"}}))
+        )
+        .await
+        .status,
+        200
+    );
+    assert_eq!(
+        w.call("POST", &format!("{b_path}/complete"), Some(&b_session), None)
+            .await
+            .status,
+        200
+    );
+    w.call(
+        "POST",
+        &format!("/v1/portal/runs/{run_b}/steps/confirm/complete"),
+        Some(&b_session),
+        None,
+    )
+    .await
+    .problem(403);
+    // Granting tasks:complete takes effect at once.
+    w.call(
+        "PUT",
+        &format!("/v1/partners/{a}/permissions"),
+        Some(&staff),
+        Some(json!({"permissions": ["tasks:complete"]})),
+    )
+    .await;
+    assert_eq!(
+        w.call("POST", &format!("{a_path}/complete"), Some(&a_session), None)
+            .await
+            .status,
+        200
+    );
+    // Bad permission names, revoked invitations and assignments to unknown partners.
+    w.call(
+        "PUT",
+        &format!("/v1/partners/{a}/permissions"),
+        Some(&staff),
+        Some(json!({"permissions": ["everything"]})),
+    )
+    .await
+    .problem(422);
+    let (c, c_office) = invite(&w, &format!("{tag}c"), json!([])).await;
+    w.deliver().await;
+    let c_token = link_token(w.inbox(&c_office).await.last().unwrap(), "/partners/invitations/");
+    assert_eq!(
+        w.call("DELETE", &format!("/v1/partners/{c}"), Some(&staff), None)
+            .await
+            .status,
+        204
+    );
+    w.call("GET", &format!("/v1/partner-invitations/{c_token}"), None, None)
+        .await
+        .problem(410);
+    let bad = w
+        .call("POST", "/v1/processes", Some(&staff), Some(json!({"name": "X", "steps": [{"key": "a", "name": "A", "assignee": {"kind": "partner", "partner_id": c}}, {"key": "b", "name": "B", "assignee": {"kind": "partner", "partner_id": "nope"}}]})))
+        .await;
+    assert_eq!(
+        bad.problem(422).error_fields(),
+        ["steps[0].assignee.partner_id", "steps[1].assignee.partner_id"]
+    );
+    // Another tenant's staff cannot see or change the partner.
+    let other = w.other_tenant_staff();
+    w.call("GET", &format!("/v1/partners/{a}"), Some(&other), None)
+        .await
+        .problem(404);
+    w.call("DELETE", &format!("/v1/partners/{a}"), Some(&other), None)
+        .await
+        .problem(404);
+    // A portal access link is not an invitation.
+    let ina_mails = w.inbox(&format!("ina-{tag}@a.example")).await;
+    let portal_token = access_token(ina_mails.last().unwrap());
+    w.call("GET", &format!("/v1/partner-invitations/{portal_token}"), None, None)
+        .await
+        .problem(404);
+}
+
+#[tokio::test]
+async fn email_templates_and_language_fallback() {
+    let w = Local::start().await;
+    let admin = w.admin();
+    let kind = "/v1/email-templates/step_activated_participant";
+    // Only admins; unknown kinds and languages are 404.
+    w.call("GET", "/v1/email-templates", Some(&w.staff("alice")), None)
+        .await
+        .problem(403);
+    w.call(
+        "PUT",
+        "/v1/email-templates/no_such_kind/de",
+        Some(&admin),
+        Some(json!({"subject": "x", "text": "y"})),
+    )
+    .await
+    .problem(404);
+    w.call(
+        "PUT",
+        &format!("{kind}/es"),
+        Some(&admin),
+        Some(json!({"subject": "x", "text": "y"})),
+    )
+    .await
+    .problem(404);
+    // Syntax errors and unknown variables are 422s that name the problem.
+    let syntax = w
+        .call(
+            "PUT",
+            &format!("{kind}/it"),
+            Some(&admin),
+            Some(json!({"subject": "Ciao", "text": "{% if %}"})),
+        )
+        .await;
+    assert_eq!(syntax.problem(422).error_fields(), ["text"]);
+    assert!(syntax.body["detail"].as_str().unwrap().contains("syntax"));
+    let unknown = w
+        .call(
+            "PUT",
+            &format!("{kind}/it"),
+            Some(&admin),
+            Some(json!({"subject": "Ciao {{ customer_iban }}", "text": "ok"})),
+        )
+        .await;
+    assert_eq!(unknown.problem(422).error_fields(), ["subject"]);
+    assert!(unknown.body["detail"].as_str().unwrap().contains("customer_iban"));
+    let list = w.call("GET", "/v1/email-templates", Some(&admin), None).await;
+    assert!(list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|t| t["custom"] == json!(false)));
+    assert_eq!(list.body["items"].as_array().unwrap().len() % 4, 0);
+
+    // A valid override is listed, previewed and used; the tenant default language applies to
+    // recipients without one.
+    let put = w
+        .call("PUT", &format!("{kind}/it"), Some(&admin), Some(json!({"subject": "ITALIANO {{ step_name }}", "text": "Ciao {{ recipient_name }}: {{ link }}", "html": "<p>{{ info_text }}</p>"})))
+        .await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    let preview = w
+        .call(
+            "POST",
+            &format!("{kind}/it/preview"),
+            Some(&admin),
+            Some(json!({"variables": {"step_name": "<Montaggio>"}})),
+        )
+        .await;
+    assert_eq!(preview.body["subject"], "ITALIANO <Montaggio>");
+    w.call(
+        "POST",
+        &format!("{kind}/it/preview"),
+        Some(&admin),
+        Some(json!({"variables": {"nope": "x"}})),
+    )
+    .await
+    .problem(422);
+    let listed = w.call("GET", "/v1/email-templates", Some(&admin), None).await;
+    let custom: Vec<&Value> = listed.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["custom"] == json!(true))
+        .collect();
+    assert_eq!(custom.len(), 1);
+    assert_eq!(custom[0]["kind"], "step_activated_participant");
+    assert_eq!(
+        w.call(
+            "PUT",
+            "/v1/settings",
+            Some(&admin),
+            Some(json!({"name": "Acme Energie", "default_locale": "it"}))
+        )
+        .await
+        .status,
+        200
+    );
+
+    let tag = unique();
+    let (_, process) = define(&w, &tag).await;
+    let nolocale = format!("ivo-{tag}@installer.example");
+    let run = w
+        .call("POST", &format!("/v1/processes/{process}/runs"), Some(&w.staff("alice")), Some(json!({"participants": {
+            "installer": {"name": "Ivo", "email": nolocale}, "customer": {"name": "C", "email": format!("c-{tag}@c.example"), "locale": "fr"}}, "test": true})))
+        .await;
+    assert_eq!(run.status, 201);
+    assert_eq!(run.body["test"], true);
+    w.deliver().await;
+    let mail = &w
+        .outbox(1)
+        .await
+        .into_iter()
+        .find(|m| m["to"] == json!(nolocale))
+        .unwrap();
+    assert_eq!(
+        mail["subject"], "[TEST] ITALIANO Install the meter",
+        "tenant default language, test run marked"
+    );
+
+    // Revert: the default is back.
+    assert_eq!(
+        w.call("DELETE", &format!("{kind}/it"), Some(&admin), None).await.status,
+        204
+    );
+    let back = w.call("GET", &format!("{kind}/it"), Some(&admin), None).await;
+    assert_eq!(back.body["custom"], false);
+    assert_ne!(back.body["subject"], "ITALIANO {{ step_name }}");
+}
+
+#[tokio::test]
+async fn duplicated_archived_and_test_processes() {
+    let w = Local::start().await;
+    let staff = w.staff("alice");
+    let tag = unique();
+    let (_, process) = define(&w, &tag).await;
+    let copy = w
+        .call(
+            "POST",
+            &format!("/v1/processes/{process}/duplicate"),
+            Some(&staff),
+            Some(json!({"name": "Meter change (Ticino)"})),
+        )
+        .await;
+    assert_eq!(copy.status, 201);
+    assert_ne!(copy.field("id"), process);
+    let original = w
+        .call("GET", &format!("/v1/processes/{process}"), Some(&staff), None)
+        .await
+        .body;
+    assert_eq!(copy.body["steps"], original["steps"]);
+    // The copy is independent.
+    let mut steps = copy.body["steps"].clone();
+    steps[0]["name"] = json!("Changed in the copy");
+    let copy_id = copy.field("id");
+    let edited = w
+        .raw(
+            "PUT",
+            &format!("/v1/processes/{copy_id}"),
+            Some(&staff),
+            &[("if-match", "1")],
+            Some(json!({"name": "Copy", "steps": steps}).to_string()),
+        )
+        .await;
+    assert_eq!(edited.status, 200);
+    assert_eq!(
+        w.call("GET", &format!("/v1/processes/{process}"), Some(&staff), None)
+            .await
+            .body["steps"][0]["name"],
+        "Install the meter"
+    );
+    let copy_default = w
+        .call(
+            "POST",
+            &format!("/v1/processes/{process}/duplicate"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert!(copy_default.field("name").ends_with("(copy)"));
+
+    // A test run is marked and left out of the default list.
+    let (run, _, _) = start(&w, &process, &tag).await;
+    let test = w
+        .call("POST", &format!("/v1/processes/{process}/runs"), Some(&staff), Some(json!({"test": true, "participants": {
+            "installer": {"name": "T", "email": "t@test.example"}, "customer": {"name": "T", "email": "t2@test.example"}}})))
+        .await;
+    assert_eq!(test.body["test"], true);
+    let default_list = w.call("GET", "/v1/runs", Some(&staff), None).await;
+    let ids: Vec<&Value> = default_list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| &r["id"])
+        .collect();
+    assert!(ids.contains(&&run["id"]) && !ids.contains(&&test.body["id"]));
+    let tests = w.call("GET", "/v1/runs?test=true", Some(&staff), None).await;
+    assert_eq!(tests.body["items"][0]["id"], test.body["id"]);
+
+    // Archiving: listed as archived, no new runs, running runs go on.
+    assert_eq!(
+        w.call("DELETE", &format!("/v1/processes/{process}"), Some(&staff), None)
+            .await
+            .status,
+        204
+    );
+    assert_eq!(
+        w.call("GET", &format!("/v1/processes/{process}"), Some(&staff), None)
+            .await
+            .body["status"],
+        "archived"
+    );
+    w.call(
+        "POST",
+        &format!("/v1/processes/{process}/runs"),
+        Some(&staff),
+        Some(json!({"participants": {}})),
+    )
+    .await
+    .problem(409);
+    let run_id = run["id"].as_str().unwrap();
+    let done = w
+        .call(
+            "POST",
+            &format!("/v1/runs/{run_id}/steps/install/complete"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(done.status, 200);
+    assert_eq!(done.body["current_step"], "confirm");
+}
