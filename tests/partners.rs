@@ -637,3 +637,93 @@ async fn duplicated_archived_and_test_processes() {
     assert_eq!(done.status, 200);
     assert_eq!(done.body["current_step"], "confirm");
 }
+
+/// The invitation page in a browser: who invites, the form, the session cookie, the portal.
+#[tokio::test]
+async fn invitation_page_in_a_browser() {
+    let w = Local::start().await;
+    let tag = unique();
+    let (_, office) = invite(&w, &tag, json!(["tasks:complete"])).await;
+    w.deliver().await;
+    let token = link_token(w.inbox(&office).await.last().unwrap(), "/partners/invitations/");
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let url = w.url(&format!("/partners/invitations/{token}"));
+    let page = browser.get(&url).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Vous êtes invité") && html.contains("name=\"organization_name\""),
+        "{html}"
+    );
+    let form = "application/x-www-form-urlencoded";
+    let invalid = browser
+        .post(&url)
+        .header("content-type", form)
+        .body("organization_name=X&name=&email=nope")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(invalid.status(), 422);
+    let ok = browser
+        .post(&url)
+        .header("content-type", form)
+        .body(format!(
+            "organization_name=Install+AG&name=Ina&email=ina-{tag}%40install.example"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 303);
+    let cookie = ok.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        browser
+            .get(w.url("/portal"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let used = browser.get(&url).send().await.unwrap();
+    assert_eq!(used.status(), 410);
+    assert!(used.text().await.unwrap().contains("used"));
+}
+
+/// An expired invitation answers 410, and never blocks a new one.
+#[tokio::test]
+async fn expired_invitations_are_gone_but_can_be_resent() {
+    use shared::store::{Cond, Table, Write};
+    let table = shared::store::embedded::EmbeddedTable::in_memory().unwrap();
+    let staff = shared::domain::run::Actor::staff("alice", None);
+    let input: shared::domain::partner::PartnerInput =
+        serde_json::from_value(json!({"name": "Install AG", "email": "office@install.example"})).unwrap();
+    let partner = shared::repo::partners::create(&table, "acme", input, &staff)
+        .await
+        .unwrap();
+    let token = "expired-invitation-token";
+    let key = shared::keys::token(&shared::ids::hash_token(token));
+    let row = json!({"pk": key.pk, "sk": key.sk, "entity": "token", "token_kind": "invitation", "tenant_id": "acme",
+        "partner_id": partner.id, "invitation_id": partner.invitation_id, "expires_at": "2020-01-01T00:00:00Z", "ttl": 1577836800});
+    table
+        .transact(vec![Write::put(row.as_object().unwrap().clone(), Cond::NotExists)])
+        .await
+        .unwrap();
+    let gone = shared::repo::partners::open_invitation(&table, token).await;
+    assert!(matches!(gone, Err(shared::error::ApiError::Gone(_))), "{gone:?}");
+    let resent =
+        shared::repo::partners::change(&table, "acme", &partner.id, &staff, |p| p.resend(shared::ids::new_id()))
+            .await
+            .unwrap();
+    assert_ne!(resent.invitation_id, partner.invitation_id);
+    assert_eq!(resent.status, shared::domain::partner::PartnerStatus::Invited);
+}
