@@ -398,7 +398,32 @@ async fn partner_permission_matrix() {
     w.call("DELETE", &format!("/v1/partners/{a}"), Some(&other), None)
         .await
         .problem(404);
+    // A retried invitation (same Idempotency-Key) creates one partner and sends one email.
+    let body = json!({"name": "Idem AG", "email": format!("idem-{tag}@x.example")}).to_string();
+    let first = w
+        .raw(
+            "POST",
+            "/v1/partners",
+            Some(&staff),
+            &[("idempotency-key", "invite-1")],
+            Some(body.clone()),
+        )
+        .await;
+    let again = w
+        .raw(
+            "POST",
+            "/v1/partners",
+            Some(&staff),
+            &[("idempotency-key", "invite-1")],
+            Some(body),
+        )
+        .await;
+    assert_eq!(first.status, 201);
+    assert_eq!(first.body["id"], again.body["id"]);
+    w.deliver().await;
+    assert_eq!(w.inbox(&format!("idem-{tag}@x.example")).await.len(), 1);
     // A portal access link is not an invitation.
+
     let ina_mails = w.inbox(&format!("ina-{tag}@a.example")).await;
     let portal_token = access_token(ina_mails.last().unwrap());
     w.call("GET", &format!("/v1/partner-invitations/{portal_token}"), None, None)
@@ -707,7 +732,7 @@ async fn expired_invitations_are_gone_but_can_be_resent() {
     let staff = shared::domain::run::Actor::staff("alice", None);
     let input: shared::domain::partner::PartnerInput =
         serde_json::from_value(json!({"name": "Install AG", "email": "office@install.example"})).unwrap();
-    let partner = shared::repo::partners::create(&table, "acme", input, &staff)
+    let partner = shared::repo::partners::create(&table, "acme", input, &staff, None)
         .await
         .unwrap();
     let token = "expired-invitation-token";

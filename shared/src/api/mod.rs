@@ -42,20 +42,53 @@ async fn not_found() -> Response {
 /// The layers every area shares: a problem+json fallback and request tracing with the
 /// request id (the tenant is recorded by the identity extractors).
 pub fn finish(router: Router) -> Router {
-    router.fallback(not_found).layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
-        let request_id = req
-            .headers()
-            .get("x-request-id")
-            .or_else(|| req.headers().get("apigw-requestid"))
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string)
-            .or_else(|| match req.extensions().get::<lambda_http::request::RequestContext>() {
-                Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
-                _ => None,
-            })
-            .unwrap_or_default();
-        tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id, tenant = tracing::field::Empty)
-    }))
+    router
+        .fallback(not_found)
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let request_id = req
+                .headers()
+                .get("x-request-id")
+                .or_else(|| req.headers().get("apigw-requestid"))
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+                .or_else(
+                    || match req.extensions().get::<lambda_http::request::RequestContext>() {
+                        Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
+                        _ => None,
+                    },
+                )
+                .unwrap_or_default();
+            let path = redact_path(req.uri().path());
+            tracing::info_span!("request", method = %req.method(), path, request_id, tenant = tracing::field::Empty)
+        }))
+}
+
+/// The path as logs may show it: the secret token in access and invitation links is masked.
+pub fn redact_path(path: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    let mut secret_next = false;
+    for segment in path.split('/') {
+        out.push(if secret_next { "***" } else { segment });
+        secret_next = matches!(segment, "access" | "invitations" | "partner-invitations");
+    }
+    out.join("/")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tokens_never_reach_the_logs() {
+        assert_eq!(super::redact_path("/portal/access/abc123"), "/portal/access/***");
+        assert_eq!(
+            super::redact_path("/v1/partner-invitations/abc/accept"),
+            "/v1/partner-invitations/***/accept"
+        );
+        assert_eq!(
+            super::redact_path("/partners/invitations/abc"),
+            "/partners/invitations/***"
+        );
+        assert_eq!(super::redact_path("/v1/runs/r1"), "/v1/runs/r1");
+    }
 }
 
 /// Records the tenant on the current request span.

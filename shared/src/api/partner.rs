@@ -54,10 +54,12 @@ fn staff_actor(id: &crate::auth::Identity) -> Actor {
 async fn create(
     State(s): State<AppState>,
     Staff(id): Staff,
+    headers: axum::http::HeaderMap,
     ApiJson(input): ApiJson<PartnerInput>,
 ) -> ApiResult<Response> {
+    let key = super::extract::idempotency_key(&headers)?;
     let actor = staff_actor(&id);
-    let partner = partners::create(s.table.as_ref(), &id.tenant_id, input, &actor).await?;
+    let partner = partners::create(s.table.as_ref(), &id.tenant_id, input, &actor, key.as_deref()).await?;
     Ok(created(view(&partner)))
 }
 

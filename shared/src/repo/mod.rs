@@ -117,3 +117,44 @@ pub fn page_of<T: DeserializeOwned>(page: Page) -> Result<(Vec<T>, Option<Item>)
     let items = page.items.into_iter().map(from_item).collect::<Result<Vec<T>, _>>()?;
     Ok((items, page.last_key))
 }
+
+/// The record of an idempotent request (`Idempotency-Key`): written with `NotExists` in the
+/// transaction that creates the resource, so a retry finds the id the first request created.
+pub struct Idempotency {
+    key: Key,
+}
+
+impl Idempotency {
+    /// `scope` separates what the key may repeat (`run:{process}`, `partner`, …).
+    pub fn new(tenant: &str, scope: &str, key: Option<&str>) -> Option<Self> {
+        key.map(|k| Idempotency {
+            key: keys::idempotency(tenant, scope, k),
+        })
+    }
+
+    pub fn write(&self, id: &str) -> crate::store::Write {
+        let mut item = Item::new();
+        item.insert("pk".into(), json!(self.key.pk));
+        item.insert("sk".into(), json!(self.key.sk));
+        item.insert("entity".into(), json!("idempotency"));
+        item.insert("id".into(), json!(id));
+        item.insert(
+            "ttl".into(),
+            json!((chrono::Utc::now() + chrono::Duration::days(2)).timestamp()),
+        );
+        crate::store::Write::put(item, crate::store::Cond::NotExists)
+    }
+
+    /// The id the first request created.
+    pub async fn replay(&self, table: &dyn crate::store::Table) -> Result<String, ApiError> {
+        let record = table
+            .get(&self.key.pk, &self.key.sk)
+            .await?
+            .ok_or_else(|| ApiError::Conflict("retry the request".into()))?;
+        record
+            .get("id")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| ApiError::Internal("idempotency record without id".into()))
+    }
+}

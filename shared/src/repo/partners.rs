@@ -4,7 +4,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::access::{self, PortalParticipant};
-use super::{event_item, from_item, page_of, to_item, PageParams};
+use super::{event_item, from_item, page_of, to_item, Idempotency, PageParams};
 use crate::domain::partner::{participant_of, Partner, PartnerInput, PartnerStatus, UserInput};
 use crate::domain::run::{Actor, Change};
 use crate::error::ApiError;
@@ -19,8 +19,10 @@ async fn save(
     expected: Option<u64>,
     changes: &[Change],
     actor: &Actor,
-) -> Result<(), ApiError> {
-    let item = to_item(p, keys::partner(tenant, &p.id), "partner", &[])?;
+    extra: Vec<Write>,
+) -> Result<(), StoreError> {
+    let item =
+        to_item(p, keys::partner(tenant, &p.id), "partner", &[]).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let mut writes = vec![Write::put(item, expected.map_or(Cond::NotExists, Cond::Version))];
     let base = new_id();
     let now = Utc::now();
@@ -31,18 +33,29 @@ async fn save(
             Cond::NotExists,
         ));
     }
-    table.transact(writes).await.map_err(|e| match e {
-        StoreError::ConditionFailed(_) => {
-            ApiError::Conflict("the partner was changed meanwhile; reload it and retry".into())
-        }
-        other => other.into(),
-    })
+    writes.extend(extra);
+    table.transact(writes).await
 }
 
-pub async fn create(table: &dyn Table, tenant: &str, input: PartnerInput, actor: &Actor) -> Result<Partner, ApiError> {
+/// Invites a partner. With an idempotency key, a retry returns the partner the first request
+/// created (and sends no second invitation).
+pub async fn create(
+    table: &dyn Table,
+    tenant: &str,
+    input: PartnerInput,
+    actor: &Actor,
+    idempotency_key: Option<&str>,
+) -> Result<Partner, ApiError> {
     let (partner, changes) = Partner::invite(new_id(), input, new_id(), Utc::now())?;
-    save(table, tenant, &partner, None, &changes, actor).await?;
-    Ok(partner)
+    let idem = Idempotency::new(tenant, "partner", idempotency_key);
+    let extra = idem.iter().map(|i| i.write(&partner.id)).collect();
+    match (save(table, tenant, &partner, None, &changes, actor, extra).await, idem) {
+        (Ok(()), _) => Ok(partner),
+        (Err(StoreError::ConditionFailed(i)), Some(idem)) if i > 0 => {
+            get(table, tenant, &idem.replay(table).await?).await
+        }
+        (Err(e), _) => Err(e.into()),
+    }
 }
 
 pub async fn get(table: &dyn Table, tenant: &str, id: &str) -> Result<Partner, ApiError> {
@@ -70,7 +83,14 @@ where
     let mut partner = get(table, tenant, id).await?;
     let expected = partner.version;
     let changes = apply(&mut partner)?;
-    save(table, tenant, &partner, Some(expected), &changes, actor).await?;
+    save(table, tenant, &partner, Some(expected), &changes, actor, Vec::new())
+        .await
+        .map_err(|e| match e {
+            StoreError::ConditionFailed(_) => {
+                ApiError::Conflict("the partner was changed meanwhile; reload it and retry".into())
+            }
+            other => other.into(),
+        })?;
     Ok(partner)
 }
 

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::{event_item, from_item, page_of, to_item, PageParams};
+use super::{event_item, from_item, page_of, to_item, Idempotency, PageParams};
 use crate::domain::process::Process;
 use crate::domain::run::{Actor, Change, Creator, Run, RunInput, RunStatus};
 use crate::error::ApiError;
@@ -116,44 +116,20 @@ pub async fn create_run(
     let now = Utc::now();
     let actor = Actor::staff(&creator.sub, creator.name.as_deref());
     let (run, changes) = Run::start(new_id(), process, &journeys, input, creator, now)?;
-    let mut extra = Vec::new();
-    let idem = idempotency_key.map(|k| keys::idempotency(tenant, &format!("run:{}", process.id), k));
-    if let Some(k) = &idem {
-        let record = json!({"pk": k.pk, "sk": k.sk, "entity": "idempotency", "run_id": run.id, "at": now});
-        if let Value::Object(m) = record {
-            extra.push(Write::put(m, Cond::NotExists));
+    let idem = Idempotency::new(tenant, &format!("run:{}", process.id), idempotency_key);
+    let extra = idem.iter().map(|i| i.write(&run.id)).collect();
+    let outcome = Outcome {
+        changes: &changes,
+        actor: &actor,
+        at: now,
+    };
+    match (save(table, tenant, &run, None, outcome, extra).await, idem) {
+        (Ok(()), _) => Ok(run),
+        // Only the idempotency record can collide: return the run the first request created.
+        (Err(StoreError::ConditionFailed(i)), Some(idem)) if i > 0 => {
+            get_run(table, tenant, &idem.replay(table).await?).await
         }
-    }
-    match save(
-        table,
-        tenant,
-        &run,
-        None,
-        Outcome {
-            changes: &changes,
-            actor: &actor,
-            at: now,
-        },
-        extra,
-    )
-    .await
-    {
-        Ok(()) => Ok(run),
-        Err(StoreError::ConditionFailed(i)) if i > 0 => {
-            // Only the idempotency record can collide: return the run it points at.
-            let k = idem.ok_or_else(|| ApiError::Internal("unexpected condition failure".into()))?;
-            let record = table
-                .get(&k.pk, &k.sk)
-                .await?
-                .ok_or_else(|| ApiError::Conflict("retry".into()))?;
-            let id = record
-                .get("run_id")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string();
-            get_run(table, tenant, &id).await
-        }
-        Err(e) => Err(e.into()),
+        (Err(e), _) => Err(e.into()),
     }
 }
 
