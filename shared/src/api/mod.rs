@@ -74,6 +74,17 @@ pub fn redact_path(path: &str) -> String {
     out.join("/")
 }
 
+
+/// Records the tenant on the current request span.
+pub(crate) fn record_tenant(tenant: &str) {
+    tracing::Span::current().record("tenant", tenant);
+}
+
+/// 201 Created with a JSON body.
+pub fn created(body: serde_json::Value) -> Response {
+    (StatusCode::CREATED, axum::Json(body)).into_response()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -89,14 +100,4 @@ mod tests {
         );
         assert_eq!(super::redact_path("/v1/runs/r1"), "/v1/runs/r1");
     }
-}
-
-/// Records the tenant on the current request span.
-pub(crate) fn record_tenant(tenant: &str) {
-    tracing::Span::current().record("tenant", tenant);
-}
-
-/// 201 Created with a JSON body.
-pub fn created(body: serde_json::Value) -> Response {
-    (StatusCode::CREATED, axum::Json(body)).into_response()
 }
