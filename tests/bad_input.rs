@@ -292,6 +292,38 @@ async fn rejects_bad_input(w: &impl World) {
     .await
     .problem(400);
 
+    // Pagination: one run per page, newest first, then the cursor runs out.
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..4 {
+        let q = cursor.as_ref().map(|c| format!("&cursor={c}")).unwrap_or_default();
+        let page = w
+            .call(
+                "GET",
+                &format!("/v1/runs?process_id={process}&limit=1{q}"),
+                Some(&staff),
+                None,
+            )
+            .await;
+        assert_eq!(page.status, 200, "{}", page.body);
+        seen.extend(
+            page.body["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().to_string()),
+        );
+        cursor = page.body["next_cursor"].as_str().map(str::to_string);
+        if cursor.is_none() {
+            break;
+        }
+    }
+    assert_eq!(
+        seen,
+        [other_run.to_string(), run.clone()],
+        "newest first, each run once"
+    );
+
     // Nothing of all that changed anything.
     let after = snapshot(w, &run, &process).await;
     assert_eq!(before.0, after.0, "the run is unchanged");

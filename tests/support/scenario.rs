@@ -366,8 +366,14 @@ pub async fn core_loop(w: &impl World, tag: &str) -> Ids {
         .await;
     assert_eq!(running.body["items"].as_array().unwrap().len(), 0);
     let by_process = w
-        .call("GET", &format!("/v1/runs?process_id={process}"), Some(&staff), None)
+        .call(
+            "GET",
+            &format!("/v1/runs?process_id={process}&limit=5"),
+            Some(&staff),
+            None,
+        )
         .await;
+    assert_eq!(by_process.status, 200, "{}", by_process.body);
     assert_eq!(by_process.body["items"][0]["id"], json!(run_id));
 
     Ids {

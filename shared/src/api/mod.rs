@@ -74,7 +74,6 @@ pub fn redact_path(path: &str) -> String {
     out.join("/")
 }
 
-
 /// Records the tenant on the current request span.
 pub(crate) fn record_tenant(tenant: &str) {
     tracing::Span::current().record("tenant", tenant);

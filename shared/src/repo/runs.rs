@@ -170,8 +170,18 @@ pub struct RunFilter {
     pub status: Option<String>,
     #[serde(default)]
     pub test: bool,
-    #[serde(flatten)]
-    pub page: PageParams,
+    // Not `#[serde(flatten)]`: flattened numbers don't parse from query strings.
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+impl RunFilter {
+    pub fn page(&self) -> PageParams {
+        PageParams {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+    }
 }
 
 /// Runs newest first, filtered by process and/or status: one Query per page.
@@ -195,7 +205,9 @@ pub async fn list_runs(table: &dyn Table, tenant: &str, f: &RunFilter) -> Result
         (None, None) => Query::new(Index::Gsi3, keys::runs_all(tenant, f.test)),
     };
     let index = q.index;
-    let q = q.backward().limit(f.page.limit()?).start(f.page.start(tenant, index)?);
+    let page = f.page();
+    let q = q.backward().limit(page.limit()?).start(page.start(tenant, index)?);
+
     page_of(table.query(q).await?)
 }
 
