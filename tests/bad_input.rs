@@ -359,6 +359,9 @@ async fn bad_input_on_local_server() {
         .await;
     ct.problem(415);
     w.call("GET", "/v1/no-such-route", None, None).await.problem(404);
+    w.call("PATCH", "/v1/journeys", Some(&w.staff("alice")), None)
+        .await
+        .problem(405);
 }
 
 #[tokio::test]

@@ -915,7 +915,7 @@ async fn offer_and_order_roles() {
     let placed = place(&w, &app, &id, json!({"roof_area": 9})).await;
     assert_eq!(placed.status, 201, "{}", placed.body);
     let order = placed.field("id");
-    advance(&w, &order, 1).await; // as admin
+    assert_eq!(advance(&w, &order, 1).await.status, 200); // as admin
     w.call(
         "POST",
         &format!("/v1/orders/{order}/advance"),

@@ -39,11 +39,16 @@ async fn not_found() -> Response {
     ApiError::NotFound("route").into_response()
 }
 
+async fn method_not_allowed() -> Response {
+    ApiError::MethodNotAllowed.into_response()
+}
+
 /// The layers every area shares: a problem+json fallback and request tracing with the
 /// request id (the tenant is recorded by the identity extractors).
 pub fn finish(router: Router) -> Router {
     router
         .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let request_id = req
                 .headers()

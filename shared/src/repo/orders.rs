@@ -12,12 +12,12 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::offers::{get_offer, start_for};
-use super::{event_item, from_item, page_of, to_item, PageParams};
+use super::{event_item, from_item, page_of, to_item, Idempotency, PageParams};
 use crate::domain::order::{Order, OrderStatus, OrderSteps, OrderStepsInput, OrderUser};
 use crate::domain::run::{Actor, Change};
 use crate::error::ApiError;
 use crate::ids::{hash_token, new_id};
-use crate::keys::{self, Key};
+use crate::keys;
 use crate::store::{Cond, Index, Item, Query, StoreError, Table, Write};
 
 fn order_item(tenant: &str, order: &Order) -> Result<Item, ApiError> {
@@ -102,17 +102,15 @@ fn idempotency_scope(sub: &str) -> String {
     format!("order:{}", &hash_token(sub)[..32])
 }
 
-/// The order an earlier request with the same idempotency key created, if any.
-async fn idempotent_result(table: &dyn Table, tenant: &str, k: &Key) -> Result<Option<Order>, ApiError> {
-    let Some(record) = table.get(&k.pk, &k.sk).await? else {
-        return Ok(None);
-    };
-    let id = record
-        .get("order_id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    get_order(table, tenant, &id).await.map(Some)
+/// The order an earlier request with the same idempotency key placed, if any.
+async fn replayed(table: &dyn Table, tenant: &str, idem: Option<&Idempotency>) -> Result<Option<Order>, ApiError> {
+    let Some(idem) = idem else { return Ok(None) };
+    match idem.replay(table).await {
+        Ok(id) => get_order(table, tenant, &id).await.map(Some),
+        // No record: no earlier request.
+        Err(ApiError::Conflict(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Places an order for an active offer. With an idempotency key, a retry returns the order
@@ -125,11 +123,9 @@ pub async fn create_order(
     user: OrderUser,
     idempotency_key: Option<&str>,
 ) -> Result<Order, ApiError> {
-    let idem = idempotency_key.map(|k| keys::idempotency(tenant, &idempotency_scope(&user.sub), k));
-    if let Some(k) = &idem {
-        if let Some(order) = idempotent_result(table, tenant, k).await? {
-            return Ok(order);
-        }
+    let idem = Idempotency::new(tenant, &idempotency_scope(&user.sub), idempotency_key);
+    if let Some(order) = replayed(table, tenant, idem.as_ref()).await? {
+        return Ok(order);
     }
     let offer = match get_offer(table, tenant, offer_id).await {
         Ok(o) => o,
@@ -140,21 +136,13 @@ pub async fn create_order(
     let now = Utc::now();
     let actor = user.actor();
     let (order, changes) = Order::place(new_id(), &offer, &steps, user, answers, now)?;
-    let mut extra = Vec::new();
-    if let Some(k) = &idem {
-        let record = json!({"pk": k.pk, "sk": k.sk, "entity": "idempotency", "order_id": order.id, "at": now});
-        if let Value::Object(m) = record {
-            extra.push(Write::put(m, Cond::NotExists));
-        }
-    }
+    let extra: Vec<Write> = idem.iter().map(|i| i.write(&order.id)).collect();
     match save(table, tenant, &order, None, &changes, &actor, now, extra).await {
         Ok(()) => Ok(order),
-        Err(StoreError::ConditionFailed(_)) => {
+        Err(StoreError::ConditionFailed(_) | StoreError::Conflict) => {
             // The same request again (idempotency record), or another open order of the offer.
-            if let Some(k) = &idem {
-                if let Some(order) = idempotent_result(table, tenant, k).await? {
-                    return Ok(order);
-                }
+            if let Some(order) = replayed(table, tenant, idem.as_ref()).await? {
+                return Ok(order);
             }
             Err(ApiError::Conflict(format!(
                 "you already have an open order for offer {offer_id}; a new one is possible once it is cancelled or deactivated"
