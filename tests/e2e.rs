@@ -4,6 +4,7 @@
 mod bad_input;
 mod contract;
 mod lambda_events;
+mod offers_orders;
 mod partners;
 mod scenarios;
 mod sender;

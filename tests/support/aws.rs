@@ -244,6 +244,12 @@ impl AwsWorld {
                 .iter()
                 .map(|p| keys::partner_event(tenant, p["id"].as_str().unwrap(), "").pk),
         );
+        let orders = self
+            .table
+            .query(Query::new(Index::Gsi3, keys::orders_all(tenant)).limit(100))
+            .await
+            .unwrap();
+        partitions.extend(orders.items.iter().map(|o| o["pk"].as_str().unwrap().to_string()));
         for pk in partitions {
             let events = self
                 .table

@@ -273,6 +273,22 @@ pub fn staff_claims(tenant: &str, sub: &str) -> HashMap<String, String> {
     ])
 }
 
+/// End-user claims as API Gateway's JWT authorizer renders them.
+pub fn customer_claims(tenant: &str, sub: &str, locale: Option<&str>) -> HashMap<String, String> {
+    let mut c = HashMap::from([
+        ("sub".to_string(), sub.to_string()),
+        ("tenant_id".to_string(), tenant.to_string()),
+        ("roles".to_string(), "[customer]".to_string()),
+        ("email".to_string(), format!("{sub}@{tenant}.example")),
+        ("name".to_string(), sub.to_string()),
+        ("iss".to_string(), "https://issuer.example".to_string()),
+    ]);
+    if let Some(l) = locale {
+        c.insert("locale".into(), l.into());
+    }
+    c
+}
+
 /// Runs one API Gateway event through lambda_http's request conversion and the router.
 pub async fn invoke(router: &axum::Router, event: &Value) -> Resp {
     use tower::ServiceExt;
@@ -301,6 +317,8 @@ pub struct Gateway {
     pub process: axum::Router,
     pub portal: axum::Router,
     pub partner: axum::Router,
+    pub offer: axum::Router,
+    pub order: axum::Router,
     pub tenant: String,
     pub state: AppState,
 }
@@ -312,6 +330,8 @@ impl Gateway {
             process: shared::api::process::router(state.clone()),
             portal: shared::api::portal::router(state.clone()),
             partner: shared::api::partner::router(state.clone()),
+            offer: shared::api::offer::router(state.clone()),
+            order: shared::api::order::router(state.clone()),
             tenant: tenant.into(),
             state,
         }
@@ -335,10 +355,17 @@ impl Client for Gateway {
             || path.starts_with("/v1/partner-invitations");
         let mut hdrs: Vec<(&str, String)> = headers.iter().map(|(k, v)| (*k, v.to_string())).collect();
         let claims = match (portal, bearer) {
-            (false, Some(who)) => {
-                let (tenant, sub) = who.split_once(':').unwrap_or((&self.tenant, who));
-                Some(staff_claims(tenant, sub))
-            }
+            // `customer:{sub}[:{locale}]` is an end user of the app; anything else staff.
+            (false, Some(who)) => match who.strip_prefix("customer:") {
+                Some(rest) => {
+                    let (sub, locale) = rest.split_once(':').map_or((rest, None), |(s, l)| (s, Some(l)));
+                    Some(customer_claims(&self.tenant, sub, locale))
+                }
+                None => {
+                    let (tenant, sub) = who.split_once(':').unwrap_or((&self.tenant, who));
+                    Some(staff_claims(tenant, sub))
+                }
+            },
             (true, Some(session)) => {
                 hdrs.push(("authorization", format!("Bearer {session}")));
                 None
@@ -350,8 +377,16 @@ impl Client for Gateway {
         let partner = ["/v1/partners", "/v1/partner-invitations", "/partners/"]
             .iter()
             .any(|p| path.starts_with(p));
+        let offer = ["/v1/offers", "/v1/app/offers"].iter().any(|p| path.starts_with(p));
+        let order = ["/v1/orders", "/v1/app/orders", "/v1/order-steps"]
+            .iter()
+            .any(|p| path.starts_with(p));
         let router = if partner {
             &self.partner
+        } else if offer {
+            &self.offer
+        } else if order {
+            &self.order
         } else if portal {
             &self.portal
         } else {

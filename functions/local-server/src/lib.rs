@@ -63,7 +63,9 @@ pub fn app(state: AppState, mailer: Arc<FileMailer>, auth: LocalAuth) -> Router 
         .route("/healthz", get(|| async { "ok" }));
     let areas = shared::api::process::routes(state.clone())
         .merge(shared::api::portal::routes(state.clone()))
-        .merge(shared::api::partner::routes(state))
+        .merge(shared::api::partner::routes(state.clone()))
+        .merge(shared::api::offer::routes(state.clone()))
+        .merge(shared::api::order::routes(state))
         .merge(local);
     shared::api::finish(areas).layer(axum::middleware::from_fn_with_state(auth, auth::verify_jwt))
 }

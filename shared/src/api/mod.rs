@@ -3,6 +3,8 @@
 
 pub mod admin;
 pub mod extract;
+pub mod offer;
+pub mod order;
 pub mod partner;
 pub mod portal;
 pub mod portal_html;

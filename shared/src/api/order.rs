@@ -98,7 +98,11 @@ async fn my_orders(
 }
 
 /// One of the user's orders (404 for anyone else's).
-async fn my_order(State(s): State<AppState>, Customer(id): Customer, Path(oid): Path<String>) -> ApiResult<Json<Value>> {
+async fn my_order(
+    State(s): State<AppState>,
+    Customer(id): Customer,
+    Path(oid): Path<String>,
+) -> ApiResult<Json<Value>> {
     let order = orders::get_order(s.table.as_ref(), tenant(&id), &oid).await?;
     if order.user.sub != id.sub {
         return Err(ApiError::NotFound("order"));

@@ -1,6 +1,8 @@
 //! Pure domain: journeys (forms), process definitions, runs and their state machine.
 
 pub mod journey;
+pub mod offer;
+pub mod order;
 pub mod partner;
 pub mod process;
 pub mod run;

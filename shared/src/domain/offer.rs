@@ -132,15 +132,15 @@ fn change(kind: &'static str, data: Value) -> Change {
 
 /// A plausible absolute http(s) URL: scheme, a host, no spaces, at most 2000 characters.
 pub fn valid_url(s: &str) -> bool {
-    let rest = s
-        .strip_prefix("https://")
-        .or_else(|| s.strip_prefix("http://"));
+    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
     let Some(rest) = rest else { return false };
     let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
     !host.is_empty()
         && !host.starts_with('.')
         && s.len() <= 2000
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>')
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>')
 }
 
 impl OfferInput {
@@ -266,9 +266,7 @@ impl Offer {
     pub fn activate(&mut self, replaces: Option<&str>, now: DateTime<Utc>) -> Result<Vec<Change>, ApiError> {
         match self.status {
             OfferStatus::Draft => {}
-            OfferStatus::Active => {
-                return Err(ApiError::Conflict(format!("offer {} is already active", self.id)))
-            }
+            OfferStatus::Active => return Err(ApiError::Conflict(format!("offer {} is already active", self.id))),
             OfferStatus::Closed => {
                 return Err(ApiError::Conflict(format!(
                     "offer {} is closed and cannot be activated again; create a new draft with its content",
@@ -335,7 +333,14 @@ impl Offer {
         let shown = self.content_lang(lang, tenant_default);
         let content = shown.and_then(|l| self.content.get(&l));
         let (title, header, description, details) = content
-            .map(|c| (c.title.clone(), c.header.clone(), c.description.clone(), c.details.clone()))
+            .map(|c| {
+                (
+                    c.title.clone(),
+                    c.header.clone(),
+                    c.description.clone(),
+                    c.details.clone(),
+                )
+            })
             .unwrap_or_default();
         let questionnaire: Vec<Value> = self
             .questionnaire
@@ -424,7 +429,12 @@ mod tests {
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(
             fields,
-            ["content", "teaser_image_url", "detail_image_url", "questionnaire[0].options"]
+            [
+                "content",
+                "teaser_image_url",
+                "detail_image_url",
+                "questionnaire[0].options"
+            ]
         );
         let mut blank = input();
         blank.content.insert(Lang::It, content(" "));
@@ -476,7 +486,10 @@ mod tests {
         assert!(matches!(closed.edit(input(), Utc::now()), Err(ApiError::Conflict(_))));
         assert!(matches!(closed.activate(None, Utc::now()), Err(ApiError::Conflict(_))));
         assert!(matches!(closed.close(Utc::now()), Err(ApiError::Conflict(_))));
-        assert!(matches!(closed.close_replaced("x", Utc::now()), Err(ApiError::Conflict(_))));
+        assert!(matches!(
+            closed.close_replaced("x", Utc::now()),
+            Err(ApiError::Conflict(_))
+        ));
         assert_eq!(closed, before);
 
         // A draft can be discarded by closing it, but not "replaced".

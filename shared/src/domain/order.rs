@@ -347,7 +347,9 @@ impl Order {
         }
         self.ensure_not_final()?;
         if self.status == OrderStatus::Active {
-            return Err(ApiError::Conflict("the order is active: all five steps are done".into()));
+            return Err(ApiError::Conflict(
+                "the order is active: all five steps are done".into(),
+            ));
         }
         let current = self.current_step.unwrap_or(0);
         if u32::from(current) != expected_step {
@@ -363,10 +365,7 @@ impl Order {
         step.completed_at = Some(now);
         step.completed_by = Some(actor.clone());
         let last = usize::from(current) == STEP_COUNT;
-        let mut changes = vec![change(
-            "order_step_completed",
-            json!({"step": current, "final": last}),
-        )];
+        let mut changes = vec![change("order_step_completed", json!({"step": current, "final": last}))];
         if last {
             self.status = OrderStatus::Active;
             self.current_step = None;
@@ -553,15 +552,13 @@ mod tests {
             Err(ApiError::Conflict(_))
         ));
         let bad = json!({"parking": "roof", "extra": 1}).as_object().cloned().unwrap();
-        let Err(ApiError::Validation(errors)) =
-            Order::place("x".into(), &offer(true), &steps, user(), bad, Utc::now())
+        let Err(ApiError::Validation(errors)) = Order::place("x".into(), &offer(true), &steps, user(), bad, Utc::now())
         else {
             panic!("expected validation errors")
         };
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["answers.extra", "answers.parking"]);
-        let (order, changes) =
-            Order::place("x".into(), &offer(true), &steps, user(), answers(), Utc::now()).unwrap();
+        let (order, changes) = Order::place("x".into(), &offer(true), &steps, user(), answers(), Utc::now()).unwrap();
         assert_eq!(changes[0].kind, "order_placed");
         assert_eq!(order.status, OrderStatus::InProgress);
         assert_eq!(order.current_step, Some(1));
@@ -597,14 +594,26 @@ mod tests {
     fn only_the_current_step_can_be_completed() {
         let mut order = placed();
         let before = order.clone();
-        assert!(matches!(order.advance(2, &admin(), Utc::now()), Err(ApiError::Conflict(_))));
-        assert!(matches!(order.advance(0, &admin(), Utc::now()), Err(ApiError::Validation(_))));
-        assert!(matches!(order.advance(6, &admin(), Utc::now()), Err(ApiError::Validation(_))));
+        assert!(matches!(
+            order.advance(2, &admin(), Utc::now()),
+            Err(ApiError::Conflict(_))
+        ));
+        assert!(matches!(
+            order.advance(0, &admin(), Utc::now()),
+            Err(ApiError::Validation(_))
+        ));
+        assert!(matches!(
+            order.advance(6, &admin(), Utc::now()),
+            Err(ApiError::Validation(_))
+        ));
         assert_eq!(order, before);
         order.advance(1, &admin(), Utc::now()).unwrap();
         // The double click: step 1 again.
         let before = order.clone();
-        assert!(matches!(order.advance(1, &admin(), Utc::now()), Err(ApiError::Conflict(_))));
+        assert!(matches!(
+            order.advance(1, &admin(), Utc::now()),
+            Err(ApiError::Conflict(_))
+        ));
         assert_eq!(order, before);
     }
 
@@ -614,7 +623,10 @@ mod tests {
         order.advance(1, &admin(), Utc::now()).unwrap();
         let before = order.clone();
         assert!(matches!(order.cancel(" ", Utc::now()), Err(ApiError::Validation(_))));
-        assert!(matches!(order.deactivate("moved", Utc::now()), Err(ApiError::Conflict(_))));
+        assert!(matches!(
+            order.deactivate("moved", Utc::now()),
+            Err(ApiError::Conflict(_))
+        ));
         assert_eq!(order, before);
         let changes = order.cancel(" moved away ", Utc::now()).unwrap();
         assert_eq!(changes[0].kind, "order_cancelled");
@@ -633,8 +645,14 @@ mod tests {
         }
         let before = order.clone();
         assert!(matches!(order.deactivate("", Utc::now()), Err(ApiError::Validation(_))));
-        assert!(matches!(order.cancel("changed my mind", Utc::now()), Err(ApiError::Conflict(_))));
-        assert!(matches!(order.advance(5, &admin(), Utc::now()), Err(ApiError::Conflict(_))));
+        assert!(matches!(
+            order.cancel("changed my mind", Utc::now()),
+            Err(ApiError::Conflict(_))
+        ));
+        assert!(matches!(
+            order.advance(5, &admin(), Utc::now()),
+            Err(ApiError::Conflict(_))
+        ));
         assert!(order.status.is_open(), "an active order is open");
         assert_eq!(order, before);
         let changes = order.deactivate("contract ended", Utc::now()).unwrap();
@@ -654,10 +672,19 @@ mod tests {
         deactivated.deactivate("ended", Utc::now()).unwrap();
         for order in [&mut cancelled, &mut deactivated] {
             let before = order.clone();
-            assert!(matches!(order.advance(1, &admin(), Utc::now()), Err(ApiError::Conflict(_))));
-            assert!(matches!(order.advance(5, &admin(), Utc::now()), Err(ApiError::Conflict(_))));
+            assert!(matches!(
+                order.advance(1, &admin(), Utc::now()),
+                Err(ApiError::Conflict(_))
+            ));
+            assert!(matches!(
+                order.advance(5, &admin(), Utc::now()),
+                Err(ApiError::Conflict(_))
+            ));
             assert!(matches!(order.cancel("again", Utc::now()), Err(ApiError::Conflict(_))));
-            assert!(matches!(order.deactivate("again", Utc::now()), Err(ApiError::Conflict(_))));
+            assert!(matches!(
+                order.deactivate("again", Utc::now()),
+                Err(ApiError::Conflict(_))
+            ));
             assert_eq!(*order, before);
         }
     }
@@ -670,7 +697,10 @@ mod tests {
         assert_eq!(card["steps"][0]["name"], "Commande reçue");
         assert_eq!(card["steps"][0]["status"], "done");
         assert!(card["steps"][0]["completed_at"].is_string());
-        assert!(card["steps"][0].get("completed_by").is_none(), "cards hide staff identities");
+        assert!(
+            card["steps"][0].get("completed_by").is_none(),
+            "cards hide staff identities"
+        );
         assert!(card.get("user").is_none());
         assert_eq!(card["steps"][1]["status"], "current");
         assert_eq!(card["steps"][2]["status"], "pending");
@@ -679,7 +709,10 @@ mod tests {
         // The offer had only German: the title falls back.
         assert_eq!(card["offer_title"], "Wallbox");
         let staff = order.view(Lang::It, Lang::De, true);
-        assert_eq!(staff["steps"][1]["explanation"], "Abbiamo verificato i Suoi dati; il Suo ordine può essere eseguito.");
+        assert_eq!(
+            staff["steps"][1]["explanation"],
+            "Abbiamo verificato i Suoi dati; il Suo ordine può essere eseguito."
+        );
         assert_eq!(staff["steps"][0]["completed_by"]["id"], "alice");
         assert_eq!(staff["user"]["sub"], "u1");
         order.cancel("x", Utc::now()).unwrap();
@@ -699,9 +732,13 @@ mod tests {
             }
             assert!(s.name.values().chain(s.explanation.values()).all(|t| !t.contains('ß')));
         }
-        let ok = OrderStepsInput { steps: default.steps.clone() };
+        let ok = OrderStepsInput {
+            steps: default.steps.clone(),
+        };
         assert!(ok.validate().is_ok());
-        let mut bad = OrderStepsInput { steps: default.steps[..4].to_vec() };
+        let mut bad = OrderStepsInput {
+            steps: default.steps[..4].to_vec(),
+        };
         bad.steps[1].name = I18n::new();
         bad.steps[2].explanation.insert(Lang::En, " ".into());
         let Err(ApiError::Validation(errors)) = bad.validate() else {

@@ -993,7 +993,10 @@ Cordiali saluti
 
 /// The built-in template for `kind` in `lang`, if the kind exists.
 pub fn find(kind: &str, lang: Lang) -> Option<&'static DefaultTemplate> {
-    DEFAULTS.iter().find(|t| t.kind == kind && t.lang == lang)
+    DEFAULTS
+        .iter()
+        .chain(super::defaults_orders::ORDER_DEFAULTS)
+        .find(|t| t.kind == kind && t.lang == lang)
 }
 
 #[cfg(test)]

@@ -48,24 +48,12 @@ pub const ORDER_KINDS: &[(&str, &[&str])] = &[
     // An end user's order in progress was cancelled, with the staff's `reason`.
     (
         "order_cancelled",
-        &[
-            "recipient_name",
-            "tenant_name",
-            "offer_title",
-            "reason",
-            "link",
-        ],
+        &["recipient_name", "tenant_name", "offer_title", "reason", "link"],
     ),
     // An end user's active product was deactivated, with the staff's `reason`.
     (
         "order_deactivated",
-        &[
-            "recipient_name",
-            "tenant_name",
-            "offer_title",
-            "reason",
-            "link",
-        ],
+        &["recipient_name", "tenant_name", "offer_title", "reason", "link"],
     ),
 ];
 
@@ -741,7 +729,10 @@ mod tests {
             assert!(t.html.starts_with("<!doctype html>"), "{at}: html is not a document");
             assert!(t.html.contains(r#"<a href="{{ link }}""#), "{at}: html has no link");
             assert!(t.text.contains("{{ link }}"), "{at}: text has no link");
-            assert!(!t.html.replace(' ', "").contains("|safe"), "{at}: html must not use |safe");
+            assert!(
+                !t.html.replace(' ', "").contains("|safe"),
+                "{at}: html must not use |safe"
+            );
             for part in [t.subject, t.text, t.html] {
                 assert!(!part.contains('ß'), "{at}: Swiss German has no ß");
             }
@@ -775,11 +766,17 @@ mod tests {
         ctx.insert("step_number", "2");
         let last = env.render_str(t.text, &ctx).unwrap();
         assert!(!last.contains("Nächster Schritt"), "{last}");
-        assert!(last.contains("Schritt 2, «Bestellung geprüft», ist erledigt."), "{last}");
+        assert!(
+            last.contains("Schritt 2, «Bestellung geprüft», ist erledigt."),
+            "{last}"
+        );
         ctx.insert("next_step_name", "Vertrag und Termin");
         ctx.insert("next_step_explanation", "Sie erhalten den Vertrag.");
         let next = env.render_str(t.text, &ctx).unwrap();
-        assert!(next.contains("Nächster Schritt: Vertrag und Termin\nSie erhalten den Vertrag.\n"), "{next}");
+        assert!(
+            next.contains("Nächster Schritt: Vertrag und Termin\nSie erhalten den Vertrag.\n"),
+            "{next}"
+        );
         assert!(next.starts_with("Guten Tag\n\n"), "{next}");
     }
 }

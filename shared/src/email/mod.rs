@@ -3,8 +3,10 @@
 //! emails.
 
 pub mod defaults;
+pub mod defaults_orders;
 pub mod mailer;
 pub mod notify;
+pub mod notify_orders;
 
 use minijinja::{Environment, UndefinedBehavior};
 use serde::{Deserialize, Serialize};
@@ -82,7 +84,7 @@ pub fn render(template: &Template, vars: &Value) -> Result<Rendered, RenderError
 
 /// Every email kind with the variables its templates may use.
 pub fn kinds() -> impl Iterator<Item = (&'static str, &'static [&'static str])> {
-    defaults::KINDS.iter().copied()
+    defaults::KINDS.iter().chain(defaults_orders::ORDER_KINDS).copied()
 }
 
 /// The variables of a kind.
@@ -147,7 +149,7 @@ mod tests {
 
     #[test]
     fn every_default_renders_with_its_variables() {
-        for (kind, _) in defaults::KINDS {
+        for (kind, _) in kinds() {
             for lang in Lang::ALL {
                 let t = default_template(kind, lang).unwrap();
                 let r = render(&t, &sample_vars(kind).unwrap()).unwrap();

@@ -411,6 +411,15 @@ impl Notifier<'_> {
                 &partners::get(self.table, &tenant.id, id).await?,
                 tenant,
             )),
+            "order" => {
+                let order = crate::repo::orders::get_order(self.table, &tenant.id, id).await?;
+                Ok(super::notify_orders::order_recipients(
+                    event,
+                    &order,
+                    tenant,
+                    self.config,
+                ))
+            }
             _ => Ok(Vec::new()),
         }
     }

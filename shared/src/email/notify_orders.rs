@@ -126,9 +126,16 @@ mod tests {
             name: Some("Chiara".into()),
             locale,
         };
-        Order::place("or1".into(), &offer, &OrderSteps::default_set(), user, Map::new(), Utc::now())
-            .unwrap()
-            .0
+        Order::place(
+            "or1".into(),
+            &offer,
+            &OrderSteps::default_set(),
+            user,
+            Map::new(),
+            Utc::now(),
+        )
+        .unwrap()
+        .0
     }
 
     fn event(kind: &str, data: Value) -> Item {
@@ -162,7 +169,9 @@ mod tests {
             html: Some(t.html.into()),
         };
         let names = ORDER_KINDS.iter().find(|(k, _)| *k == r.kind).unwrap().1;
-        let Link::To(link) = &r.link else { panic!("orders link to the app") };
+        let Link::To(link) = &r.link else {
+            panic!("orders link to the app")
+        };
         let vars: Map<String, Value> = names
             .iter()
             .map(|n| {
@@ -182,10 +191,15 @@ mod tests {
         let o = order(Some(Lang::Fr), Some("chiara@x.ch"));
         let r = order_recipients(&event("order_placed", json!({})), &o, &tenant(), &config());
         assert_eq!(r.len(), 1);
-        assert_eq!((r[0].email.as_str(), r[0].lang, r[0].kind), ("chiara@x.ch", Lang::Fr, "order_placed"));
+        assert_eq!(
+            (r[0].email.as_str(), r[0].lang, r[0].kind),
+            ("chiara@x.ch", Lang::Fr, "order_placed")
+        );
         assert_eq!(r[0].vars["offer_title"], "Solaire");
         assert_eq!(r[0].vars["step_name"], "Commande reçue");
-        let Link::To(link) = &r[0].link else { panic!("a plain link") };
+        let Link::To(link) = &r[0].link else {
+            panic!("a plain link")
+        };
         assert_eq!(link, "https://app.example/v1/app/orders/or1");
         let mail = rendered(&r[0]);
         assert_eq!(mail.subject, "Votre commande : Solaire");
@@ -205,13 +219,22 @@ mod tests {
         let mut o = order(Some(Lang::It), Some("chiara@x.ch"));
         let staff = Actor::staff("alice", None);
         let completed = o.advance(1, &staff, Utc::now()).unwrap();
-        let r = order_recipients(&event(completed[0].kind, completed[0].data.clone()), &o, &tenant(), &config());
+        let r = order_recipients(
+            &event(completed[0].kind, completed[0].data.clone()),
+            &o,
+            &tenant(),
+            &config(),
+        );
         assert_eq!(r[0].kind, "order_step_completed");
         assert_eq!(r[0].vars["step_number"], 1);
         assert_eq!(r[0].vars["step_name"], "Ordine ricevuto");
         assert_eq!(r[0].vars["next_step_name"], "Ordine verificato");
         let mail = rendered(&r[0]);
-        assert!(mail.text.contains("la fase 1, «Ordine ricevuto», è completata"), "{}", mail.text);
+        assert!(
+            mail.text.contains("la fase 1, «Ordine ricevuto», è completata"),
+            "{}",
+            mail.text
+        );
         assert!(mail.text.contains("Prossima fase: Ordine verificato"), "{}", mail.text);
         for n in 2..=4 {
             o.advance(n, &staff, Utc::now()).unwrap();
@@ -234,7 +257,10 @@ mod tests {
         let r = order_recipients(&event(ended[0].kind, ended[0].data.clone()), &o, &tenant(), &config());
         assert_eq!(r[0].kind, "order_cancelled");
         let mail = rendered(&r[0]);
-        assert!(mail.html.unwrap().contains("Moved &lt;away&gt;"), "the reason is escaped");
+        assert!(
+            mail.html.unwrap().contains("Moved &lt;away&gt;"),
+            "the reason is escaped"
+        );
     }
 
     #[test]
@@ -245,6 +271,12 @@ mod tests {
         assert!(order_recipients(&event("order_placed", json!({})), &o, &tenant(), &config()).is_empty());
         let o = order(Some(Lang::Fr), Some("chiara@x.ch"));
         assert!(order_recipients(&event("offer_activated", json!({})), &o, &tenant(), &config()).is_empty());
-        assert!(order_recipients(&event("order_step_completed", json!({"step": 9})), &o, &tenant(), &config()).is_empty());
+        assert!(order_recipients(
+            &event("order_step_completed", json!({"step": 9})),
+            &o,
+            &tenant(),
+            &config()
+        )
+        .is_empty());
     }
 }

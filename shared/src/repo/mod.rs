@@ -3,6 +3,8 @@
 
 pub mod access;
 pub mod definitions;
+pub mod offers;
+pub mod orders;
 pub mod partners;
 pub mod runs;
 pub mod settings;

@@ -42,7 +42,10 @@ fn event_writes(tenant: &str, offer_id: &str, changes: &[Change], actor: &Actor,
         .enumerate()
         .map(|(i, change)| {
             let key = keys::offer_event(tenant, offer_id, &format!("{base}-{i:02}"));
-            Write::put(event_item(tenant, key, "offer", offer_id, change, actor, at), Cond::NotExists)
+            Write::put(
+                event_item(tenant, key, "offer", offer_id, change, actor, at),
+                Cond::NotExists,
+            )
         })
         .collect()
 }
@@ -76,8 +79,16 @@ fn pointer_write(
         version: previous.map_or(1, |p| p.version + 1),
         updated_at: now,
     };
-    let item = to_item(&next, keys::active_offer(tenant, category.as_str()), "active_offer", &[])?;
-    Ok(Write::put(item, previous.map_or(Cond::NotExists, |p| Cond::Version(p.version))))
+    let item = to_item(
+        &next,
+        keys::active_offer(tenant, category.as_str()),
+        "active_offer",
+        &[],
+    )?;
+    Ok(Write::put(
+        item,
+        previous.map_or(Cond::NotExists, |p| Cond::Version(p.version)),
+    ))
 }
 
 fn conflict(what: &str) -> impl Fn(StoreError) -> ApiError + '_ {
@@ -102,7 +113,12 @@ pub(crate) fn start_for(page: &PageParams, tenant: &str, q: &Query) -> Result<Op
     Ok(start)
 }
 
-pub async fn create_offer(table: &dyn Table, tenant: &str, input: OfferInput, actor: &Actor) -> Result<Offer, ApiError> {
+pub async fn create_offer(
+    table: &dyn Table,
+    tenant: &str,
+    input: OfferInput,
+    actor: &Actor,
+) -> Result<Offer, ApiError> {
     let now = Utc::now();
     let (offer, changes) = Offer::create(new_id(), input, now)?;
     let mut writes = vec![Write::put(offer_item(tenant, &offer)?, Cond::NotExists)];
@@ -128,7 +144,11 @@ pub struct OfferFilter {
 
 /// Offers grouped by category (energy first), in creation order within a category, filtered
 /// by category and/or status: one Query per page.
-pub async fn list_offers(table: &dyn Table, tenant: &str, f: &OfferFilter) -> Result<(Vec<Offer>, Option<Item>), ApiError> {
+pub async fn list_offers(
+    table: &dyn Table,
+    tenant: &str,
+    f: &OfferFilter,
+) -> Result<(Vec<Offer>, Option<Item>), ApiError> {
     let category = f
         .category
         .as_deref()
@@ -161,7 +181,11 @@ pub async fn list_offers(table: &dyn Table, tenant: &str, f: &OfferFilter) -> Re
 
 /// The active offers of a tenant (at most one per category), grouped by category: one Query.
 pub async fn active_offers(table: &dyn Table, tenant: &str) -> Result<Vec<Offer>, ApiError> {
-    let q = Query::new(Index::Gsi2, keys::offers_by_status(tenant, OfferStatus::Active.as_str())).limit(100);
+    let q = Query::new(
+        Index::Gsi2,
+        keys::offers_by_status(tenant, OfferStatus::Active.as_str()),
+    )
+    .limit(100);
     let (offers, _) = page_of::<Offer>(table.query(q).await?)?;
     Ok(offers)
 }
@@ -228,7 +252,13 @@ pub async fn activate_offer(
         writes.push(Write::put(offer_item(tenant, old)?, Cond::Version(old_prev)));
         writes.extend(event_writes(tenant, &old.id, &closed, actor, now));
     }
-    writes.push(pointer_write(tenant, category, current.as_ref(), Some(offer.id.clone()), now)?);
+    writes.push(pointer_write(
+        tenant,
+        category,
+        current.as_ref(),
+        Some(offer.id.clone()),
+        now,
+    )?);
     table
         .transact(writes)
         .await

@@ -153,7 +153,13 @@ pub async fn create_order(
 }
 
 /// Applies a state change to an order and saves it with its events (optimistic locking).
-pub async fn change_order<F>(table: &dyn Table, tenant: &str, id: &str, actor: &Actor, apply: F) -> Result<Order, ApiError>
+pub async fn change_order<F>(
+    table: &dyn Table,
+    tenant: &str,
+    id: &str,
+    actor: &Actor,
+    apply: F,
+) -> Result<Order, ApiError>
 where
     F: FnOnce(&mut Order, DateTime<Utc>) -> Result<Vec<Change>, ApiError>,
 {
@@ -181,7 +187,11 @@ pub struct OrderFilter {
 }
 
 /// Orders newest first, optionally with one status: one Query per page.
-pub async fn list_orders(table: &dyn Table, tenant: &str, f: &OrderFilter) -> Result<(Vec<Order>, Option<Item>), ApiError> {
+pub async fn list_orders(
+    table: &dyn Table,
+    tenant: &str,
+    f: &OrderFilter,
+) -> Result<(Vec<Order>, Option<Item>), ApiError> {
     let status = f
         .status
         .as_deref()
@@ -304,9 +314,9 @@ pub async fn put_order_steps(
         .transact(vec![Write::put(item, cond), Write::put(event, Cond::NotExists)])
         .await
         .map_err(|e| match e {
-            StoreError::ConditionFailed(_) | StoreError::Conflict => ApiError::Conflict(
-                "the order steps were changed meanwhile; reload them and retry".into(),
-            ),
+            StoreError::ConditionFailed(_) | StoreError::Conflict => {
+                ApiError::Conflict("the order steps were changed meanwhile; reload them and retry".into())
+            }
             other => other.into(),
         })?;
     Ok(next)
