@@ -86,6 +86,14 @@ pub fn process(t: &str, id: &str) -> Key {
     }
 }
 
+/// An event row (outbox and history) in its aggregate's partition `aggregate_pk`.
+pub fn event(aggregate_pk: &str, event_id: &str) -> Key {
+    Key {
+        pk: aggregate_pk.to_string(),
+        sk: format!("{EVENT_SK_PREFIX}{event_id}"),
+    }
+}
+
 pub fn run(t: &str, id: &str) -> Key {
     Key {
         pk: format!("{}RUN#{id}", tenant(t)),
@@ -93,12 +101,6 @@ pub fn run(t: &str, id: &str) -> Key {
     }
 }
 pub const EVENT_SK_PREFIX: &str = "EVT#";
-pub fn run_event(t: &str, run_id: &str, event_id: &str) -> Key {
-    Key {
-        pk: run(t, run_id).pk,
-        sk: format!("{EVENT_SK_PREFIX}{event_id}"),
-    }
-}
 
 fn runs_root(t: &str, test: bool) -> String {
     format!("{}{}", tenant(t), if test { "TESTRUNS" } else { "RUNS" })
@@ -161,11 +163,10 @@ pub fn partner(t: &str, id: &str) -> Key {
         sk: format!("{PARTNER_SK_PREFIX}{id}"),
     }
 }
-pub fn partner_event(t: &str, partner_id: &str, event_id: &str) -> Key {
-    Key {
-        pk: format!("{}PARTNER#{partner_id}", tenant(t)),
-        sk: format!("{EVENT_SK_PREFIX}{event_id}"),
-    }
+
+/// The partition of a partner's events (the partner item itself lives in `partners_pk`).
+pub fn partner_events_pk(t: &str, partner_id: &str) -> String {
+    format!("{}PARTNER#{partner_id}", tenant(t))
 }
 
 pub fn templates_pk(t: &str) -> String {
@@ -190,12 +191,6 @@ pub fn offer(t: &str, id: &str) -> Key {
     Key {
         pk: format!("{}OFFER#{id}", tenant(t)),
         sk: "OFFER".into(),
-    }
-}
-pub fn offer_event(t: &str, offer_id: &str, event_id: &str) -> Key {
-    Key {
-        pk: offer(t, offer_id).pk,
-        sk: format!("{EVENT_SK_PREFIX}{event_id}"),
     }
 }
 /// gsi1: offers of a category, sorted by status then id.
@@ -232,12 +227,6 @@ pub fn order(t: &str, id: &str) -> Key {
         sk: "ORDER".into(),
     }
 }
-pub fn order_event(t: &str, order_id: &str, event_id: &str) -> Key {
-    Key {
-        pk: order(t, order_id).pk,
-        sk: format!("{EVENT_SK_PREFIX}{event_id}"),
-    }
-}
 /// gsi2: orders with a status.
 pub fn orders_by_status(t: &str, status: &str) -> String {
     format!("{}ORDERS#S#{status}", tenant(t))
@@ -269,11 +258,5 @@ pub fn order_steps(t: &str) -> Key {
     Key {
         pk: format!("{}ORDERSTEPS", tenant(t)),
         sk: "ORDERSTEPS".into(),
-    }
-}
-pub fn order_steps_event(t: &str, event_id: &str) -> Key {
-    Key {
-        pk: order_steps(t).pk,
-        sk: format!("{EVENT_SK_PREFIX}{event_id}"),
     }
 }

@@ -242,7 +242,7 @@ impl AwsWorld {
             partners
                 .items
                 .iter()
-                .map(|p| keys::partner_event(tenant, p["id"].as_str().unwrap(), "").pk),
+                .map(|p| keys::partner_events_pk(tenant, p["id"].as_str().unwrap())),
         );
         let orders = self
             .table

@@ -66,6 +66,52 @@ pub fn event_item(
     item
 }
 
+/// The event rows of a command, one per change, in the aggregate's partition `pk`; written in
+/// the same transaction as the aggregate.
+pub fn event_writes(
+    tenant: &str,
+    pk: &str,
+    aggregate: &str,
+    aggregate_id: &str,
+    changes: &[Change],
+    actor: &Actor,
+    at: DateTime<Utc>,
+) -> Vec<crate::store::Write> {
+    let base = crate::ids::new_id();
+    changes
+        .iter()
+        .enumerate()
+        .map(|(i, change)| {
+            let key = keys::event(pk, &format!("{base}-{i:02}"));
+            let item = event_item(tenant, key, aggregate, aggregate_id, change, actor, at);
+            crate::store::Write::put(item, crate::store::Cond::NotExists)
+        })
+        .collect()
+}
+
+/// The events in an aggregate's partition, oldest first: its history.
+pub async fn events_in(table: &dyn crate::store::Table, pk: &str) -> Result<Vec<Value>, ApiError> {
+    let mut events = Vec::new();
+    let mut start = None;
+    loop {
+        let q = crate::store::Query::new(Index::Primary, pk)
+            .begins_with(keys::EVENT_SK_PREFIX)
+            .limit(100)
+            .start(start);
+        let page = table.query(q).await?;
+        for mut item in page.items {
+            for k in ["pk", "sk", "entity", "tenant_id"] {
+                item.remove(k);
+            }
+            events.push(Value::Object(item));
+        }
+        match page.last_key {
+            Some(k) => start = Some(k),
+            None => return Ok(events),
+        }
+    }
+}
+
 /// Pagination: `limit` (1-100, default 25) and an opaque `cursor`.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
 pub struct PageParams {

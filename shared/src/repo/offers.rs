@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::{event_item, from_item, page_of, to_item, PageParams};
+use super::{event_writes, from_item, page_of, to_item, PageParams};
 use crate::domain::offer::{Offer, OfferCategory, OfferInput, OfferStatus};
 use crate::domain::run::{Actor, Change};
 use crate::error::ApiError;
@@ -35,19 +35,16 @@ fn offer_item(tenant: &str, offer: &Offer) -> Result<Item, ApiError> {
     )
 }
 
-fn event_writes(tenant: &str, offer_id: &str, changes: &[Change], actor: &Actor, at: DateTime<Utc>) -> Vec<Write> {
-    let base = new_id();
-    changes
-        .iter()
-        .enumerate()
-        .map(|(i, change)| {
-            let key = keys::offer_event(tenant, offer_id, &format!("{base}-{i:02}"));
-            Write::put(
-                event_item(tenant, key, "offer", offer_id, change, actor, at),
-                Cond::NotExists,
-            )
-        })
-        .collect()
+fn offer_events(tenant: &str, offer_id: &str, changes: &[Change], actor: &Actor, at: DateTime<Utc>) -> Vec<Write> {
+    event_writes(
+        tenant,
+        &keys::offer(tenant, offer_id).pk,
+        "offer",
+        offer_id,
+        changes,
+        actor,
+        at,
+    )
 }
 
 /// The category's pointer to its active offer (`offer_id` is none after the active offer
@@ -122,7 +119,7 @@ pub async fn create_offer(
     let now = Utc::now();
     let (offer, changes) = Offer::create(new_id(), input, now)?;
     let mut writes = vec![Write::put(offer_item(tenant, &offer)?, Cond::NotExists)];
-    writes.extend(event_writes(tenant, &offer.id, &changes, actor, now));
+    writes.extend(offer_events(tenant, &offer.id, &changes, actor, now));
     table.transact(writes).await?;
     Ok(offer)
 }
@@ -213,7 +210,7 @@ pub async fn update_offer(
     let now = Utc::now();
     let changes = offer.edit(input, now)?;
     let mut writes = vec![Write::put(offer_item(tenant, &offer)?, Cond::Version(prev))];
-    writes.extend(event_writes(tenant, &offer.id, &changes, actor, now));
+    writes.extend(offer_events(tenant, &offer.id, &changes, actor, now));
     table.transact(writes).await.map_err(conflict("the offer"))?;
     Ok(offer)
 }
@@ -245,12 +242,12 @@ pub async fn activate_offer(
     let now = Utc::now();
     let changes = offer.activate(replaced.as_ref().map(|o| o.id.as_str()), now)?;
     let mut writes = vec![Write::put(offer_item(tenant, &offer)?, Cond::Version(prev))];
-    writes.extend(event_writes(tenant, &offer.id, &changes, actor, now));
+    writes.extend(offer_events(tenant, &offer.id, &changes, actor, now));
     if let Some(old) = replaced.as_mut() {
         let old_prev = old.version;
         let closed = old.close_replaced(&offer.id, now)?;
         writes.push(Write::put(offer_item(tenant, old)?, Cond::Version(old_prev)));
-        writes.extend(event_writes(tenant, &old.id, &closed, actor, now));
+        writes.extend(offer_events(tenant, &old.id, &closed, actor, now));
     }
     writes.push(pointer_write(
         tenant,
@@ -274,7 +271,7 @@ pub async fn close_offer(table: &dyn Table, tenant: &str, id: &str, actor: &Acto
     let now = Utc::now();
     let changes = offer.close(now)?;
     let mut writes = vec![Write::put(offer_item(tenant, &offer)?, Cond::Version(prev))];
-    writes.extend(event_writes(tenant, &offer.id, &changes, actor, now));
+    writes.extend(offer_events(tenant, &offer.id, &changes, actor, now));
     if was_active {
         let current = pointer(table, tenant, offer.category).await?;
         if current.as_ref().and_then(|p| p.offer_id.as_deref()) == Some(offer.id.as_str()) {

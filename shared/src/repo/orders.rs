@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::offers::{get_offer, start_for};
-use super::{event_item, from_item, page_of, to_item, Idempotency, PageParams};
+use super::{event_writes, events_in, from_item, page_of, to_item, Idempotency, PageParams};
 use crate::domain::order::{Order, OrderStatus, OrderSteps, OrderStepsInput, OrderUser};
 use crate::domain::run::{Actor, Change};
 use crate::error::ApiError;
@@ -79,14 +79,15 @@ pub async fn save(
             cond: Cond::None,
         });
     }
-    let base = new_id();
-    for (i, change) in changes.iter().enumerate() {
-        let key = keys::order_event(tenant, &order.id, &format!("{base}-{i:02}"));
-        writes.push(Write::put(
-            event_item(tenant, key, "order", &order.id, change, actor, at),
-            Cond::NotExists,
-        ));
-    }
+    writes.extend(event_writes(
+        tenant,
+        &keys::order(tenant, &order.id).pk,
+        "order",
+        &order.id,
+        changes,
+        actor,
+        at,
+    ));
     writes.extend(extra);
     table.transact(writes).await
 }
@@ -234,26 +235,7 @@ pub async fn open_orders_of(table: &dyn Table, tenant: &str, sub: &str) -> Resul
 /// The order's events in order: its history.
 pub async fn history(table: &dyn Table, tenant: &str, id: &str) -> Result<Vec<Value>, ApiError> {
     get_order(table, tenant, id).await?;
-    let mut events = Vec::new();
-    let mut start = None;
-    loop {
-        let q = Query::new(Index::Primary, keys::order(tenant, id).pk)
-            .begins_with(keys::EVENT_SK_PREFIX)
-            .limit(100)
-            .start(start);
-        let page = table.query(q).await?;
-        for mut item in page.items {
-            for k in ["pk", "sk", "entity", "tenant_id"] {
-                item.remove(k);
-            }
-            events.push(Value::Object(item));
-        }
-        match page.last_key {
-            Some(k) => start = Some(k),
-            None => break,
-        }
-    }
-    Ok(events)
+    events_in(table, &keys::order(tenant, id).pk).await
 }
 
 /// The tenant's five order steps, or the built-in set (version 0) until an admin sets them.
@@ -301,23 +283,21 @@ pub async fn put_order_steps(
         kind: "order_steps_updated",
         data: json!({"version": next.version}),
     };
-    let event = event_item(
+    let mut writes = vec![Write::put(item, cond)];
+    writes.extend(event_writes(
         tenant,
-        keys::order_steps_event(tenant, &new_id()),
+        &keys::order_steps(tenant).pk,
         "order_steps",
         tenant,
-        &change,
+        &[change],
         actor,
         now,
-    );
-    table
-        .transact(vec![Write::put(item, cond), Write::put(event, Cond::NotExists)])
-        .await
-        .map_err(|e| match e {
-            StoreError::ConditionFailed(_) | StoreError::Conflict => {
-                ApiError::Conflict("the order steps were changed meanwhile; reload them and retry".into())
-            }
-            other => other.into(),
-        })?;
+    ));
+    table.transact(writes).await.map_err(|e| match e {
+        StoreError::ConditionFailed(_) | StoreError::Conflict => {
+            ApiError::Conflict("the order steps were changed meanwhile; reload them and retry".into())
+        }
+        other => other.into(),
+    })?;
     Ok(next)
 }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::{event_item, from_item, page_of, to_item, Idempotency, PageParams};
+use super::{event_writes, events_in, from_item, page_of, to_item, Idempotency, PageParams};
 use crate::domain::process::Process;
 use crate::domain::run::{Actor, Change, Creator, Run, RunInput, RunStatus};
 use crate::error::ApiError;
@@ -74,12 +74,16 @@ pub async fn save(
     let cond = expected.map_or(Cond::NotExists, Cond::Version);
     let item = run_item(tenant, run).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let mut writes = vec![Write::put(item, cond)];
-    let base = new_id();
-    for (i, change) in outcome.changes.iter().enumerate() {
-        let key = keys::run_event(tenant, &run.id, &format!("{base}-{i:02}"));
-        let event = event_item(tenant, key, "run", &run.id, change, outcome.actor, outcome.at);
-        writes.push(Write::put(event, Cond::NotExists));
-    }
+    let pk = keys::run(tenant, &run.id).pk;
+    writes.extend(event_writes(
+        tenant,
+        &pk,
+        "run",
+        &run.id,
+        outcome.changes,
+        outcome.actor,
+        outcome.at,
+    ));
     writes.extend(
         task_rows(tenant, run)
             .into_iter()
@@ -214,26 +218,7 @@ pub async fn list_runs(table: &dyn Table, tenant: &str, f: &RunFilter) -> Result
 /// The run's events in order: its history.
 pub async fn history(table: &dyn Table, tenant: &str, id: &str) -> Result<Vec<Value>, ApiError> {
     get_run(table, tenant, id).await?;
-    let mut events = Vec::new();
-    let mut start = None;
-    loop {
-        let q = Query::new(Index::Primary, keys::run(tenant, id).pk)
-            .begins_with(keys::EVENT_SK_PREFIX)
-            .limit(100)
-            .start(start);
-        let page = table.query(q).await?;
-        for mut item in page.items {
-            for k in ["pk", "sk", "entity", "tenant_id"] {
-                item.remove(k);
-            }
-            events.push(Value::Object(item));
-        }
-        match page.last_key {
-            Some(k) => start = Some(k),
-            None => break,
-        }
-    }
-    Ok(events)
+    events_in(table, &keys::run(tenant, id).pk).await
 }
 
 /// A participant's task rows across runs.
