@@ -150,6 +150,23 @@ impl<S: Send + Sync> FromRequestParts<S> for Admin {
     }
 }
 
+/// A caller with the `customer` role: an end user of the tenant's app.
+#[derive(Debug, Clone)]
+pub struct Customer(pub Identity);
+
+impl<S: Send + Sync> FromRequestParts<S> for Customer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let id = Identity::from_request_parts(parts, state).await?;
+        if id.roles.contains(&Role::Customer) {
+            Ok(Customer(id))
+        } else {
+            Err(ApiError::Forbidden("this needs the customer role"))
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,9 @@ pub struct Config {
     pub portal_base_url: String,
     /// `APP_BASE_URL`: the back-office app; staff emails link to `{APP_BASE_URL}/runs/{id}`.
     pub app_base_url: String,
+    /// `CUSTOMER_APP_URL`: the end users' (home) app; order emails link to
+    /// `{CUSTOMER_APP_URL}/orders/{id}`. Defaults to `PORTAL_BASE_URL`.
+    pub customer_app_url: String,
     /// `DEFAULT_LOCALE`: the tenants' default language until tenants set their own (de).
     pub default_locale: Lang,
 }
@@ -31,6 +34,9 @@ impl Config {
             app_base_url: var("APP_BASE_URL")
                 .map(|u| u.trim_end_matches('/').to_string())
                 .unwrap_or_else(|| portal_base_url.clone()),
+            customer_app_url: var("CUSTOMER_APP_URL")
+                .map(|u| u.trim_end_matches('/').to_string())
+                .unwrap_or_else(|| portal_base_url.clone()),
             portal_base_url,
             default_locale: var("DEFAULT_LOCALE")
                 .and_then(|l| Lang::parse(&l))
@@ -46,6 +52,7 @@ impl Config {
             events_queue_url: None,
             email_from: "portal@localhost.localdomain".into(),
             app_base_url: format!("{base}/v1"),
+            customer_app_url: format!("{base}/v1/app"),
             portal_base_url: base,
             default_locale: Lang::FALLBACK,
         }
@@ -57,6 +64,10 @@ impl Config {
 
     pub fn partner_invitation_link(&self, token: &str) -> String {
         format!("{}/partners/invitations/{token}", self.portal_base_url)
+    }
+
+    pub fn customer_order_link(&self, order_id: &str) -> String {
+        format!("{}/orders/{order_id}", self.customer_app_url)
     }
 
     pub fn staff_run_link(&self, run_id: &str) -> String {

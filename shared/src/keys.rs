@@ -39,11 +39,11 @@
 //! | open order of (user, offer): the lock    | table | pk = `T#t#USER#{h}`, sk = `OPEN#{offer}`               |
 //! | the tenant's five order steps            | table | pk = `T#t#ORDERSTEPS`, sk = `ORDERSTEPS`               |
 //! | history of the order-step configuration  | table | pk = `T#t#ORDERSTEPS`, sk begins_with `EVT#`           |
+//! | email sent for (event, recipient)        | table | pk = `T#t#MAIL#{event}#{recipient}`, sk = `CLAIM`      |
+//! | result of an idempotent request          | table | pk = `T#t#IDEM#{scope}#{key}`, sk = `IDEM`             |
 //!
 //! `{h}` is the first 32 hex digits of the SHA-256 of the end user's `sub`, so that no claim
 //! value can break the key structure.
-//! | email sent for (event, recipient)        | table | pk = `T#t#MAIL#{event}#{recipient}`, sk = `CLAIM`      |
-//! | result of an idempotent request          | table | pk = `T#t#IDEM#{scope}#{key}`, sk = `IDEM`             |
 //!
 //! Test runs (`test: true`) use `T#t#TESTRUNS…` in place of `T#t#RUNS…` in gsi1-3, so the
 //! default lists leave them out and `?test=true` lists them.

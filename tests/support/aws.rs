@@ -68,6 +68,7 @@ pub fn config(table: &str, queue: &str, tag: &str) -> Config {
         email_from: format!("portal@{tag}.utility.example"),
         portal_base_url: "https://portal.utility.example".into(),
         app_base_url: "https://app.utility.example".into(),
+        customer_app_url: "https://home.utility.example".into(),
         default_locale: Lang::De,
     }
 }

@@ -100,5 +100,14 @@ pub fn if_match_version(headers: &axum::http::HeaderMap) -> Result<u64, ApiError
         .ok()
         .map(|s| s.trim().trim_start_matches("W/").trim_matches('"'))
         .and_then(|s| s.parse().ok())
-        .ok_or_else(|| ApiError::invalid("If-Match", "must be the version number of the process"))
+        .ok_or_else(|| ApiError::invalid("If-Match", "must be the version number you edited"))
+}
+
+/// The `If-Match` version when the header is sent (optional on offers and order steps).
+pub fn optional_if_match(headers: &axum::http::HeaderMap) -> Result<Option<u64>, ApiError> {
+    if headers.contains_key(axum::http::header::IF_MATCH) {
+        if_match_version(headers).map(Some)
+    } else {
+        Ok(None)
+    }
 }

@@ -81,6 +81,29 @@ pub fn redact_path(path: &str) -> String {
     out.join("/")
 }
 
+/// The caller's tenant, recorded on the request span.
+pub(crate) fn tenant(id: &crate::auth::Identity) -> &str {
+    record_tenant(&id.tenant_id);
+    &id.tenant_id
+}
+
+/// A staff caller as the actor of a change.
+pub(crate) fn staff_actor(id: &crate::auth::Identity) -> crate::domain::run::Actor {
+    record_tenant(&id.tenant_id);
+    crate::domain::run::Actor::staff(&id.sub, id.name.as_deref())
+}
+
+/// A value as JSON for a response.
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}
+
+/// The tenant's default language: its settings, else `DEFAULT_LOCALE`, else German.
+pub(crate) async fn tenant_default(s: &AppState, tenant: &str) -> Result<crate::i18n::Lang, ApiError> {
+    let stored = crate::repo::settings::get_settings(s.table.as_ref(), tenant).await?;
+    Ok(stored.default_locale.unwrap_or(s.config.default_locale))
+}
+
 /// Records the tenant on the current request span.
 pub(crate) fn record_tenant(tenant: &str) {
     tracing::Span::current().record("tenant", tenant);

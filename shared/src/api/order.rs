@@ -10,10 +10,9 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::extract::{idempotency_key, ApiJson, ApiQuery};
-use super::offer::{optional_if_match, staff_actor, tenant, tenant_default, Customer};
-use super::{created, finish, AppState};
-use crate::auth::{Admin, Identity, Staff};
+use super::extract::{idempotency_key, optional_if_match, ApiJson, ApiQuery};
+use super::{created, finish, staff_actor, tenant, tenant_default, AppState};
+use crate::auth::{Admin, Customer, Identity};
 use crate::domain::order::{Order, OrderStepsInput, OrderUser};
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Lang;
@@ -119,7 +118,7 @@ async fn staff_view(s: &AppState, id: &Identity, order: &Order) -> ApiResult<Jso
 /// All orders, newest first, optionally with one status.
 async fn list_orders(
     State(s): State<AppState>,
-    Staff(id): Staff,
+    Admin(id): Admin,
     ApiQuery(f): ApiQuery<OrderFilter>,
 ) -> ApiResult<Json<Value>> {
     let (items, last) = orders::list_orders(s.table.as_ref(), tenant(&id), &f).await?;
@@ -130,7 +129,7 @@ async fn list_orders(
     )))
 }
 
-async fn get_order(State(s): State<AppState>, Staff(id): Staff, Path(oid): Path<String>) -> ApiResult<Json<Value>> {
+async fn get_order(State(s): State<AppState>, Admin(id): Admin, Path(oid): Path<String>) -> ApiResult<Json<Value>> {
     let order = orders::get_order(s.table.as_ref(), tenant(&id), &oid).await?;
     staff_view(&s, &id, &order).await
 }
@@ -144,7 +143,7 @@ struct AdvanceInput {
 
 async fn advance(
     State(s): State<AppState>,
-    Staff(id): Staff,
+    Admin(id): Admin,
     Path(oid): Path<String>,
     ApiJson(input): ApiJson<AdvanceInput>,
 ) -> ApiResult<Json<Value>> {
@@ -166,7 +165,7 @@ struct ReasonInput {
 
 async fn cancel(
     State(s): State<AppState>,
-    Staff(id): Staff,
+    Admin(id): Admin,
     Path(oid): Path<String>,
     ApiJson(input): ApiJson<ReasonInput>,
 ) -> ApiResult<Json<Value>> {
@@ -180,7 +179,7 @@ async fn cancel(
 
 async fn deactivate(
     State(s): State<AppState>,
-    Staff(id): Staff,
+    Admin(id): Admin,
     Path(oid): Path<String>,
     ApiJson(input): ApiJson<ReasonInput>,
 ) -> ApiResult<Json<Value>> {
@@ -192,12 +191,12 @@ async fn deactivate(
     staff_view(&s, &id, &order).await
 }
 
-async fn history(State(s): State<AppState>, Staff(id): Staff, Path(oid): Path<String>) -> ApiResult<Json<Value>> {
+async fn history(State(s): State<AppState>, Admin(id): Admin, Path(oid): Path<String>) -> ApiResult<Json<Value>> {
     let events = orders::history(s.table.as_ref(), tenant(&id), &oid).await?;
     Ok(Json(json!({ "events": events })))
 }
 
-async fn get_steps(State(s): State<AppState>, Staff(id): Staff) -> ApiResult<Json<Value>> {
+async fn get_steps(State(s): State<AppState>, Admin(id): Admin) -> ApiResult<Json<Value>> {
     Ok(Json(
         orders::get_order_steps(s.table.as_ref(), tenant(&id)).await?.to_json(),
     ))

@@ -9,10 +9,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::extract::{parse_json, ApiJson, ApiQuery};
-use super::{created, finish, record_tenant, AppState};
+use super::{created, finish, record_tenant, staff_actor, AppState};
 use crate::auth::Staff;
 use crate::domain::partner::{Partner, PartnerInput, Permission, UserInput};
-use crate::domain::run::Actor;
 use crate::error::{ApiError, ApiResult};
 use crate::i18n::Lang;
 use crate::ids::new_id;
@@ -44,11 +43,6 @@ fn view(p: &Partner) -> Value {
         o.remove("invitation_id");
     }
     v
-}
-
-fn staff_actor(id: &crate::auth::Identity) -> Actor {
-    record_tenant(&id.tenant_id);
-    Actor::staff(&id.sub, id.name.as_deref())
 }
 
 async fn create(

@@ -9,11 +9,11 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::extract::{idempotency_key, if_match_version, ApiJson, ApiQuery};
-use super::{created, finish, record_tenant, AppState};
-use crate::auth::{Identity, Staff};
+use super::{created, finish, staff_actor, tenant, to_json, AppState};
+use crate::auth::Staff;
 use crate::domain::journey::JourneyInput;
 use crate::domain::process::ProcessInput;
-use crate::domain::run::{Actor, Creator, RunInput};
+use crate::domain::run::{Creator, RunInput};
 use crate::error::ApiResult;
 use crate::repo::definitions as defs;
 use crate::repo::runs::{self, RunFilter};
@@ -43,19 +43,6 @@ pub fn routes(state: AppState) -> Router {
 /// The area as one Lambda function serves it.
 pub fn router(state: AppState) -> Router {
     finish(routes(state))
-}
-
-fn tenant(id: &Identity) -> &str {
-    record_tenant(&id.tenant_id);
-    &id.tenant_id
-}
-
-fn actor(id: &Identity) -> Actor {
-    Actor::staff(&id.sub, id.name.as_deref())
-}
-
-fn to_json<T: serde::Serialize>(v: &T) -> Value {
-    serde_json::to_value(v).unwrap_or(Value::Null)
 }
 
 async fn create_journey(
@@ -189,7 +176,7 @@ async fn complete_step(
     Staff(id): Staff,
     Path((rid, key)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    let who = actor(&id);
+    let who = staff_actor(&id);
     let run = runs::change_run(s.table.as_ref(), tenant(&id), &rid, &who, |run, now| {
         run.complete(&key, &who, now)
     })
@@ -209,7 +196,7 @@ async fn cancel_run(
     Path(rid): Path<String>,
     ApiJson(input): ApiJson<CancelInput>,
 ) -> ApiResult<Json<Value>> {
-    let who = actor(&id);
+    let who = staff_actor(&id);
     let run = runs::change_run(s.table.as_ref(), tenant(&id), &rid, &who, |run, now| {
         run.cancel(&input.reason, now)
     })

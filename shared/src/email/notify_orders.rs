@@ -1,6 +1,6 @@
 //! Who an order event tells, and what: the end user who placed the order, in their language
 //! (their locale when they ordered, else the tenant's default, else German), with a link to
-//! the order in the app (`{APP_BASE_URL}/app/orders/{id}`).
+//! the order in the end users' app (`{CUSTOMER_APP_URL}/orders/{id}`).
 //!
 //! Everything event-specific (which step, the reason) comes from the event, the texts from
 //! the order's snapshot of its steps, so a late delivery still describes what happened then.
@@ -19,7 +19,7 @@ use crate::store::{attr_str, Item};
 
 /// The order in the end users' app.
 pub fn order_link(config: &Config, order_id: &str) -> String {
-    format!("{}/app/orders/{order_id}", config.app_base_url)
+    config.customer_order_link(order_id)
 }
 
 /// Who an order event tells, and what (pure: reads only the event and the order).
@@ -200,7 +200,8 @@ mod tests {
         let Link::To(link) = &r[0].link else {
             panic!("a plain link")
         };
-        assert_eq!(link, "https://app.example/v1/app/orders/or1");
+        assert_eq!(link, &config().customer_order_link("or1"));
+        assert!(link.ends_with("/orders/or1"));
         let mail = rendered(&r[0]);
         assert_eq!(mail.subject, "Votre commande : Solaire");
         assert!(mail.text.contains("Bonjour Chiara,"), "{}", mail.text);

@@ -193,16 +193,11 @@ impl Idempotency {
         crate::store::Write::put(item, crate::store::Cond::NotExists)
     }
 
-    /// The id the first request created.
-    pub async fn replay(&self, table: &dyn crate::store::Table) -> Result<String, ApiError> {
-        let record = table
-            .get(&self.key.pk, &self.key.sk)
-            .await?
-            .ok_or_else(|| ApiError::Conflict("retry the request".into()))?;
-        record
-            .get("id")
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| ApiError::Internal("idempotency record without id".into()))
+    /// The id the first request with this key created, if there was one.
+    pub async fn lookup(&self, table: &dyn crate::store::Table) -> Result<Option<String>, ApiError> {
+        let Some(record) = table.get(&self.key.pk, &self.key.sk).await? else {
+            return Ok(None);
+        };
+        Ok(record.get("id").and_then(Value::as_str).map(str::to_string))
     }
 }

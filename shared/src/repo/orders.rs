@@ -103,19 +103,9 @@ fn idempotency_scope(sub: &str) -> String {
     format!("order:{}", &hash_token(sub)[..32])
 }
 
-/// The order an earlier request with the same idempotency key placed, if any.
-async fn replayed(table: &dyn Table, tenant: &str, idem: Option<&Idempotency>) -> Result<Option<Order>, ApiError> {
-    let Some(idem) = idem else { return Ok(None) };
-    match idem.replay(table).await {
-        Ok(id) => get_order(table, tenant, &id).await.map(Some),
-        // No record: no earlier request.
-        Err(ApiError::Conflict(_)) => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
 /// Places an order for an active offer. With an idempotency key, a retry returns the order
-/// the first request placed instead of a 409.
+/// the first request placed instead of a 409. The offer's version is checked in the same
+/// transaction: an order never lands on an offer that was closed meanwhile.
 pub async fn create_order(
     table: &dyn Table,
     tenant: &str,
@@ -125,9 +115,6 @@ pub async fn create_order(
     idempotency_key: Option<&str>,
 ) -> Result<Order, ApiError> {
     let idem = Idempotency::new(tenant, &idempotency_scope(&user.sub), idempotency_key);
-    if let Some(order) = replayed(table, tenant, idem.as_ref()).await? {
-        return Ok(order);
-    }
     let offer = match get_offer(table, tenant, offer_id).await {
         Ok(o) => o,
         Err(ApiError::NotFound(_)) => return Err(ApiError::invalid("offer_id", "no such offer")),
@@ -137,13 +124,28 @@ pub async fn create_order(
     let now = Utc::now();
     let actor = user.actor();
     let (order, changes) = Order::place(new_id(), &offer, &steps, user, answers, now)?;
-    let extra: Vec<Write> = idem.iter().map(|i| i.write(&order.id)).collect();
+    let offer_key = keys::offer(tenant, &offer.id);
+    let mut extra = vec![Write::Check {
+        pk: offer_key.pk,
+        sk: offer_key.sk,
+        cond: Cond::Version(offer.version),
+    }];
+    extra.extend(idem.iter().map(|i| i.write(&order.id)));
     match save(table, tenant, &order, None, &changes, &actor, now, extra).await {
         Ok(()) => Ok(order),
-        Err(StoreError::ConditionFailed(_) | StoreError::Conflict) => {
-            // The same request again (idempotency record), or another open order of the offer.
-            if let Some(order) = replayed(table, tenant, idem.as_ref()).await? {
-                return Ok(order);
+        Err(StoreError::ConditionFailed(_)) => {
+            // The same request again (idempotency record), the offer changed, or another open
+            // order of the offer.
+            if let Some(id) = match &idem {
+                Some(i) => i.lookup(table).await?,
+                None => None,
+            } {
+                return get_order(table, tenant, &id).await;
+            }
+            if get_offer(table, tenant, offer_id).await?.version != offer.version {
+                return Err(ApiError::Conflict(
+                    "the offer changed meanwhile; reload it and order again".into(),
+                ));
             }
             Err(ApiError::Conflict(format!(
                 "you already have an open order for offer {offer_id}; a new one is possible once it is cancelled or deactivated"

@@ -44,9 +44,10 @@ pub async fn create(
     let extra = idem.iter().map(|i| i.write(&partner.id)).collect();
     match (save(table, tenant, &partner, None, &changes, actor, extra).await, idem) {
         (Ok(()), _) => Ok(partner),
-        (Err(StoreError::ConditionFailed(i)), Some(idem)) if i > 0 => {
-            get(table, tenant, &idem.replay(table).await?).await
-        }
+        (Err(StoreError::ConditionFailed(i)), Some(idem)) if i > 0 => match idem.lookup(table).await? {
+            Some(id) => get(table, tenant, &id).await,
+            None => Err(ApiError::Conflict("retry the request".into())),
+        },
         (Err(e), _) => Err(e.into()),
     }
 }

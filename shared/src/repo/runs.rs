@@ -130,9 +130,10 @@ pub async fn create_run(
     match (save(table, tenant, &run, None, outcome, extra).await, idem) {
         (Ok(()), _) => Ok(run),
         // Only the idempotency record can collide: return the run the first request created.
-        (Err(StoreError::ConditionFailed(i)), Some(idem)) if i > 0 => {
-            get_run(table, tenant, &idem.replay(table).await?).await
-        }
+        (Err(StoreError::ConditionFailed(i)), Some(idem)) if i > 0 => match idem.lookup(table).await? {
+            Some(id) => get_run(table, tenant, &id).await,
+            None => Err(ApiError::Conflict("retry the request".into())),
+        },
         (Err(e), _) => Err(e.into()),
     }
 }
