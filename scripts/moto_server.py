@@ -4,6 +4,9 @@ DynamoDB isolates concurrent transactions: of two conflicting TransactWriteItems
 (TransactionCanceledException), it never applies both. moto's in-memory backend checks and
 writes item by item without a lock, so parallel requests can interleave. Serialising the
 DynamoDB requests gives the tests DynamoDB's isolation; SQS and SES stay fully threaded.
+`/moto-api/data.json` (how the tests read back sent emails) takes the same lock, since it
+reads the DynamoDB tables too.
+
 
 Usage: python scripts/moto_server.py HOST PORT
 """
@@ -20,7 +23,10 @@ _dynamodb = threading.Lock()
 def serialise_dynamodb(app):
     def wrapped(environ, start_response):
         target = environ.get("HTTP_X_AMZ_TARGET", "")
-        if not target.startswith("DynamoDB_"):
+        # data.json walks every backend, DynamoDB's tables included: it must not run while a
+        # DynamoDB request changes them.
+        dump = environ.get("PATH_INFO", "").startswith("/moto-api/data.json")
+        if not (target.startswith("DynamoDB_") or dump):
             return app(environ, start_response)
         with _dynamodb:
             # Consume the response inside the lock: the backend works while it is produced.

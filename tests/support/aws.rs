@@ -155,12 +155,17 @@ pub async fn sender_poll(sqs: &aws_sdk_sqs::Client, url: &str, notifier: &Notifi
 
 /// Emails moto's SES has accepted for `to`.
 pub async fn ses_inbox(to: &str) -> Vec<Mail> {
-    let data: Value = reqwest::get(format!("{}/moto-api/data.json", moto_endpoint()))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    // data.json is a dump of every backend; a dump taken mid-change can fail: try again.
+    let mut data = Value::Null;
+    for _ in 0..10 {
+        if let Ok(response) = reqwest::get(format!("{}/moto-api/data.json", moto_endpoint())).await {
+            if let Ok(v) = response.json::<Value>().await {
+                data = v;
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     data["ses"]["Message"]
         .as_array()
         .cloned()
