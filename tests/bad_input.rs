@@ -194,8 +194,16 @@ async fn rejects_bad_input(w: &impl World) {
         .status,
         200
     );
+    // ...and to another list of the same tenant.
+    w.call("GET", &format!("/v1/processes?cursor={cursor}"), Some(&staff), None)
+        .await
+        .problem(422);
+    w.call("GET", &format!("/v1/runs?cursor={cursor}"), Some(&staff), None)
+        .await
+        .problem(422);
 
     // No credentials.
+
     w.call("GET", "/v1/runs", None, None).await.problem(401);
     w.call("GET", "/v1/portal/tasks", None, None).await.problem(401);
     w.call("GET", "/v1/portal/tasks", Some("forged-session"), None)

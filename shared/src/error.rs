@@ -143,3 +143,13 @@ impl From<StoreError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// Maps a failed optimistic-locking write: another request changed `what` since it was read.
+pub fn stale(what: &str) -> impl Fn(StoreError) -> ApiError + '_ {
+    move |e| match e {
+        StoreError::ConditionFailed(_) | StoreError::Conflict => ApiError::Conflict(format!(
+            "{what} was changed meanwhile by another request; reload and retry"
+        )),
+        other => other.into(),
+    }
+}

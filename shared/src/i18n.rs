@@ -44,12 +44,25 @@ impl Lang {
 /// A text per language, with at least one language.
 pub type I18n = BTreeMap<Lang, String>;
 
+/// Which language of a per-language map to show: `lang`, else the tenant's default, else
+/// German, else any language present.
+pub fn pick_lang<T>(map: &BTreeMap<Lang, T>, lang: Lang, tenant_default: Lang) -> Option<Lang> {
+    [lang, tenant_default, Lang::FALLBACK]
+        .into_iter()
+        .find(|l| map.contains_key(l))
+        .or_else(|| map.keys().next().copied())
+}
+
+/// The text in `lang`, else in the tenant's default language, else German, else any.
+pub fn pick_in(text: &I18n, lang: Lang, tenant_default: Lang) -> Option<&str> {
+    pick_lang(text, lang, tenant_default)
+        .and_then(|l| text.get(&l))
+        .map(String::as_str)
+}
+
 /// The text in `lang`, else in German, else in any language present.
 pub fn pick(text: &I18n, lang: Lang) -> Option<&str> {
-    text.get(&lang)
-        .or_else(|| text.get(&Lang::FALLBACK))
-        .or_else(|| text.values().next())
-        .map(String::as_str)
+    pick_in(text, lang, Lang::FALLBACK)
 }
 
 /// Checks that an I18n text has at least one non-blank language.

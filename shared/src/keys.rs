@@ -236,9 +236,12 @@ pub fn orders_all(t: &str) -> String {
     format!("{}ORDERS", tenant(t))
 }
 /// An end user's partition (their open-order rows).
+/// `{h}`: an end user's `sub`, hashed, so that no claim value can break the key structure.
+pub fn user_hash(sub: &str) -> String {
+    crate::ids::hash_token(sub)[..32].to_string()
+}
 pub fn user_pk(t: &str, sub: &str) -> String {
-    let h = crate::ids::hash_token(sub);
-    format!("{}USER#{}", tenant(t), &h[..32])
+    format!("{}USER#{}", tenant(t), user_hash(sub))
 }
 /// gsi1: an end user's orders.
 pub fn orders_of_user(t: &str, sub: &str) -> String {

@@ -197,15 +197,6 @@ fn trimmed(content: BTreeMap<Lang, OfferContent>) -> BTreeMap<Lang, OfferContent
         .collect()
 }
 
-/// The text in `lang`, else in the tenant's default language, else German, else any.
-pub fn pick_in(text: &I18n, lang: Lang, tenant_default: Lang) -> Option<&str> {
-    text.get(&lang)
-        .or_else(|| text.get(&tenant_default))
-        .or_else(|| text.get(&Lang::FALLBACK))
-        .or_else(|| text.values().next())
-        .map(String::as_str)
-}
-
 impl Offer {
     /// A new draft.
     pub fn create(id: String, input: OfferInput, now: DateTime<Utc>) -> Result<(Offer, Vec<Change>), ApiError> {
@@ -316,10 +307,7 @@ impl Offer {
     /// The language whose content is shown for `lang`: `lang`, else the tenant's default,
     /// else German, else any language the offer has.
     pub fn content_lang(&self, lang: Lang, tenant_default: Lang) -> Option<Lang> {
-        [lang, tenant_default, Lang::FALLBACK]
-            .into_iter()
-            .find(|l| self.content.contains_key(l))
-            .or_else(|| self.content.keys().next().copied())
+        crate::i18n::pick_lang(&self.content, lang, tenant_default)
     }
 
     /// The offer's title in every language it has (orders keep it).
@@ -348,7 +336,7 @@ impl Offer {
             .map(|f| {
                 let mut field = json!({
                     "key": f.key,
-                    "label": pick_in(&f.label, lang, tenant_default),
+                    "label": crate::i18n::pick_in(&f.label, lang, tenant_default),
                     "type": f.kind,
                     "required": f.required,
                 });

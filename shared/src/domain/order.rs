@@ -16,10 +16,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::journey::validate_answers;
-use super::offer::{pick_in, Offer, OfferCategory, OfferStatus};
+use super::offer::{Offer, OfferCategory, OfferStatus};
 use super::run::{Actor, Change};
 use super::{into_result, require_text};
 use crate::error::{ApiError, FieldError};
+use crate::i18n::pick_in;
 use crate::i18n::{self, I18n, Lang};
 
 pub const STEP_COUNT: usize = 5;

@@ -127,6 +127,7 @@ macro_rules! html_email {
         )
     };
 }
+pub(crate) use html_email;
 
 pub const DEFAULTS: &[DefaultTemplate] = &[
     // ---- step_activated_participant

@@ -3,7 +3,7 @@
 //! using only the variables listed for their kind in [`ORDER_KINDS`] and testing optional
 //! ones (which may be empty strings) with `{% if var %}`; HTML parts rely on auto-escaping
 //! and never use `|safe`; Swiss German (no ß). `link` opens the order in the app.
-use super::defaults::DefaultTemplate;
+use super::defaults::{html_email, DefaultTemplate};
 use crate::i18n::Lang;
 
 /// The order email kinds, with the variables their templates may use.
@@ -57,35 +57,6 @@ pub const ORDER_KINDS: &[(&str, &[&str])] = &[
     ),
 ];
 
-/// Wraps an HTML body fragment (a string literal) in the shared, inline-styled email layout
-/// (the same as `defaults.rs`).
-macro_rules! order_email {
-    ($lang:literal, $body:literal) => {
-        concat!(
-            r#"<!doctype html>
-<html lang=""#,
-            $lang,
-            r#"">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{ tenant_name }}</title>
-</head>
-<body style="margin:0;padding:0;background-color:#f4f5f7;">
-<div style="max-width:560px;margin:0 auto;padding:24px 16px;font-family:Arial,Helvetica,sans-serif;font-size:15px;line-height:1.5;color:#1f2933;">
-<div style="background-color:#ffffff;border-radius:6px;padding:24px;">
-"#,
-            $body,
-            r#"
-</div>
-</div>
-</body>
-</html>
-"#
-        )
-    };
-}
-
 pub const ORDER_DEFAULTS: &[DefaultTemplate] = &[
     // ---- order_placed
     DefaultTemplate {
@@ -105,7 +76,7 @@ Den Stand Ihrer Bestellung sehen Sie jederzeit hier:
 Freundliche Grüsse
 {{ tenant_name }}
 "#,
-        html: order_email!(
+        html: html_email!(
             "de",
             r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Vielen Dank für Ihre Bestellung</h1>
 <p style="margin:0 0 16px;">{% if recipient_name %}Guten Tag {{ recipient_name }}{% else %}Guten Tag{% endif %}</p>
@@ -134,7 +105,7 @@ You can follow your order here at any time:
 Kind regards,
 {{ tenant_name }}
 "#,
-        html: order_email!(
+        html: html_email!(
             "en",
             r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Thank you for your order</h1>
 <p style="margin:0 0 16px;">{% if recipient_name %}Hello {{ recipient_name }},{% else %}Hello,{% endif %}</p>
@@ -163,7 +134,7 @@ Vous pouvez suivre votre commande à tout moment ici :
 Meilleures salutations
 {{ tenant_name }}
 "#,
-        html: order_email!(
+        html: html_email!(
             "fr",
             r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Merci pour votre commande</h1>
 <p style="margin:0 0 16px;">{% if recipient_name %}Bonjour {{ recipient_name }},{% else %}Bonjour,{% endif %}</p>
@@ -192,7 +163,7 @@ Può seguire il Suo ordine in qualsiasi momento qui:
 Cordiali saluti
 {{ tenant_name }}
 "#,
-        html: order_email!(
+        html: html_email!(
             "it",
             r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Grazie per il Suo ordine</h1>
 <p style="margin:0 0 16px;">{% if recipient_name %}Buongiorno {{ recipient_name }},{% else %}Buongiorno,{% endif %}</p>
@@ -222,7 +193,7 @@ Den Stand Ihrer Bestellung sehen Sie jederzeit hier:
 Freundliche Grüsse
 {{ tenant_name }}
 "#,
-        html: order_email!(
+        html: html_email!(
             "de",
             r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Ihre Bestellung ist einen Schritt weiter</h1>
 <p style="margin:0 0 16px;">{% if recipient_name %}Guten Tag {{ recipient_name }}{% else %}Guten Tag{% endif %}</p>
@@ -251,7 +222,7 @@ You can follow your order here at any time:
 Kind regards,
 {{ tenant_name }}
 "#,
-        html: order_email!(
+        html: html_email!(
             "en",
             r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Your order has moved on</h1>
 <p style="margin:0 0 16px;">{% if recipient_name %}Hello {{ recipient_name }},{% else %}Hello,{% endif %}</p>
@@ -280,7 +251,7 @@ Vous pouvez suivre votre commande à tout moment ici :
 Meilleures salutations
 {{ tenant_name }}
 "#,
-        html: order_email!(
+        html: html_email!(
             "fr",
             r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Votre commande avance</h1>
 <p style="margin:0 0 16px;">{% if recipient_name %}Bonjour {{ recipient_name }},{% else %}Bonjour,{% endif %}</p>
@@ -309,7 +280,7 @@ Può seguire il Suo ordine in qualsiasi momento qui:
 Cordiali saluti
 {{ tenant_name }}
 "#,
-        html: order_email!(
+        html: html_email!(
             "it",
             r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Il Suo ordine va avanti</h1>
 <p style="margin:0 0 16px;">{% if recipient_name %}Buongiorno {{ recipient_name }},{% else %}Buongiorno,{% endif %}</p>
@@ -338,7 +309,7 @@ Den Stand Ihrer Bestellung sehen Sie jederzeit hier:
 Freundliche Grüsse
 {{ tenant_name }}
 "#,
-        html: order_email!(
+        html: html_email!(
             "de",
             r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Ihr Produkt ist aktiv</h1>
 <p style="margin:0 0 16px;">{% if recipient_name %}Guten Tag {{ recipient_name }}{% else %}Guten Tag{% endif %}</p>
@@ -365,7 +336,7 @@ You can follow your order here at any time:
 Kind regards,
 {{ tenant_name }}
 "#,
-        html: order_email!(
+        html: html_email!(
             "en",
             r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Your product is active</h1>
 <p style="margin:0 0 16px;">{% if recipient_name %}Hello {{ recipient_name }},{% else %}Hello,{% endif %}</p>
@@ -392,7 +363,7 @@ Vous pouvez suivre votre commande à tout moment ici :
 Meilleures salutations
 {{ tenant_name }}
 "#,
-        html: order_email!(
+        html: html_email!(
             "fr",
             r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Votre produit est actif</h1>
 <p style="margin:0 0 16px;">{% if recipient_name %}Bonjour {{ recipient_name }},{% else %}Bonjour,{% endif %}</p>
@@ -419,7 +390,7 @@ Può seguire il Suo ordine in qualsiasi momento qui:
 Cordiali saluti
 {{ tenant_name }}
 "#,
-        html: order_email!(
+        html: html_email!(
             "it",
             r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Il Suo prodotto è attivo</h1>
 <p style="margin:0 0 16px;">{% if recipient_name %}Buongiorno {{ recipient_name }},{% else %}Buongiorno,{% endif %}</p>
@@ -449,7 +420,7 @@ Den Stand Ihrer Bestellung sehen Sie jederzeit hier:
 Freundliche Grüsse
 {{ tenant_name }}
 "#,
-        html: order_email!(
+        html: html_email!(
             "de",
             r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Bestellung storniert</h1>
 <p style="margin:0 0 16px;">{% if recipient_name %}Guten Tag {{ recipient_name }}{% else %}Guten Tag{% endif %}</p>
@@ -479,7 +450,7 @@ You can follow your order here at any time:
 Kind regards,
 {{ tenant_name }}
 "#,
-        html: order_email!(
+        html: html_email!(
             "en",
             r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Order cancelled</h1>
 <p style="margin:0 0 16px;">{% if recipient_name %}Hello {{ recipient_name }},{% else %}Hello,{% endif %}</p>
@@ -509,7 +480,7 @@ Vous pouvez suivre votre commande à tout moment ici :
 Meilleures salutations
 {{ tenant_name }}
 "#,
-        html: order_email!(
+        html: html_email!(
             "fr",
             r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Commande annulée</h1>
 <p style="margin:0 0 16px;">{% if recipient_name %}Bonjour {{ recipient_name }},{% else %}Bonjour,{% endif %}</p>
@@ -539,7 +510,7 @@ Può seguire il Suo ordine in qualsiasi momento qui:
 Cordiali saluti
 {{ tenant_name }}
 "#,
-        html: order_email!(
+        html: html_email!(
             "it",
             r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Ordine annullato</h1>
 <p style="margin:0 0 16px;">{% if recipient_name %}Buongiorno {{ recipient_name }},{% else %}Buongiorno,{% endif %}</p>
@@ -570,7 +541,7 @@ Den Stand Ihrer Bestellung sehen Sie jederzeit hier:
 Freundliche Grüsse
 {{ tenant_name }}
 "#,
-        html: order_email!(
+        html: html_email!(
             "de",
             r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Produkt deaktiviert</h1>
 <p style="margin:0 0 16px;">{% if recipient_name %}Guten Tag {{ recipient_name }}{% else %}Guten Tag{% endif %}</p>
@@ -600,7 +571,7 @@ You can follow your order here at any time:
 Kind regards,
 {{ tenant_name }}
 "#,
-        html: order_email!(
+        html: html_email!(
             "en",
             r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Product deactivated</h1>
 <p style="margin:0 0 16px;">{% if recipient_name %}Hello {{ recipient_name }},{% else %}Hello,{% endif %}</p>
@@ -630,7 +601,7 @@ Vous pouvez suivre votre commande à tout moment ici :
 Meilleures salutations
 {{ tenant_name }}
 "#,
-        html: order_email!(
+        html: html_email!(
             "fr",
             r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Produit désactivé</h1>
 <p style="margin:0 0 16px;">{% if recipient_name %}Bonjour {{ recipient_name }},{% else %}Bonjour,{% endif %}</p>
@@ -660,7 +631,7 @@ Può seguire il Suo ordine in qualsiasi momento qui:
 Cordiali saluti
 {{ tenant_name }}
 "#,
-        html: order_email!(
+        html: html_email!(
             "it",
             r#"<h1 style="margin:0 0 16px;font-size:20px;line-height:1.3;color:#1f2933;">Prodotto disattivato</h1>
 <p style="margin:0 0 16px;">{% if recipient_name %}Buongiorno {{ recipient_name }},{% else %}Buongiorno,{% endif %}</p>

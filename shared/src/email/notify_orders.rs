@@ -11,9 +11,9 @@ use serde_json::{json, Map, Value};
 
 use super::notify::{Link, Recipient, Tenant};
 use crate::config::Config;
-use crate::domain::offer::pick_in;
 use crate::domain::order::Order;
 use crate::domain::valid_email;
+use crate::i18n::pick_in;
 use crate::i18n::{I18n, Lang};
 use crate::store::{attr_str, Item};
 

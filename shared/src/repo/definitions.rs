@@ -6,7 +6,7 @@ use super::{from_item, page_of, to_item, PageParams};
 use crate::domain::journey::{Journey, JourneyInput};
 use crate::domain::process::{Process, ProcessInput, ProcessStatus};
 use crate::domain::run::JourneySnapshot;
-use crate::error::{ApiError, FieldError};
+use crate::error::{stale, ApiError, FieldError};
 use crate::ids::new_id;
 use crate::keys;
 use crate::store::{Cond, Index, Item, Query, Table, Write};
@@ -36,10 +36,8 @@ pub async fn list_journeys(
     tenant: &str,
     page: &PageParams,
 ) -> Result<(Vec<Journey>, Option<Item>), ApiError> {
-    let q = Query::new(Index::Primary, keys::journeys_pk(tenant))
-        .begins_with(keys::JOURNEY_SK_PREFIX)
-        .limit(page.limit()?)
-        .start(page.start(tenant, Index::Primary)?);
+    let q = Query::new(Index::Primary, keys::journeys_pk(tenant)).begins_with(keys::JOURNEY_SK_PREFIX);
+    let q = page.apply(q, tenant)?;
     page_of(table.query(q).await?)
 }
 
@@ -129,10 +127,8 @@ pub async fn list_processes(
     tenant: &str,
     page: &PageParams,
 ) -> Result<(Vec<Process>, Option<Item>), ApiError> {
-    let q = Query::new(Index::Primary, keys::processes_pk(tenant))
-        .begins_with(keys::PROCESS_SK_PREFIX)
-        .limit(page.limit()?)
-        .start(page.start(tenant, Index::Primary)?);
+    let q = Query::new(Index::Primary, keys::processes_pk(tenant)).begins_with(keys::PROCESS_SK_PREFIX);
+    let q = page.apply(q, tenant)?;
     page_of(table.query(q).await?)
 }
 
@@ -142,13 +138,7 @@ async fn replace_process(table: &dyn Table, tenant: &str, process: &Process, exp
     table
         .transact(vec![Write::put(item, Cond::Version(expected))])
         .await
-        .map_err(|e| match e {
-            crate::store::StoreError::ConditionFailed(_) => ApiError::Conflict(format!(
-                "process {} was changed meanwhile; reload it and retry",
-                process.id
-            )),
-            other => other.into(),
-        })
+        .map_err(stale("the process"))
 }
 
 /// A new version of the definition; runs already started keep their snapshot.

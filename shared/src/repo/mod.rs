@@ -128,8 +128,10 @@ impl PageParams {
         }
     }
 
-    /// Decodes the cursor and checks that it is a key of the caller's tenant on `index`.
-    pub fn start(&self, tenant: &str, index: Index) -> Result<Option<Item>, ApiError> {
+    /// Decodes the cursor and checks that it is a key of the caller's tenant *and* of this very
+    /// list (its partition on the query's index): another list's cursor is a 422.
+    fn start(&self, tenant: &str, q: &crate::store::Query) -> Result<Option<Item>, ApiError> {
+        let index = q.index;
         let Some(cursor) = &self.cursor else { return Ok(None) };
         let bad = || ApiError::invalid("cursor", "is not a cursor of this list");
         let bytes = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
@@ -145,12 +147,18 @@ impl PageParams {
             key.get(*n)
                 .and_then(Value::as_str)
                 .is_some_and(|v| v.starts_with(&prefix))
-        });
+        }) && key.get(p).and_then(Value::as_str) == Some(q.pk.as_str());
         if well_formed && own {
             Ok(Some(key))
         } else {
             Err(bad())
         }
+    }
+
+    /// The query with this page's limit and checked cursor.
+    pub fn apply(&self, q: crate::store::Query, tenant: &str) -> Result<crate::store::Query, ApiError> {
+        let start = self.start(tenant, &q)?;
+        Ok(q.limit(self.limit()?).start(start))
     }
 }
 

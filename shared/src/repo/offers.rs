@@ -7,15 +7,14 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::{event_writes, from_item, page_of, to_item, PageParams};
 use crate::domain::offer::{Offer, OfferCategory, OfferInput, OfferStatus};
 use crate::domain::run::{Actor, Change};
-use crate::error::ApiError;
+use crate::error::{stale, ApiError};
 use crate::ids::new_id;
 use crate::keys;
-use crate::store::{Cond, Index, Item, Query, StoreError, Table, Write};
+use crate::store::{Cond, Index, Item, Query, Table, Write};
 
 fn offer_item(tenant: &str, offer: &Offer) -> Result<Item, ApiError> {
     let category = offer.category.as_str();
@@ -88,28 +87,6 @@ fn pointer_write(
     ))
 }
 
-fn conflict(what: &str) -> impl Fn(StoreError) -> ApiError + '_ {
-    move |e| match e {
-        StoreError::ConditionFailed(_) | StoreError::Conflict => ApiError::Conflict(format!(
-            "{what} was changed at the same time by another request; reload and retry"
-        )),
-        other => other.into(),
-    }
-}
-
-/// The page's cursor, checked to be a key of the caller's tenant *and* of this very list (its
-/// partition on the query's index): a cursor of another list is a 422, never a backend error.
-pub(crate) fn start_for(page: &PageParams, tenant: &str, q: &Query) -> Result<Option<Item>, ApiError> {
-    let start = page.start(tenant, q.index)?;
-    let (p, _) = q.index.key_names();
-    if let Some(k) = &start {
-        if k.get(p).and_then(Value::as_str) != Some(q.pk.as_str()) {
-            return Err(ApiError::invalid("cursor", "is not a cursor of this list"));
-        }
-    }
-    Ok(start)
-}
-
 pub async fn create_offer(
     table: &dyn Table,
     tenant: &str,
@@ -171,8 +148,7 @@ pub async fn list_offers(
         limit: f.limit,
         cursor: f.cursor.clone(),
     };
-    let start = start_for(&page, tenant, &q)?;
-    let q = q.limit(page.limit()?).start(start);
+    let q = page.apply(q, tenant)?;
     page_of(table.query(q).await?)
 }
 
@@ -211,7 +187,7 @@ pub async fn update_offer(
     let changes = offer.edit(input, now)?;
     let mut writes = vec![Write::put(offer_item(tenant, &offer)?, Cond::Version(prev))];
     writes.extend(offer_events(tenant, &offer.id, &changes, actor, now));
-    table.transact(writes).await.map_err(conflict("the offer"))?;
+    table.transact(writes).await.map_err(stale("the offer"))?;
     Ok(offer)
 }
 
@@ -259,7 +235,7 @@ pub async fn activate_offer(
     table
         .transact(writes)
         .await
-        .map_err(conflict("the offer or the active offer of its category"))?;
+        .map_err(stale("the offer or the active offer of its category"))?;
     Ok((offer, replaced))
 }
 
@@ -278,6 +254,6 @@ pub async fn close_offer(table: &dyn Table, tenant: &str, id: &str, actor: &Acto
             writes.push(pointer_write(tenant, offer.category, current.as_ref(), None, now)?);
         }
     }
-    table.transact(writes).await.map_err(conflict("the offer"))?;
+    table.transact(writes).await.map_err(stale("the offer"))?;
     Ok(offer)
 }

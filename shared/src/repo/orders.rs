@@ -11,12 +11,12 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::offers::{get_offer, start_for};
+use super::offers::get_offer;
 use super::{event_writes, events_in, from_item, page_of, to_item, Idempotency, PageParams};
 use crate::domain::order::{Order, OrderStatus, OrderSteps, OrderStepsInput, OrderUser};
 use crate::domain::run::{Actor, Change};
-use crate::error::ApiError;
-use crate::ids::{hash_token, new_id};
+use crate::error::{stale, ApiError};
+use crate::ids::new_id;
 use crate::keys;
 use crate::store::{Cond, Index, Item, Query, StoreError, Table, Write};
 
@@ -100,7 +100,7 @@ pub async fn get_order(table: &dyn Table, tenant: &str, id: &str) -> Result<Orde
 
 /// The idempotency scope of a user's order requests (their keys never meet another user's).
 fn idempotency_scope(sub: &str) -> String {
-    format!("order:{}", &hash_token(sub)[..32])
+    format!("order:{}", keys::user_hash(sub))
 }
 
 /// Places an order for an active offer. With an idempotency key, a retry returns the order
@@ -172,12 +172,7 @@ where
     let changes = apply(&mut order, now)?;
     save(table, tenant, &order, Some(expected), &changes, actor, now, Vec::new())
         .await
-        .map_err(|e| match e {
-            StoreError::ConditionFailed(_) | StoreError::Conflict => {
-                ApiError::Conflict("the order was changed meanwhile; reload it and retry".into())
-            }
-            other => other.into(),
-        })?;
+        .map_err(stale("the order"))?;
     Ok(order)
 }
 
@@ -208,8 +203,7 @@ pub async fn list_orders(
         limit: f.limit,
         cursor: f.cursor.clone(),
     };
-    let start = start_for(&page, tenant, &q)?;
-    let q = q.backward().limit(page.limit()?).start(start);
+    let q = page.apply(q.backward(), tenant)?;
     page_of(table.query(q).await?)
 }
 
@@ -221,8 +215,7 @@ pub async fn user_orders(
     page: &PageParams,
 ) -> Result<(Vec<Order>, Option<Item>), ApiError> {
     let q = Query::new(Index::Gsi1, keys::orders_of_user(tenant, sub));
-    let start = start_for(page, tenant, &q)?;
-    let q = q.backward().limit(page.limit()?).start(start);
+    let q = page.apply(q.backward(), tenant)?;
     page_of(table.query(q).await?)
 }
 
@@ -295,11 +288,6 @@ pub async fn put_order_steps(
         actor,
         now,
     ));
-    table.transact(writes).await.map_err(|e| match e {
-        StoreError::ConditionFailed(_) | StoreError::Conflict => {
-            ApiError::Conflict("the order steps were changed meanwhile; reload them and retry".into())
-        }
-        other => other.into(),
-    })?;
+    table.transact(writes).await.map_err(stale("the order steps"))?;
     Ok(next)
 }

@@ -7,7 +7,7 @@ use super::access::{self, PortalParticipant};
 use super::{event_writes, from_item, page_of, to_item, Idempotency, PageParams};
 use crate::domain::partner::{participant_of, Partner, PartnerInput, PartnerStatus, UserInput};
 use crate::domain::run::{Actor, Change};
-use crate::error::ApiError;
+use crate::error::{stale, ApiError};
 use crate::ids::new_id;
 use crate::keys;
 use crate::store::{Cond, Index, Item, Query, StoreError, Table, Write};
@@ -62,10 +62,8 @@ pub async fn list(
     tenant: &str,
     page: &PageParams,
 ) -> Result<(Vec<Partner>, Option<Item>), ApiError> {
-    let q = Query::new(Index::Primary, keys::partners_pk(tenant))
-        .begins_with(keys::PARTNER_SK_PREFIX)
-        .limit(page.limit()?)
-        .start(page.start(tenant, Index::Primary)?);
+    let q = Query::new(Index::Primary, keys::partners_pk(tenant)).begins_with(keys::PARTNER_SK_PREFIX);
+    let q = page.apply(q, tenant)?;
     page_of(table.query(q).await?)
 }
 
@@ -79,12 +77,7 @@ where
     let changes = apply(&mut partner)?;
     save(table, tenant, &partner, Some(expected), &changes, actor, Vec::new())
         .await
-        .map_err(|e| match e {
-            StoreError::ConditionFailed(_) => {
-                ApiError::Conflict("the partner was changed meanwhile; reload it and retry".into())
-            }
-            other => other.into(),
-        })?;
+        .map_err(stale("the partner"))?;
     Ok(partner)
 }
 

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use super::{event_writes, events_in, from_item, page_of, to_item, Idempotency, PageParams};
 use crate::domain::process::Process;
 use crate::domain::run::{Actor, Change, Creator, Run, RunInput, RunStatus};
-use crate::error::ApiError;
+use crate::error::{stale, ApiError};
 use crate::ids::new_id;
 use crate::keys;
 use crate::store::{Cond, Index, Item, Query, StoreError, Table, Write};
@@ -160,12 +160,7 @@ where
         Vec::new(),
     )
     .await
-    .map_err(|e| match e {
-        StoreError::ConditionFailed(_) => {
-            ApiError::Conflict("the run was changed meanwhile; reload it and retry".into())
-        }
-        other => other.into(),
-    })?;
+    .map_err(stale("the run"))?;
     Ok(run)
 }
 
@@ -209,9 +204,8 @@ pub async fn list_runs(table: &dyn Table, tenant: &str, f: &RunFilter) -> Result
         (None, Some(s)) => Query::new(Index::Gsi2, keys::runs_by_status(tenant, f.test, s.as_str())),
         (None, None) => Query::new(Index::Gsi3, keys::runs_all(tenant, f.test)),
     };
-    let index = q.index;
     let page = f.page();
-    let q = q.backward().limit(page.limit()?).start(page.start(tenant, index)?);
+    let q = page.apply(q.backward(), tenant)?;
 
     page_of(table.query(q).await?)
 }
