@@ -31,21 +31,11 @@ pub enum OfferCategory {
 }
 
 impl OfferCategory {
-    pub const ALL: [OfferCategory; 2] = [OfferCategory::Energy, OfferCategory::Hardware];
-
     pub fn as_str(self) -> &'static str {
         match self {
             OfferCategory::Energy => "energy",
             OfferCategory::Hardware => "hardware",
         }
-    }
-
-    /// Parses a query parameter; the error names the parameter.
-    pub fn parse(s: &str, field: &str) -> Result<OfferCategory, ApiError> {
-        OfferCategory::ALL
-            .into_iter()
-            .find(|c| c.as_str() == s)
-            .ok_or_else(|| ApiError::invalid(field, "must be energy or hardware"))
     }
 }
 
@@ -58,21 +48,12 @@ pub enum OfferStatus {
 }
 
 impl OfferStatus {
-    pub const ALL: [OfferStatus; 3] = [OfferStatus::Draft, OfferStatus::Active, OfferStatus::Closed];
-
     pub fn as_str(self) -> &'static str {
         match self {
             OfferStatus::Draft => "draft",
             OfferStatus::Active => "active",
             OfferStatus::Closed => "closed",
         }
-    }
-
-    pub fn parse(s: &str, field: &str) -> Result<OfferStatus, ApiError> {
-        OfferStatus::ALL
-            .into_iter()
-            .find(|x| x.as_str() == s)
-            .ok_or_else(|| ApiError::invalid(field, "must be draft, active or closed"))
     }
 }
 

@@ -170,13 +170,6 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
-    pub const ALL: [OrderStatus; 4] = [
-        OrderStatus::InProgress,
-        OrderStatus::Active,
-        OrderStatus::Cancelled,
-        OrderStatus::Deactivated,
-    ];
-
     pub fn as_str(self) -> &'static str {
         match self {
             OrderStatus::InProgress => "in_progress",
@@ -184,13 +177,6 @@ impl OrderStatus {
             OrderStatus::Cancelled => "cancelled",
             OrderStatus::Deactivated => "deactivated",
         }
-    }
-
-    pub fn parse(s: &str, field: &str) -> Result<OrderStatus, ApiError> {
-        OrderStatus::ALL
-            .into_iter()
-            .find(|x| x.as_str() == s)
-            .ok_or_else(|| ApiError::invalid(field, "must be in_progress, active, cancelled or deactivated"))
     }
 
     /// In progress or active: the user cannot order the same offer again meanwhile.

@@ -110,8 +110,8 @@ pub async fn get_offer(table: &dyn Table, tenant: &str, id: &str) -> Result<Offe
 /// `GET /offers?category&status&limit&cursor`.
 #[derive(Debug, Default, Deserialize)]
 pub struct OfferFilter {
-    pub category: Option<String>,
-    pub status: Option<String>,
+    pub category: Option<OfferCategory>,
+    pub status: Option<OfferStatus>,
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
@@ -123,16 +123,7 @@ pub async fn list_offers(
     tenant: &str,
     f: &OfferFilter,
 ) -> Result<(Vec<Offer>, Option<Item>), ApiError> {
-    let category = f
-        .category
-        .as_deref()
-        .map(|c| OfferCategory::parse(c, "category"))
-        .transpose()?;
-    let status = f
-        .status
-        .as_deref()
-        .map(|s| OfferStatus::parse(s, "status"))
-        .transpose()?;
+    let (category, status) = (f.category, f.status);
     let q = match (category, status) {
         (Some(c), s) => {
             let q = Query::new(Index::Gsi1, keys::offers_by_category(tenant, c.as_str()));

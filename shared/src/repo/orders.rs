@@ -179,7 +179,7 @@ where
 /// `GET /orders?status&limit&cursor`.
 #[derive(Debug, Default, Deserialize)]
 pub struct OrderFilter {
-    pub status: Option<String>,
+    pub status: Option<OrderStatus>,
     pub limit: Option<u32>,
     pub cursor: Option<String>,
 }
@@ -190,11 +190,7 @@ pub async fn list_orders(
     tenant: &str,
     f: &OrderFilter,
 ) -> Result<(Vec<Order>, Option<Item>), ApiError> {
-    let status = f
-        .status
-        .as_deref()
-        .map(|s| OrderStatus::parse(s, "status"))
-        .transpose()?;
+    let status = f.status;
     let q = match status {
         Some(s) => Query::new(Index::Gsi2, keys::orders_by_status(tenant, s.as_str())),
         None => Query::new(Index::Gsi3, keys::orders_all(tenant)),

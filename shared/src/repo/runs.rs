@@ -167,7 +167,7 @@ where
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct RunFilter {
     pub process_id: Option<String>,
-    pub status: Option<String>,
+    pub status: Option<RunStatus>,
     #[serde(default)]
     pub test: bool,
     // Not `#[serde(flatten)]`: flattened numbers don't parse from query strings.
@@ -186,13 +186,7 @@ impl RunFilter {
 
 /// Runs newest first, filtered by process and/or status: one Query per page.
 pub async fn list_runs(table: &dyn Table, tenant: &str, f: &RunFilter) -> Result<(Vec<Run>, Option<Item>), ApiError> {
-    let status = match f.status.as_deref() {
-        None => None,
-        Some(s) => Some(
-            serde_json::from_value::<RunStatus>(json!(s))
-                .map_err(|_| ApiError::invalid("status", "must be running, completed or cancelled"))?,
-        ),
-    };
+    let status = f.status;
     let q = match (&f.process_id, status) {
         (Some(p), s) => {
             let q = Query::new(Index::Gsi1, keys::runs_by_process(tenant, f.test, p));
