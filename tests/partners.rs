@@ -477,7 +477,17 @@ async fn email_templates_and_language_fallback() {
         .await;
     assert_eq!(unknown.problem(422).error_fields(), ["subject"]);
     assert!(unknown.body["detail"].as_str().unwrap().contains("customer_iban"));
+    let fails = w
+        .call(
+            "PUT",
+            &format!("{kind}/it"),
+            Some(&admin),
+            Some(json!({"subject": "{{ step_name | int }}", "text": "ok"})),
+        )
+        .await;
+    assert_eq!(fails.problem(422).error_fields(), ["subject"]);
     let list = w.call("GET", "/v1/email-templates", Some(&admin), None).await;
+
     assert!(list.body["items"]
         .as_array()
         .unwrap()

@@ -183,3 +183,34 @@ async fn local_data_and_emails_survive_a_restart() {
     w.deliver().await;
     assert_eq!(w.outbox(1).await.len(), 1);
 }
+
+/// Like the DLQ in AWS: an event whose email keeps failing is set aside after a few attempts
+/// and does not hold up the events behind it.
+#[tokio::test]
+async fn local_relay_sets_a_failing_event_aside() {
+    let w = Local::start().await;
+    let tag = unique();
+    let (_, process) = define(&w, &tag).await;
+    // The outbox folder replaced by a file: every email fails.
+    let outbox = w.data_dir.join("outbox");
+    let index = std::fs::read(outbox.join("index.jsonl")).unwrap_or_default();
+    std::fs::remove_dir_all(&outbox).unwrap();
+    std::fs::write(&outbox, b"not a folder").unwrap();
+    let (first, installer, _) = start(&w, &process, &tag).await;
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+    w.deliver().await;
+    // The folder is back: later events are delivered, the failed one stays aside.
+    std::fs::remove_file(&outbox).unwrap();
+    std::fs::create_dir_all(&outbox).unwrap();
+    std::fs::write(outbox.join("index.jsonl"), index).unwrap();
+    let tag2 = unique();
+    let (_, second_installer, _) = start(&w, &process, &tag2).await;
+    w.deliver().await;
+    assert_eq!(
+        w.inbox(&second_installer).await.len(),
+        1,
+        "events behind the failed one go out"
+    );
+    assert!(w.inbox(&installer).await.is_empty(), "the failed event was set aside");
+    assert_eq!(first["status"], "running");
+}

@@ -2,6 +2,9 @@
 //! feed and hands event items to the same notifier the email-sender Lambda uses. The cursor
 //! is stored in the database, so a restart resumes where it stopped; a failure leaves the
 //! cursor before the failed event, which is retried (claims keep it from sending twice).
+//! Like the queue's DLQ in AWS, an event that fails [`MAX_ATTEMPTS`] times is set aside
+//! (logged, and recorded as `dead_letter:{seq}` in the store's meta table) so that it cannot
+//! hold up the events behind it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +16,8 @@ use shared::store::attr_str;
 use shared::store::embedded::EmbeddedTable;
 
 const CURSOR: &str = "relay_cursor";
+/// Attempts before an event is set aside (the SQS queue's maxReceiveCount in AWS).
+pub const MAX_ATTEMPTS: u32 = 5;
 
 fn cursor(table: &EmbeddedTable) -> Result<i64, String> {
     Ok(table
@@ -30,17 +35,38 @@ pub fn behind(table: &EmbeddedTable) -> Result<bool, String> {
         .is_empty())
 }
 
-async fn relay_once(table: &EmbeddedTable, notifier: &Notifier<'_>) -> Result<usize, String> {
-    let cursor = cursor(table)?;
-    let rows = table.read_stream(cursor, 100).map_err(|e| e.to_string())?;
+/// A failed event: its position in the feed and why.
+struct Failed {
+    seq: i64,
+    error: String,
+}
+
+async fn relay_once(table: &EmbeddedTable, notifier: &Notifier<'_>) -> Result<usize, Failed> {
+    let backend = |error: String| Failed { seq: 0, error };
+    let cursor = cursor(table).map_err(backend)?;
+    let rows = table.read_stream(cursor, 100).map_err(|e| backend(e.to_string()))?;
     let n = rows.len();
     for (seq, item) in rows {
         if attr_str(&item, "entity") == Some("event") {
-            notifier.handle(&item).await.map_err(|e| e.to_string())?;
+            notifier.handle(&item).await.map_err(|e| Failed {
+                seq,
+                error: e.to_string(),
+            })?;
         }
-        table.set_meta(CURSOR, &seq.to_string()).map_err(|e| e.to_string())?;
+        table
+            .set_meta(CURSOR, &seq.to_string())
+            .map_err(|e| backend(e.to_string()))?;
     }
     Ok(n)
+}
+
+/// Records a failing event as dead and moves the cursor past it.
+fn set_aside(table: &EmbeddedTable, seq: i64, error: &str) -> Result<(), String> {
+    tracing::error!(seq, error, "local relay: event failed {MAX_ATTEMPTS} times; set aside");
+    table
+        .set_meta(&format!("dead_letter:{seq}"), error)
+        .map_err(|e| e.to_string())?;
+    table.set_meta(CURSOR, &seq.to_string()).map_err(|e| e.to_string())
 }
 
 pub async fn run(table: Arc<EmbeddedTable>, mailer: Arc<FileMailer>, config: Arc<Config>) {
@@ -49,11 +75,25 @@ pub async fn run(table: Arc<EmbeddedTable>, mailer: Arc<FileMailer>, config: Arc
         mailer: mailer.as_ref(),
         config: config.as_ref(),
     };
+    let mut attempts: (i64, u32) = (0, 0);
     loop {
         match relay_once(&table, &notifier).await {
             Ok(n) if n > 0 => continue,
             Ok(_) => {}
-            Err(e) => tracing::warn!(error = %e, "local relay: will retry"),
+            Err(Failed { seq, error }) if seq > 0 => {
+                attempts = if attempts.0 == seq {
+                    (seq, attempts.1 + 1)
+                } else {
+                    (seq, 1)
+                };
+                tracing::warn!(seq, error, attempt = attempts.1, "local relay: will retry");
+                if attempts.1 >= MAX_ATTEMPTS {
+                    if let Err(e) = set_aside(&table, seq, &error) {
+                        tracing::error!(error = %e, "local relay: could not set the event aside");
+                    }
+                }
+            }
+            Err(Failed { error, .. }) => tracing::warn!(error, "local relay: store unavailable; will retry"),
         }
         tokio::time::sleep(Duration::from_millis(150)).await;
     }

@@ -140,7 +140,15 @@ pub fn validate(kind: &str, template: &Template) -> Result<(), crate::error::Api
             }
         }
     }
-    crate::domain::into_result(errors)
+    crate::domain::into_result(errors)?;
+    // Some mistakes only show when rendering (a filter that fails on text, say).
+    let samples = sample_vars(kind).map_err(|e| ApiError::Internal(e.to_string()))?;
+    render(template, &samples).map(|_| ()).map_err(|e| match e {
+        RenderError::Template { part, message } => {
+            ApiError::Validation(vec![FieldError::new(part, format!("does not render: {message}"))])
+        }
+        other => ApiError::Internal(other.to_string()),
+    })
 }
 
 #[cfg(test)]
