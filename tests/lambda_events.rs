@@ -71,3 +71,18 @@ async fn an_sqs_batch_for_an_unknown_run_is_dropped_not_retried_forever() {
     assert!(mailer.list().unwrap().is_empty());
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[tokio::test]
+async fn the_relay_skips_records_that_are_not_events() {
+    let mut event = sample("dynamodb-stream-event.json");
+    let mut run_record = event["Records"][0].clone();
+    run_record["dynamodb"]["NewImage"]["entity"] = serde_json::json!({"S": "run"});
+    run_record["dynamodb"]["NewImage"]["sk"] = serde_json::json!({"S": "RUN"});
+    let mut removal = event["Records"][0].clone();
+    removal["eventName"] = serde_json::json!("REMOVE");
+    event["Records"].as_array_mut().unwrap().extend([run_record, removal]);
+    let event: aws_lambda_events::dynamodb::Event = serde_json::from_value(event).unwrap();
+    assert_eq!(event.records.len(), 3);
+    let events = shared::events::stream_events(&event);
+    assert_eq!(events.len(), 1, "only the inserted event item is relayed");
+}

@@ -214,3 +214,13 @@ async fn local_relay_sets_a_failing_event_aside() {
     assert!(w.inbox(&installer).await.is_empty(), "the failed event was set aside");
     assert_eq!(first["status"], "running");
 }
+
+#[tokio::test]
+async fn cancelling_a_run_on_local_server() {
+    e2e_tests::scenario::cancel_flow(&Local::start().await, &unique()).await;
+}
+
+#[tokio::test]
+async fn cancelling_a_run_on_the_aws_path() {
+    e2e_tests::scenario::cancel_flow(&AwsWorld::new().await, &unique()).await;
+}

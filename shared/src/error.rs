@@ -134,6 +134,10 @@ impl IntoResponse for ApiError {
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
+            StoreError::TooLarge(_) => ApiError::Validation(vec![FieldError::new(
+                "body",
+                "this would make the stored record too large; shorten texts or split it up",
+            )]),
             StoreError::ConditionFailed(_) | StoreError::Conflict => {
                 ApiError::Conflict("the resource was changed concurrently; reload and retry".into())
             }

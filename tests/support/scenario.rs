@@ -385,3 +385,72 @@ pub async fn core_loop(w: &impl World, tag: &str) -> Ids {
         owner,
     }
 }
+
+/// Staff cancel a run with a reason: the steps not done are skipped, the creator is told, the
+/// participant's portal shows it, and nothing changes it afterwards.
+pub async fn cancel_flow(w: &impl World, tag: &str) {
+    let (_, process) = define(w, tag).await;
+    let (run, installer, _) = start(w, &process, tag).await;
+    let run_id = run["id"].as_str().unwrap();
+    w.deliver().await;
+    let session = portal_session(w, &installer).await;
+    let staff = w.staff("alice");
+    let cancelled = w
+        .call(
+            "POST",
+            &format!("/v1/runs/{run_id}/cancel"),
+            Some(&staff),
+            Some(json!({"reason": "Customer moved out"})),
+        )
+        .await;
+    assert_eq!(cancelled.status, 200, "{}", cancelled.body);
+    assert_eq!(cancelled.body["status"], "cancelled");
+    assert_eq!(cancelled.body["current_step"], Value::Null);
+    assert_eq!(cancelled.body["cancel_reason"], "Customer moved out");
+    assert!(cancelled.body["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["status"] == "skipped"));
+    w.deliver().await;
+    let told = w.inbox(&w.staff_email("alice")).await;
+    assert_eq!(told.len(), 1, "the creator hears of the cancellation");
+    assert!(told[0].body.contains("Customer moved out"));
+    let view = w
+        .call("GET", &format!("/v1/portal/runs/{run_id}"), Some(&session), None)
+        .await;
+    assert_eq!(view.body["status"], "cancelled");
+    w.call(
+        "POST",
+        &format!("/v1/portal/runs/{run_id}/steps/install/complete"),
+        Some(&session),
+        None,
+    )
+    .await
+    .problem(409);
+    w.call(
+        "POST",
+        &format!("/v1/runs/{run_id}/steps/install/complete"),
+        Some(&staff),
+        None,
+    )
+    .await
+    .problem(409);
+    let history = w
+        .call("GET", &format!("/v1/runs/{run_id}/history"), Some(&staff), None)
+        .await;
+    let last = history.body["events"].as_array().unwrap().last().cloned().unwrap();
+    assert_eq!(
+        (last["type"].as_str(), last["data"]["reason"].as_str()),
+        (Some("run_cancelled"), Some("Customer moved out"))
+    );
+    let listed = w
+        .call(
+            "GET",
+            &format!("/v1/runs?process_id={process}&status=cancelled"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(listed.body["items"][0]["id"], json!(run_id));
+}

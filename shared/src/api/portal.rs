@@ -60,7 +60,8 @@ pub fn session_token(parts: &Parts) -> Option<String> {
 
 /// A caller holding a valid portal session; partner users come with their partner, whose
 /// status and permissions are read on every request (a revoked partner's sessions stop).
-pub struct Participant(pub PortalParticipant, pub Option<Partner>);
+/// The third field is the tenant's default language (its settings, else `DEFAULT_LOCALE`).
+pub struct Participant(pub PortalParticipant, pub Option<Partner>, pub Lang);
 
 impl FromRequestParts<AppState> for Participant {
     type Rejection = ApiError;
@@ -86,7 +87,8 @@ impl FromRequestParts<AppState> for Participant {
                 Some(partner)
             }
         };
-        Ok(Participant(p, partner))
+        let tenant_default = super::tenant_default(state, &p.tenant_id).await?;
+        Ok(Participant(p, partner, tenant_default))
     }
 }
 
@@ -104,8 +106,8 @@ impl Participant {
             name: Some(self.0.name.clone()),
         }
     }
-    pub fn lang(&self, state: &AppState) -> Lang {
-        Lang::resolve(self.0.locale, Some(state.config.default_locale))
+    pub fn lang(&self) -> Lang {
+        Lang::resolve(self.0.locale, Some(self.2))
     }
 }
 
@@ -153,7 +155,7 @@ fn localized(text: Option<&Value>, lang: Lang) -> Option<String> {
 
 /// The participant's tasks across runs, newest run first, in their language.
 pub async fn tasks(s: &AppState, p: &Participant) -> ApiResult<Vec<Value>> {
-    let lang = p.lang(s);
+    let lang = p.lang();
     let rows = runs::tasks_of(s.table.as_ref(), &p.0.tenant_id, &p.0.participant_id).await?;
     Ok(rows
         .iter()
@@ -194,8 +196,8 @@ pub async fn load_run(s: &AppState, p: &Participant, run_id: &str) -> ApiResult<
 }
 
 /// Where the run stands and what is needed from this participant.
-pub fn run_view(s: &AppState, p: &Participant, run: &Run) -> Value {
-    let lang = p.lang(s);
+pub fn run_view(p: &Participant, run: &Run) -> Value {
+    let lang = p.lang();
     let all_steps = p.may(Permission::RunsViewAllSteps);
     let steps: Vec<Value> = run
         .steps
@@ -235,6 +237,7 @@ pub fn run_view(s: &AppState, p: &Participant, run: &Run) -> Value {
         "title": run.context.title.clone().unwrap_or_else(|| run.process_name.clone()),
         "process_name": run.process_name,
         "status": run.status,
+        "test": run.test,
         "current_step": current,
         "steps": steps,
     })
@@ -242,7 +245,7 @@ pub fn run_view(s: &AppState, p: &Participant, run: &Run) -> Value {
 
 async fn get_run(State(s): State<AppState>, p: Participant, Path(run_id): Path<String>) -> ApiResult<Json<Value>> {
     let run = load_run(&s, &p, &run_id).await?;
-    Ok(Json(run_view(&s, &p, &run)))
+    Ok(Json(run_view(&p, &run)))
 }
 
 /// Stores the participant's answers to the step's journey.
@@ -289,7 +292,7 @@ async fn submit(
     ApiJson(input): ApiJson<SubmissionInput>,
 ) -> ApiResult<Json<Value>> {
     let run = submit_answers(&s, &p, &run_id, &key, input.data).await?;
-    Ok(Json(run_view(&s, &p, &run)))
+    Ok(Json(run_view(&p, &run)))
 }
 
 async fn complete(
@@ -298,7 +301,7 @@ async fn complete(
     Path((run_id, key)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let run = complete_step(&s, &p, &run_id, &key).await?;
-    Ok(Json(run_view(&s, &p, &run)))
+    Ok(Json(run_view(&p, &run)))
 }
 
 #[derive(Deserialize)]
@@ -326,5 +329,5 @@ async fn set_due_date(
         run.set_due_date(&key, input.due_at, &who, now)
     })
     .await?;
-    Ok(Json(run_view(&s, &p, &run)))
+    Ok(Json(run_view(&p, &run)))
 }

@@ -257,7 +257,7 @@ async fn open_session(State(s): State<AppState>, Path(token): Path<String>) -> R
 
 async fn task_page(State(s): State<AppState>, p: Result<Participant, ApiError>) -> Result<Response, PageError> {
     let p = p?;
-    let lang = p.lang(&s);
+    let lang = p.lang();
     let tasks = portal::tasks(&s, &p).await.map_err(|e| PageError(e, lang))?;
     let ctx =
         context! { lang => lang.code(), t => strings(lang), title => strings(lang)["your_tasks"], tasks => tasks };
@@ -265,9 +265,9 @@ async fn task_page(State(s): State<AppState>, p: Result<Participant, ApiError>) 
 }
 
 async fn render_run(s: &AppState, p: &Participant, run_id: &str, errors: Option<Value>) -> Result<Response, PageError> {
-    let lang = p.lang(s);
+    let lang = p.lang();
     let run = portal::load_run(s, p, run_id).await.map_err(|e| PageError(e, lang))?;
-    let view = portal::run_view(s, p, &run);
+    let view = portal::run_view(p, &run);
     let status = if errors.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -318,7 +318,7 @@ async fn submit_form(
     form: Bytes,
 ) -> Result<Response, PageError> {
     let p = p?;
-    let lang = p.lang(&s);
+    let lang = p.lang();
     let run = portal::load_run(&s, &p, &run_id)
         .await
         .map_err(|e| PageError(e, lang))?;
@@ -340,7 +340,7 @@ async fn complete_form(
     Path((run_id, key)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
     let p = p?;
-    let lang = p.lang(&s);
+    let lang = p.lang();
     match portal::complete_step(&s, &p, &run_id, &key).await {
         Ok(_) => Ok(Redirect::to(&format!("/portal/runs/{run_id}")).into_response()),
         Err(ApiError::Validation(errors)) => render_run(&s, &p, &run_id, Some(serde_json::json!(errors))).await,

@@ -48,8 +48,14 @@ pub struct Journey {
     pub created_at: chrono::DateTime<chrono::Utc>,
 }
 
+/// The most fields a journey or questionnaire may have.
+pub const MAX_FIELDS: usize = 60;
+
 /// Validates field definitions (journeys and offer questionnaires).
 pub fn validate_fields(fields: &[Field], prefix: &str, errors: &mut Vec<FieldError>) {
+    if fields.len() > MAX_FIELDS {
+        errors.push(FieldError::new(prefix, format!("at most {MAX_FIELDS} fields")));
+    }
     let mut seen = std::collections::HashSet::new();
     for (i, f) in fields.iter().enumerate() {
         let at = format!("{prefix}[{i}]");
@@ -58,6 +64,21 @@ pub fn validate_fields(fields: &[Field], prefix: &str, errors: &mut Vec<FieldErr
             errors.push(FieldError::new(format!("{at}.key"), "is used by another field"));
         }
         i18n::validate(&f.label, &format!("{at}.label"), errors);
+        if f.label.values().any(|l| l.chars().count() > 500) {
+            errors.push(FieldError::new(
+                format!("{at}.label"),
+                "must be at most 500 characters per language",
+            ));
+        }
+        if f.options
+            .as_ref()
+            .is_some_and(|o| o.len() > 100 || o.iter().any(|x| x.chars().count() > 200))
+        {
+            errors.push(FieldError::new(
+                format!("{at}.options"),
+                "at most 100 options of 200 characters",
+            ));
+        }
         match (&f.kind, &f.options) {
             (FieldType::Select, None) => {
                 errors.push(FieldError::new(format!("{at}.options"), "a select needs options"))
@@ -117,7 +138,12 @@ pub fn validate_answers(fields: &[Field], data: &Map<String, Value>, prefix: &st
                 Some(_) => Some("is too long"),
                 None => Some("must be text"),
             },
-            FieldType::Number => (!value.is_number()).then_some("must be a number"),
+            // DynamoDB stores numbers between 1e-130 and 1e126 in magnitude.
+            FieldType::Number => match value.as_f64() {
+                Some(n) if n == 0.0 || (1e-130..1e125).contains(&n.abs()) => None,
+                Some(_) => Some("is out of range"),
+                None => Some("must be a number"),
+            },
             FieldType::Date => match value.as_str().map(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d")) {
                 Some(Ok(_)) => None,
                 _ => Some("must be a date (YYYY-MM-DD)"),

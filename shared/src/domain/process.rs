@@ -149,6 +149,12 @@ impl ProcessInput {
             ] {
                 if let Some(text) = text {
                     i18n::validate(text, &format!("{at}.info_texts.{kind}"), &mut errors);
+                    if text.values().any(|t| t.chars().count() > 4000) {
+                        errors.push(FieldError::new(
+                            format!("{at}.info_texts.{kind}"),
+                            "must be at most 4000 characters per language",
+                        ));
+                    }
                 }
             }
             if let Some(days) = s.due_in_days {

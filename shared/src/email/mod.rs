@@ -47,9 +47,15 @@ pub fn default_template(kind: &str, lang: Lang) -> Option<Template> {
     })
 }
 
+/// Instructions a template may spend when rendered (ours need a few hundred).
+const TEMPLATE_FUEL: u64 = 50_000;
+
 fn environment() -> Environment<'static> {
     let mut env = Environment::new();
     env.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Tenants write templates: a loop that never ends runs out of fuel instead.
+    env.set_fuel(Some(TEMPLATE_FUEL));
+
     env.set_auto_escape_callback(|name| {
         if name.ends_with(".html") {
             minijinja::AutoEscape::Html
@@ -71,15 +77,34 @@ pub fn render(template: &Template, vars: &Value) -> Result<Rendered, RenderError
             })
     };
     let subject = part("subject", "subject.txt", &template.subject)?;
+    let text = part("text", "text.txt", &template.text)?;
+    // Every email has an HTML part: a template without one gets its text, escaped.
+    let html = match template.html.as_deref() {
+        Some(h) => part("html", "body.html", h)?,
+        None => text_as_html(&text),
+    };
     Ok(Rendered {
         subject: subject.lines().next().unwrap_or_default().trim().to_string(),
-        text: part("text", "text.txt", &template.text)?,
-        html: template
-            .html
-            .as_deref()
-            .map(|h| part("html", "body.html", h))
-            .transpose()?,
+        text,
+        html: Some(html),
     })
+}
+
+/// Plain text as a minimal HTML document: escaped, paragraphs kept, line breaks kept.
+fn text_as_html(text: &str) -> String {
+    let escaped = text
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;");
+    let paragraphs: Vec<String> = escaped
+        .split("\n\n")
+        .map(|p| format!("<p>{}</p>", p.trim().replace('\n', "<br>\n")))
+        .collect();
+    format!(
+        "<!doctype html>\n<html><body>\n{}\n</body></html>",
+        paragraphs.join("\n")
+    )
 }
 
 /// Every email kind with the variables its templates may use.
@@ -174,6 +199,15 @@ mod tests {
             html: Some("<p>{{ name }}</p>".into()),
         };
         let r = render(&t, &serde_json::json!({"name": "<b>x</b>"})).unwrap();
+        let text_only = Template {
+            html: None,
+            ..t.clone()
+        };
+        let html = render(&text_only, &serde_json::json!({"name": "<b>x</b>"}))
+            .unwrap()
+            .html
+            .unwrap();
+        assert!(html.contains("<p>&lt;b&gt;x&lt;/b&gt;</p>"), "{html}");
         assert_eq!(r.text, "<b>x</b>");
         assert_eq!(r.html.unwrap(), "<p>&lt;b&gt;x&lt;&#x2f;b&gt;</p>");
         assert!(render(&t, &serde_json::json!({})).is_err());

@@ -44,12 +44,8 @@ struct TokenRow {
     ttl: i64,
 }
 
-async fn store_token(
-    table: &dyn Table,
-    kind: &str,
-    p: &PortalParticipant,
-    expires_at: DateTime<Utc>,
-) -> Result<String, ApiError> {
+/// A new token row (returned once, stored hashed) and the write that stores it.
+fn token_write(kind: &str, p: &PortalParticipant, expires_at: DateTime<Utc>) -> Result<(String, Write), ApiError> {
     let token = new_token();
     let row = TokenRow {
         token_kind: kind.into(),
@@ -58,7 +54,17 @@ async fn store_token(
         ttl: expires_at.timestamp(),
     };
     let item = to_item(&row, keys::token(&hash_token(&token)), "token", &[])?;
-    table.transact(vec![Write::put(item, Cond::NotExists)]).await?;
+    Ok((token, Write::put(item, Cond::NotExists)))
+}
+
+async fn store_token(
+    table: &dyn Table,
+    kind: &str,
+    p: &PortalParticipant,
+    expires_at: DateTime<Utc>,
+) -> Result<String, ApiError> {
+    let (token, write) = token_write(kind, p, expires_at)?;
+    table.transact(vec![write]).await?;
     Ok(token)
 }
 
@@ -185,8 +191,8 @@ pub async fn invitation(table: &dyn Table, token: &str) -> Result<InvitationRow,
     Ok(row)
 }
 
-/// Opens a portal session for a participant directly (a partner user who just accepted).
-pub async fn start_session(table: &dyn Table, p: &PortalParticipant) -> Result<(String, DateTime<Utc>), ApiError> {
-    let expires_at = Utc::now() + Duration::hours(SESSION_HOURS);
-    Ok((store_token(table, "session", p, expires_at).await?, expires_at))
+/// A new portal session for a participant, as a write to join another transaction (a partner
+/// user who just accepted an invitation): the token and the write.
+pub fn new_session(p: &PortalParticipant) -> Result<(String, Write), ApiError> {
+    token_write("session", p, Utc::now() + Duration::hours(SESSION_HOURS))
 }

@@ -142,7 +142,12 @@ impl PageParams {
         if index != Index::Primary {
             names.extend([p, s]);
         }
-        let well_formed = key.len() == names.len() && names.iter().all(|n| key.get(*n).is_some_and(Value::is_string));
+        let fits = |n: &str| {
+            key.get(n)
+                .and_then(Value::as_str)
+                .is_some_and(|v| !v.is_empty() && v.len() <= 1024)
+        };
+        let well_formed = key.len() == names.len() && names.iter().all(|n| fits(n));
         let own = [p, "pk"].iter().all(|n| {
             key.get(*n)
                 .and_then(Value::as_str)

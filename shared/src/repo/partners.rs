@@ -104,26 +104,34 @@ pub struct AcceptInput {
 
 /// Accepts an invitation: the partner becomes active and its first user gets a portal session.
 pub async fn accept(table: &dyn Table, token: &str, input: AcceptInput) -> Result<(Partner, String), ApiError> {
-    let (row, _) = open_invitation(table, token).await?;
+    let (row, mut partner) = open_invitation(table, token).await?;
+    let expected = partner.version;
     let user_id = new_id();
     let actor = Actor {
         kind: "partner".into(),
         id: user_id.clone(),
         name: Some(input.user.name.clone()),
     };
-    let user = input.user.clone();
-    let partner = change(table, &row.tenant_id, &row.partner_id, &actor, |p| {
-        p.accept(
-            &row.invitation_id,
-            &input.organization_name,
-            user,
-            user_id.clone(),
-            Utc::now(),
-        )
-    })
-    .await?;
-    let participant = partner_participant(&row.tenant_id, &partner, &user_id)?;
-    let (session, _) = access::start_session(table, &participant).await?;
+    let changes = partner.accept(
+        &row.invitation_id,
+        &input.organization_name,
+        input.user,
+        user_id.clone(),
+        Utc::now(),
+    )?;
+    // The partner becomes active and its first user's session exists: together or not at all.
+    let (session, write) = access::new_session(&partner_participant(&row.tenant_id, &partner, &user_id)?)?;
+    save(
+        table,
+        &row.tenant_id,
+        &partner,
+        Some(expected),
+        &changes,
+        &actor,
+        vec![write],
+    )
+    .await
+    .map_err(stale("the partner"))?;
     Ok((partner, session))
 }
 

@@ -210,10 +210,11 @@ pub async fn history(table: &dyn Table, tenant: &str, id: &str) -> Result<Vec<Va
     events_in(table, &keys::run(tenant, id).pk).await
 }
 
-/// A participant's task rows across runs.
+/// A participant's task rows across runs, newest run first (the latest 200 steps).
 pub async fn tasks_of(table: &dyn Table, tenant: &str, participant: &str) -> Result<Vec<Item>, ApiError> {
     let q = Query::new(Index::Primary, keys::participant_pk(tenant, participant))
         .begins_with(keys::TASK_SK_PREFIX)
-        .limit(200);
+        .limit(200)
+        .backward();
     Ok(table.query(q).await?.items)
 }

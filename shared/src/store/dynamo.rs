@@ -168,6 +168,9 @@ impl DynamoTable {
 #[async_trait]
 impl Table for DynamoTable {
     async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
+        if !super::key_fits(pk, Some(sk)) {
+            return Ok(None);
+        }
         let out = self
             .client
             .get_item()
@@ -181,6 +184,13 @@ impl Table for DynamoTable {
     }
 
     async fn query(&self, q: Query) -> Result<Page, StoreError> {
+        let prefix_fits = match &q.sk {
+            Some(SortKey::BeginsWith(prefix)) => prefix.len() <= super::MAX_SK_BYTES,
+            None => true,
+        };
+        if !super::key_fits(&q.pk, None) || !prefix_fits {
+            return Ok(Page::default());
+        }
         let (p, s) = q.index.key_names();
         let mut names = HashMap::from([("#p".to_string(), p.to_string())]);
         let mut values = HashMap::from([(":p".to_string(), AttributeValue::S(q.pk.clone()))]);

@@ -131,11 +131,17 @@ fn gsi(item: &Item, name: &str) -> Option<String> {
 #[async_trait]
 impl Table for EmbeddedTable {
     async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
+        if !super::key_fits(pk, Some(sk)) {
+            return Ok(None);
+        }
         let conn = self.lock()?;
         current(&conn, pk, sk)
     }
 
     async fn query(&self, q: Query) -> Result<Page, StoreError> {
+        if !super::key_fits(&q.pk, None) {
+            return Ok(Page::default());
+        }
         let (pcol, scol) = q.index.key_names();
         let mut sql = format!("SELECT body FROM items WHERE {pcol} = ?1");
         let mut args: Vec<String> = vec![q.pk.clone()];

@@ -137,6 +137,9 @@ pub enum StoreError {
     Conflict,
     #[error("invalid item: {0}")]
     Invalid(String),
+    /// The item is larger than a table item may be (DynamoDB: 400 KB).
+    #[error("item too large: {0} bytes")]
+    TooLarge(usize),
     #[error("storage backend: {0}")]
     Backend(String),
 }
@@ -155,9 +158,27 @@ pub fn attr_str<'a>(item: &'a Item, name: &str) -> Option<&'a str> {
 }
 
 /// Checks what every adapter requires of an item before it is written.
+/// Largest partition and sort key, in bytes (DynamoDB's limits).
+pub const MAX_PK_BYTES: usize = 2048;
+pub const MAX_SK_BYTES: usize = 1024;
+/// Largest item we write, as JSON bytes: below DynamoDB's 400 KB with room for its encoding.
+pub const MAX_ITEM_BYTES: usize = 350 * 1024;
+
+/// Whether a key could exist at all; a longer one is simply not found (on both adapters).
+pub fn key_fits(pk: &str, sk: Option<&str>) -> bool {
+    !pk.is_empty() && pk.len() <= MAX_PK_BYTES && sk.is_none_or(|s| !s.is_empty() && s.len() <= MAX_SK_BYTES)
+}
+
 pub(crate) fn check_item(item: &Item) -> Result<(String, String), StoreError> {
     let pk = attr_str(item, "pk").ok_or_else(|| StoreError::Invalid("pk missing".into()))?;
     let sk = attr_str(item, "sk").ok_or_else(|| StoreError::Invalid("sk missing".into()))?;
+    if !key_fits(pk, Some(sk)) {
+        return Err(StoreError::Invalid("key empty or too long".into()));
+    }
+    let size = serde_json::to_vec(item).map(|v| v.len()).unwrap_or(usize::MAX);
+    if size > MAX_ITEM_BYTES {
+        return Err(StoreError::TooLarge(size));
+    }
     for index in Index::SECONDARY {
         let (p, s) = index.key_names();
         for name in [p, s] {

@@ -1,0 +1,96 @@
+//! The `local-server` binary as a developer runs it: `token` prints a token the server on the
+//! same data folder accepts, and the server answers with it.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn data_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "portal-cli-{}-{}",
+        std::process::id(),
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default()
+    ))
+}
+
+#[tokio::test]
+async fn token_command_and_server() {
+    let dir = data_dir();
+    let bin = env!("CARGO_BIN_EXE_local-server");
+    let out = Command::new(bin)
+        .args([
+            "token",
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--tenant",
+            "acme",
+            "--role",
+            "admin",
+            "--sub",
+            "alice",
+            "--locale",
+            "fr",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    let claims = local_server::LocalAuth::load(&dir)
+        .unwrap()
+        .verify(&token)
+        .expect("a valid local token");
+    assert_eq!(
+        (claims.tenant_id.as_str(), claims.sub.as_str(), claims.roles.as_slice()),
+        ("acme", "alice", &["admin".to_string()][..])
+    );
+    let bad = Command::new(bin)
+        .args([
+            "token",
+            "--data-dir",
+            dir.to_str().unwrap(),
+            "--tenant",
+            "a#b",
+            "--role",
+            "admin",
+            "--sub",
+            "x",
+        ])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+
+    // The server on the same folder accepts the token.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new(bin)
+        .args([
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+            dir.to_str().unwrap(),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let mut status = 0;
+    for _ in 0..100 {
+        if let Ok(r) = client
+            .get(format!("http://127.0.0.1:{port}/v1/journeys"))
+            .bearer_auth(&token)
+            .send()
+            .await
+        {
+            status = r.status().as_u16();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(status, 200);
+}
