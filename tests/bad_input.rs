@@ -124,6 +124,21 @@ async fn rejects_bad_input(w: &impl World) {
         .problem(413);
 
     // Unknown ids, and another tenant's ids, are 404.
+    // Ids longer than any key DynamoDB accepts are simply not found.
+    let long = "x".repeat(3000);
+    w.call("GET", &format!("/v1/runs/{long}"), Some(&staff), None)
+        .await
+        .problem(404);
+    w.call("GET", &format!("/v1/journeys/{long}"), Some(&staff), None)
+        .await
+        .problem(404);
+    let none = w
+        .call("GET", &format!("/v1/runs?process_id={long}"), Some(&staff), None)
+        .await;
+    assert_eq!(none.body["items"], json!([]));
+    let long_journey = json!({"name": "P", "steps": [{"key": "a", "name": "A", "assignee": {"kind": "customer"}, "journey_id": long}]});
+    let refused = w.call("POST", "/v1/processes", Some(&staff), Some(long_journey)).await;
+    assert_eq!(refused.problem(422).error_fields(), ["steps[0].journey_id"]);
     w.call("GET", "/v1/runs/01NOSUCHRUN", Some(&staff), None)
         .await
         .problem(404);
@@ -282,6 +297,17 @@ async fn rejects_bad_input(w: &impl World) {
     )
     .await
     .problem(422);
+    // Numbers DynamoDB cannot store are refused, not a 500.
+    let huge = w
+        .raw(
+            "POST",
+            &format!("/v1/portal/runs/{run}/steps/install/submission"),
+            Some(&session),
+            &[],
+            Some(r#"{"data": {"meter_number": "M", "reading": 1e300}}"#.into()),
+        )
+        .await;
+    assert_eq!(huge.problem(422).error_fields(), ["data.reading"]);
     w.call(
         "POST",
         &format!("/v1/portal/runs/{run}/steps/install/submission"),
@@ -367,6 +393,47 @@ async fn bad_input_on_local_server() {
         .await;
     ct.problem(415);
     w.call("GET", "/v1/no-such-route", None, None).await.problem(404);
+    // A run that would not fit in one table item is a 422, and nothing is written.
+    let staff = w.staff("alice");
+    let label = "L".repeat(500);
+    let mut steps = Vec::new();
+    for i in 0..4 {
+        let fields: Vec<_> = (0..60)
+            .map(|f| json!({"key": format!("f{f}"), "label": {"de": label, "en": label, "fr": label, "it": label}, "type": "text"}))
+            .collect();
+        let j = w
+            .call(
+                "POST",
+                "/v1/journeys",
+                Some(&staff),
+                Some(json!({"name": format!("Big {i}"), "fields": fields})),
+            )
+            .await;
+        assert_eq!(j.status, 201, "{}", j.body);
+        steps.push(json!({"key": format!("s{i}"), "name": "S", "assignee": {"kind": "staff", "user_id": "u", "email": "u@x.example"}, "journey_id": j.body["id"]}));
+    }
+    let big = w
+        .call(
+            "POST",
+            "/v1/processes",
+            Some(&staff),
+            Some(json!({"name": "Big", "steps": steps})),
+        )
+        .await;
+    assert_eq!(big.status, 201);
+    let process = big.field("id");
+    w.call(
+        "POST",
+        &format!("/v1/processes/{process}/runs"),
+        Some(&staff),
+        Some(json!({})),
+    )
+    .await
+    .problem(422);
+    let runs = w
+        .call("GET", &format!("/v1/runs?process_id={process}"), Some(&staff), None)
+        .await;
+    assert_eq!(runs.body["items"], json!([]));
     w.call("PATCH", "/v1/journeys", Some(&w.staff("alice")), None)
         .await
         .problem(405);
