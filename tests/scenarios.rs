@@ -8,7 +8,17 @@ use serde_json::json;
 #[tokio::test]
 async fn core_loop_on_local_server() {
     let w = Local::start().await;
-    core_loop(&w, &unique()).await;
+    let tag = unique();
+    let ids = core_loop(&w, &tag).await;
+    // The staff link in the staff member's email works when clicked.
+    let mail = w.inbox(&format!("carla-{tag}@utility.example")).await.remove(0);
+    let start = mail.body.find("http://").unwrap();
+    let link: String = mail.body[start..].split_whitespace().next().unwrap().to_string();
+    assert!(link.ends_with(&format!("/runs/{}", ids.run)), "{link}");
+    let page = reqwest::get(&link).await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Review") && html.contains("run_completed"), "{html}");
     // Every email is also an .eml file in the data folder.
     let emails = w.outbox(1).await;
     for e in &emails {

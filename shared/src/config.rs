@@ -17,6 +17,9 @@ pub struct Config {
     /// `CUSTOMER_APP_URL`: the end users' (home) app; order emails link to
     /// `{CUSTOMER_APP_URL}/orders/{id}`. Defaults to `PORTAL_BASE_URL`.
     pub customer_app_url: String,
+    /// Staff links name the tenant (`{APP_BASE_URL}/{tenant}/runs/{id}`): local-server's own
+    /// read-only run pages need it; the back-office app knows its tenant from the login.
+    pub staff_links_name_tenant: bool,
     /// `DEFAULT_LOCALE`: the tenants' default language until tenants set their own (de).
     pub default_locale: Lang,
 }
@@ -38,6 +41,7 @@ impl Config {
                 .map(|u| u.trim_end_matches('/').to_string())
                 .unwrap_or_else(|| portal_base_url.clone()),
             portal_base_url,
+            staff_links_name_tenant: false,
             default_locale: var("DEFAULT_LOCALE")
                 .and_then(|l| Lang::parse(&l))
                 .unwrap_or(Lang::FALLBACK),
@@ -51,9 +55,10 @@ impl Config {
             table_name: "local".into(),
             events_queue_url: None,
             email_from: "portal@localhost.localdomain".into(),
-            app_base_url: format!("{base}/v1"),
+            app_base_url: format!("{base}/local/staff"),
             customer_app_url: format!("{base}/v1/app"),
             portal_base_url: base,
+            staff_links_name_tenant: true,
             default_locale: Lang::FALLBACK,
         }
     }
@@ -70,7 +75,11 @@ impl Config {
         format!("{}/orders/{order_id}", self.customer_app_url)
     }
 
-    pub fn staff_run_link(&self, run_id: &str) -> String {
-        format!("{}/runs/{run_id}", self.app_base_url)
+    pub fn staff_run_link(&self, tenant: &str, run_id: &str) -> String {
+        if self.staff_links_name_tenant {
+            format!("{}/{tenant}/runs/{run_id}", self.app_base_url)
+        } else {
+            format!("{}/runs/{run_id}", self.app_base_url)
+        }
     }
 }

@@ -69,6 +69,7 @@ pub fn config(table: &str, queue: &str, tag: &str) -> Config {
         portal_base_url: "https://portal.utility.example".into(),
         app_base_url: "https://app.utility.example".into(),
         customer_app_url: "https://home.utility.example".into(),
+        staff_links_name_tenant: false,
         default_locale: Lang::De,
     }
 }

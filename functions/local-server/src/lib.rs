@@ -3,6 +3,7 @@
 
 pub mod auth;
 mod relay;
+mod staff_page;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -60,7 +61,11 @@ pub fn app(state: AppState, mailer: Arc<FileMailer>, auth: LocalAuth) -> Router 
     let local = Router::new()
         .route("/local/outbox", get(outbox))
         .with_state(mailer)
-        .route("/healthz", get(|| async { "ok" }));
+        .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/local/staff/{tenant}/runs/{run_id}",
+            get(staff_page::run_page).with_state(state.clone()),
+        );
     let areas = shared::api::process::routes(state.clone())
         .merge(shared::api::portal::routes(state.clone()))
         .merge(shared::api::partner::routes(state.clone()))

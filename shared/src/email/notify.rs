@@ -137,7 +137,7 @@ pub fn run_recipients(
         test: run.test,
         out: Vec::new(),
     };
-    let staff_link = Link::To(config.staff_run_link(&run.id));
+    let staff_link = Link::To(config.staff_run_link(&tenant.id, &run.id));
     let creator_name = run
         .created_by
         .name
