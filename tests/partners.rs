@@ -729,9 +729,15 @@ async fn invitation_page_in_a_browser() {
             .status(),
         200
     );
-    let used = browser.get(&url).send().await.unwrap();
+    let used = browser
+        .get(&url)
+        .header("accept-language", "en-GB,en;q=0.9")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(used.status(), 410);
-    assert!(used.text().await.unwrap().contains("used"));
+    let page = used.text().await.unwrap();
+    assert!(page.contains("used") && page.contains("lang=\"en\""), "{page}");
 }
 
 /// An expired invitation answers 410, and never blocks a new one.

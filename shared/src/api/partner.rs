@@ -209,36 +209,57 @@ fn render_page(status: StatusCode, ctx: Value) -> Response {
     }
 }
 
-fn error_page(e: ApiError) -> Response {
+/// The language a browser asks for (`Accept-Language`), when the invitation can't tell.
+fn browser_lang(headers: &axum::http::HeaderMap) -> Lang {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split(',')
+                .find_map(|tag| Lang::parse(tag.split(';').next().unwrap_or_default().trim()))
+        })
+        .unwrap_or(Lang::FALLBACK)
+}
+
+fn error_page(e: ApiError, lang: Lang) -> Response {
     if let ApiError::Internal(msg) = &e {
         tracing::error!(error = %msg, "internal error");
     }
     let detail = e.problem()["detail"].clone();
     render_page(
         e.status(),
-        json!({"lang": "de", "t": page_strings(Lang::De), "error": detail}),
+        json!({"lang": lang.code(), "t": page_strings(lang), "error": detail}),
     )
 }
 
-async fn invitation_page(State(s): State<AppState>, Path(token): Path<String>) -> Response {
+async fn invitation_page(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
     match invitation_view(&s, &token).await {
         Ok((invite, lang)) => render_page(
             StatusCode::OK,
             json!({"lang": lang.code(), "t": page_strings(lang), "invite": invite}),
         ),
-        Err(e) => error_page(e),
+        Err(e) => error_page(e, browser_lang(&headers)),
     }
 }
 
 /// The invitation form: accept, set the portal session cookie, go to the task list.
-async fn accept_form(State(s): State<AppState>, Path(token): Path<String>, form: axum::body::Bytes) -> Response {
+async fn accept_form(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    headers: axum::http::HeaderMap,
+    form: axum::body::Bytes,
+) -> Response {
     let fields: std::collections::HashMap<String, String> = form_urlencoded::parse(&form).into_owned().collect();
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
     let body =
         json!({"organization_name": get("organization_name"), "user": {"name": get("name"), "email": get("email")}});
     let input: AcceptInput = match parse_json(body.to_string().as_bytes()) {
         Ok(i) => i,
-        Err(e) => return error_page(e),
+        Err(e) => return error_page(e, browser_lang(&headers)),
     };
     match partners::accept(s.table.as_ref(), &token, input).await {
         Ok((_, session)) => {
@@ -250,8 +271,8 @@ async fn accept_form(State(s): State<AppState>, Path(token): Path<String>, form:
                 StatusCode::UNPROCESSABLE_ENTITY,
                 json!({"lang": lang.code(), "t": page_strings(lang), "invite": invite, "errors": errors}),
             ),
-            Err(e) => error_page(e),
+            Err(e) => error_page(e, browser_lang(&headers)),
         },
-        Err(e) => error_page(e),
+        Err(e) => error_page(e, browser_lang(&headers)),
     }
 }

@@ -60,7 +60,7 @@ pub const KINDS: &[(&str, &[&str])] = &[
         "run_completed",
         &["recipient_name", "tenant_name", "process_name", "run_title", "link"],
     ),
-    // Tells the starter and participants with open steps; `link` may be empty.
+    // Tells the staff member who started the run; `link` may be empty.
     (
         "run_cancelled",
         &[
