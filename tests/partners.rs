@@ -323,6 +323,34 @@ async fn partner_permission_matrix() {
     )
     .await
     .problem(422);
+    // The same in the HTML portal: the appointment form (the session travels as the cookie).
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = browser
+        .get(w.url(&format!("/portal/runs/{run_b}")))
+        .header("cookie", format!("portal_session={b_session}"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("type=\"datetime-local\""), "{page}");
+    let set = browser
+        .post(w.url(&format!("/portal/runs/{run_b}/steps/install/due-date")))
+        .header("cookie", format!("portal_session={b_session}"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("due_at=2031-06-01T09%3A30")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), 303);
+    let view = w
+        .call("GET", &format!("/v1/portal/runs/{run_b}"), Some(&b_session), None)
+        .await;
+    assert_eq!(view.body["steps"][0]["due_at"], "2031-06-01T09:30:00Z");
     assert_eq!(
         w.call(
             "POST",

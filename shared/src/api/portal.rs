@@ -27,7 +27,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/v1/portal/runs/{run_id}", get(get_run))
         .route("/v1/portal/runs/{run_id}/steps/{key}/submission", post(submit))
         .route("/v1/portal/runs/{run_id}/steps/{key}/complete", post(complete))
-        .route("/v1/portal/runs/{run_id}/steps/{key}/due-date", post(set_due_date))
+        .route("/v1/portal/runs/{run_id}/steps/{key}/due-date", post(due_date))
         .merge(super::portal_html::routes())
         .with_state(state)
 }
@@ -97,6 +97,11 @@ impl Participant {
     /// their partner's permissions allow.
     pub fn may(&self, permission: Permission) -> bool {
         self.1.as_ref().is_none_or(|p| p.can(permission))
+    }
+
+    /// Commissioning is for partner users with tasks:complete.
+    pub fn may_set_due_dates(&self) -> bool {
+        self.1.is_some() && self.may(Permission::TasksComplete)
     }
 
     pub fn actor(&self) -> Actor {
@@ -220,6 +225,7 @@ pub fn run_view(p: &Participant, run: &Run) -> Value {
                     v["submission"] = json!(sub.data);
                 }
                 v["can_complete"] = json!(step.status == StepStatus::Active && p.may(Permission::TasksComplete));
+                v["can_set_due_date"] = json!(step.status == StepStatus::Active && p.may_set_due_dates());
             }
             v
         })
@@ -312,22 +318,33 @@ struct DueDateInput {
 
 /// Commissioning: a partner user with tasks:complete sets the appointment of its active step;
 /// the step's owner is told.
-async fn set_due_date(
+async fn due_date(
     State(s): State<AppState>,
     p: Participant,
     Path((run_id, key)): Path<(String, String)>,
     ApiJson(input): ApiJson<DueDateInput>,
 ) -> ApiResult<Json<Value>> {
-    load_run(&s, &p, &run_id).await?;
-    if p.1.is_none() || !p.may(Permission::TasksComplete) {
+    let run = set_due_date(&s, &p, &run_id, &key, input.due_at).await?;
+    Ok(Json(run_view(&p, &run)))
+}
+
+/// Sets the appointment of the partner's active step (partner users with tasks:complete).
+pub async fn set_due_date(
+    s: &AppState,
+    p: &Participant,
+    run_id: &str,
+    key: &str,
+    due_at: chrono::DateTime<chrono::Utc>,
+) -> ApiResult<Run> {
+    load_run(s, p, run_id).await?;
+    if !p.may_set_due_dates() {
         return Err(ApiError::Forbidden(
             "only partner users with tasks:complete set due dates",
         ));
     }
     let who = p.actor();
-    let run = runs::change_run(s.table.as_ref(), &p.0.tenant_id, &run_id, &who, |run, now| {
-        run.set_due_date(&key, input.due_at, &who, now)
+    runs::change_run(s.table.as_ref(), &p.0.tenant_id, run_id, &who, |run, now| {
+        run.set_due_date(key, due_at, &who, now)
     })
-    .await?;
-    Ok(Json(run_view(&p, &run)))
+    .await
 }

@@ -26,6 +26,7 @@ pub fn routes() -> Router<AppState> {
         .route("/portal/runs/{run_id}", get(run_page))
         .route("/portal/runs/{run_id}/steps/{key}/submission", post(submit_form))
         .route("/portal/runs/{run_id}/steps/{key}/complete", post(complete_form))
+        .route("/portal/runs/{run_id}/steps/{key}/due-date", post(due_date_form))
         .route("/portal/logout", post(logout))
 }
 
@@ -78,6 +79,8 @@ const RUN: &str = r#"{% extends "layout.html" %}{% block body %}
 {% else %}<input type="text" name="{{ f.key }}" value="{{ v or '' }}">{% endif %}</label>
 {% endfor %}<button type="submit">{{ t.save }}</button></form>
 {% endif %}
+{% if step.can_set_due_date %}<form method="post" action="/portal/runs/{{ run.run_id }}/steps/{{ step.key }}/due-date">
+<label>{{ t.appointment }}<input type="datetime-local" name="due_at" required></label><button type="submit">{{ t.save }}</button></form>{% endif %}
 {% if step.can_complete %}<form method="post" action="/portal/runs/{{ run.run_id }}/steps/{{ step.key }}/complete"><button type="submit">{{ t.mark_done }}</button></form>{% endif %}
 {% endif %}{% endfor %}
 {% endblock %}"#;
@@ -107,7 +110,7 @@ fn env() -> &'static Environment<'static> {
 
 /// The page chrome in the participant's language.
 fn strings(lang: Lang) -> Value {
-    let s: [&str; 14] = match lang {
+    let s: [&str; 15] = match lang {
         Lang::De => [
             "Willkommen",
             "Bitte bestätigen Sie, um Ihre Aufgaben zu öffnen.",
@@ -123,6 +126,7 @@ fn strings(lang: Lang) -> Value {
             "erledigt",
             "übersprungen",
             "Abmelden",
+            "Termin (UTC) festlegen",
         ],
         Lang::En => [
             "Welcome",
@@ -139,6 +143,7 @@ fn strings(lang: Lang) -> Value {
             "done",
             "skipped",
             "Log out",
+            "Set the appointment (UTC)",
         ],
         Lang::Fr => [
             "Bienvenue",
@@ -155,6 +160,7 @@ fn strings(lang: Lang) -> Value {
             "terminée",
             "ignorée",
             "Se déconnecter",
+            "Fixer le rendez-vous (UTC)",
         ],
         Lang::It => [
             "Benvenuto",
@@ -171,6 +177,7 @@ fn strings(lang: Lang) -> Value {
             "completato",
             "saltato",
             "Esci",
+            "Fissare l'appuntamento (UTC)",
         ],
     };
     let keys = [
@@ -188,6 +195,7 @@ fn strings(lang: Lang) -> Value {
         "done",
         "skipped",
         "logout",
+        "appointment",
     ];
     Value::Object(
         keys.iter()
@@ -342,6 +350,29 @@ async fn complete_form(
     let p = p?;
     let lang = p.lang();
     match portal::complete_step(&s, &p, &run_id, &key).await {
+        Ok(_) => Ok(Redirect::to(&format!("/portal/runs/{run_id}")).into_response()),
+        Err(ApiError::Validation(errors)) => render_run(&s, &p, &run_id, Some(serde_json::json!(errors))).await,
+        Err(e) => Err(PageError(e, lang)),
+    }
+}
+
+/// The appointment form: `due_at` as the browser's `datetime-local` value, taken as UTC.
+async fn due_date_form(
+    State(s): State<AppState>,
+    p: Result<Participant, ApiError>,
+    Path((run_id, key)): Path<(String, String)>,
+    form: Bytes,
+) -> Result<Response, PageError> {
+    let p = p?;
+    let lang = p.lang();
+    let value = form_urlencoded::parse(&form)
+        .find(|(k, _)| k == "due_at")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let due_at = chrono::NaiveDateTime::parse_from_str(&value, "%Y-%m-%dT%H:%M")
+        .map(|t| t.and_utc())
+        .map_err(|_| PageError(ApiError::invalid("due_at", "must be a date and time"), lang))?;
+    match portal::set_due_date(&s, &p, &run_id, &key, due_at).await {
         Ok(_) => Ok(Redirect::to(&format!("/portal/runs/{run_id}")).into_response()),
         Err(ApiError::Validation(errors)) => render_run(&s, &p, &run_id, Some(serde_json::json!(errors))).await,
         Err(e) => Err(PageError(e, lang)),
