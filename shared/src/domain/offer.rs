@@ -256,33 +256,26 @@ impl Offer {
         )])
     }
 
-    /// Closes the active offer that `by` replaces.
-    pub fn close_replaced(&mut self, by: &str, now: DateTime<Utc>) -> Result<Vec<Change>, ApiError> {
-        if self.status != OfferStatus::Active {
-            return Err(ApiError::Conflict(format!("offer {} is not active", self.id)));
+    /// Closes the offer: an active one (its category then has none, unless `replaced_by`
+    /// names the offer activated in its place) or a draft (discarded).
+    pub fn close(&mut self, now: DateTime<Utc>, replaced_by: Option<&str>) -> Result<Vec<Change>, ApiError> {
+        let previous = self.status;
+        match (previous, replaced_by) {
+            (OfferStatus::Closed, _) => return Err(ApiError::Conflict(format!("offer {} is already closed", self.id))),
+            (OfferStatus::Draft, Some(_)) => {
+                return Err(ApiError::Conflict(format!("offer {} is not active", self.id)))
+            }
+            _ => {}
         }
         self.status = OfferStatus::Closed;
         self.closed_at = Some(now);
         self.updated_at = now;
-        self.replaced_by = Some(by.to_string());
+        self.replaced_by = replaced_by.map(str::to_string);
         self.version += 1;
         Ok(vec![change(
             "offer_closed",
-            json!({"previous_status": OfferStatus::Active, "replaced_by": by}),
+            json!({"previous_status": previous, "replaced_by": replaced_by}),
         )])
-    }
-
-    /// Closes an active offer (its category then has none) or discards a draft.
-    pub fn close(&mut self, now: DateTime<Utc>) -> Result<Vec<Change>, ApiError> {
-        let previous = self.status;
-        if previous == OfferStatus::Closed {
-            return Err(ApiError::Conflict(format!("offer {} is already closed", self.id)));
-        }
-        self.status = OfferStatus::Closed;
-        self.closed_at = Some(now);
-        self.updated_at = now;
-        self.version += 1;
-        Ok(vec![change("offer_closed", json!({"previous_status": previous}))])
     }
 
     /// The language whose content is shown for `lang`: `lang`, else the tenant's default,
@@ -431,7 +424,7 @@ mod tests {
         assert_eq!(changes[0].data["replaces"], "old");
         assert_eq!((offer.status, offer.version), (OfferStatus::Active, 3));
         assert!(offer.activated_at.is_some());
-        offer.close_replaced("new", Utc::now()).unwrap();
+        offer.close(Utc::now(), Some("new")).unwrap();
         assert_eq!(offer.status, OfferStatus::Closed);
         assert_eq!(offer.replaced_by.as_deref(), Some("new"));
         assert_eq!(offer.version, 4);
@@ -450,21 +443,21 @@ mod tests {
         assert_eq!(active, before);
 
         let mut closed = before.clone();
-        closed.close(Utc::now()).unwrap();
+        closed.close(Utc::now(), None).unwrap();
         let before = closed.clone();
         assert!(matches!(closed.edit(input(), Utc::now()), Err(ApiError::Conflict(_))));
         assert!(matches!(closed.activate(None, Utc::now()), Err(ApiError::Conflict(_))));
-        assert!(matches!(closed.close(Utc::now()), Err(ApiError::Conflict(_))));
+        assert!(matches!(closed.close(Utc::now(), None), Err(ApiError::Conflict(_))));
         assert!(matches!(
-            closed.close_replaced("x", Utc::now()),
+            closed.close(Utc::now(), Some("x")),
             Err(ApiError::Conflict(_))
         ));
         assert_eq!(closed, before);
 
         // A draft can be discarded by closing it, but not "replaced".
         let mut d = draft();
-        assert!(matches!(d.close_replaced("x", Utc::now()), Err(ApiError::Conflict(_))));
-        d.close(Utc::now()).unwrap();
+        assert!(matches!(d.close(Utc::now(), Some("x")), Err(ApiError::Conflict(_))));
+        d.close(Utc::now(), None).unwrap();
         assert_eq!(d.status, OfferStatus::Closed);
 
         // An invalid edit of a draft changes nothing either.

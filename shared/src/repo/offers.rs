@@ -212,7 +212,7 @@ pub async fn activate_offer(
     writes.extend(offer_events(tenant, &offer.id, &changes, actor, now));
     if let Some(old) = replaced.as_mut() {
         let old_prev = old.version;
-        let closed = old.close_replaced(&offer.id, now)?;
+        let closed = old.close(now, Some(&offer.id))?;
         writes.push(Write::put(offer_item(tenant, old)?, Cond::Version(old_prev)));
         writes.extend(offer_events(tenant, &old.id, &closed, actor, now));
     }
@@ -236,7 +236,7 @@ pub async fn close_offer(table: &dyn Table, tenant: &str, id: &str, actor: &Acto
     let prev = offer.version;
     let was_active = offer.status == OfferStatus::Active;
     let now = Utc::now();
-    let changes = offer.close(now)?;
+    let changes = offer.close(now, None)?;
     let mut writes = vec![Write::put(offer_item(tenant, &offer)?, Cond::Version(prev))];
     writes.extend(offer_events(tenant, &offer.id, &changes, actor, now));
     if was_active {
