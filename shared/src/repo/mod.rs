@@ -40,17 +40,24 @@ pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, ApiError> {
     serde_json::from_value(Value::Object(item)).map_err(|e| ApiError::Internal(format!("unreadable item: {e}")))
 }
 
+/// The aggregate a command changed: its partition, kind, id and version after the change.
+pub struct Source<'a> {
+    pub pk: String,
+    pub aggregate: &'a str,
+    pub id: &'a str,
+    pub version: u64,
+}
+
 /// The stored form of a domain event: the outbox row and the audit history in one.
 pub fn event_item(
     tenant: &str,
     key: Key,
-    aggregate: &str,
-    aggregate_id: &str,
+    event_id: &str,
+    source: &Source<'_>,
     change: &Change,
     actor: &Actor,
     at: DateTime<Utc>,
 ) -> Item {
-    let event_id = key.sk.trim_start_matches(keys::EVENT_SK_PREFIX).to_string();
     let mut item = Item::new();
     item.insert("pk".into(), json!(key.pk));
     item.insert("sk".into(), json!(key.sk));
@@ -58,32 +65,32 @@ pub fn event_item(
     item.insert("event_id".into(), json!(event_id));
     item.insert("tenant_id".into(), json!(tenant));
     item.insert("type".into(), json!(change.kind));
-    item.insert("aggregate".into(), json!(aggregate));
-    item.insert("aggregate_id".into(), json!(aggregate_id));
+    item.insert("aggregate".into(), json!(source.aggregate));
+    item.insert("aggregate_id".into(), json!(source.id));
+    item.insert("version".into(), json!(source.version));
     item.insert("at".into(), json!(at));
     item.insert("actor".into(), json!(actor));
     item.insert("data".into(), change.data.clone());
     item
 }
 
-/// The event rows of a command, one per change, in the aggregate's partition `pk`; written in
-/// the same transaction as the aggregate.
+/// The event rows of a command, one per change, in the aggregate's partition; written in the
+/// same transaction as the aggregate. Their sort key is the aggregate's version (then the
+/// change's position), so the history reads in the order the changes happened whatever the
+/// clocks; the event id is unique across aggregates (emails are claimed per event id).
 pub fn event_writes(
     tenant: &str,
-    pk: &str,
-    aggregate: &str,
-    aggregate_id: &str,
+    source: Source<'_>,
     changes: &[Change],
     actor: &Actor,
     at: DateTime<Utc>,
 ) -> Vec<crate::store::Write> {
-    let base = crate::ids::new_id();
     changes
         .iter()
         .enumerate()
         .map(|(i, change)| {
-            let key = keys::event(pk, &format!("{base}-{i:02}"));
-            let item = event_item(tenant, key, aggregate, aggregate_id, change, actor, at);
+            let key = keys::event(&source.pk, &format!("{:012}-{i:02}", source.version));
+            let item = event_item(tenant, key, &crate::ids::new_id(), &source, change, actor, at);
             crate::store::Write::put(item, crate::store::Cond::NotExists)
         })
         .collect()

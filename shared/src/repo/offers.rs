@@ -8,7 +8,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{event_writes, from_item, page_of, to_item, PageParams};
+use super::{event_writes, from_item, page_of, to_item, PageParams, Source};
 use crate::domain::offer::{Offer, OfferCategory, OfferInput, OfferStatus};
 use crate::domain::run::{Actor, Change};
 use crate::error::{stale, ApiError};
@@ -34,16 +34,14 @@ fn offer_item(tenant: &str, offer: &Offer) -> Result<Item, ApiError> {
     )
 }
 
-fn offer_events(tenant: &str, offer_id: &str, changes: &[Change], actor: &Actor, at: DateTime<Utc>) -> Vec<Write> {
-    event_writes(
-        tenant,
-        &keys::offer(tenant, offer_id).pk,
-        "offer",
-        offer_id,
-        changes,
-        actor,
-        at,
-    )
+fn offer_events(tenant: &str, offer: &Offer, changes: &[Change], actor: &Actor, at: DateTime<Utc>) -> Vec<Write> {
+    let source = Source {
+        pk: keys::offer(tenant, &offer.id).pk,
+        aggregate: "offer",
+        id: &offer.id,
+        version: offer.version,
+    };
+    event_writes(tenant, source, changes, actor, at)
 }
 
 /// The category's pointer to its active offer (`offer_id` is none after the active offer
@@ -96,7 +94,7 @@ pub async fn create_offer(
     let now = Utc::now();
     let (offer, changes) = Offer::create(new_id(), input, now)?;
     let mut writes = vec![Write::put(offer_item(tenant, &offer)?, Cond::NotExists)];
-    writes.extend(offer_events(tenant, &offer.id, &changes, actor, now));
+    writes.extend(offer_events(tenant, &offer, &changes, actor, now));
     table.transact(writes).await?;
     Ok(offer)
 }
@@ -177,7 +175,7 @@ pub async fn update_offer(
     let now = Utc::now();
     let changes = offer.edit(input, now)?;
     let mut writes = vec![Write::put(offer_item(tenant, &offer)?, Cond::Version(prev))];
-    writes.extend(offer_events(tenant, &offer.id, &changes, actor, now));
+    writes.extend(offer_events(tenant, &offer, &changes, actor, now));
     table.transact(writes).await.map_err(stale("the offer"))?;
     Ok(offer)
 }
@@ -209,12 +207,12 @@ pub async fn activate_offer(
     let now = Utc::now();
     let changes = offer.activate(replaced.as_ref().map(|o| o.id.as_str()), now)?;
     let mut writes = vec![Write::put(offer_item(tenant, &offer)?, Cond::Version(prev))];
-    writes.extend(offer_events(tenant, &offer.id, &changes, actor, now));
+    writes.extend(offer_events(tenant, &offer, &changes, actor, now));
     if let Some(old) = replaced.as_mut() {
         let old_prev = old.version;
         let closed = old.close(now, Some(&offer.id))?;
         writes.push(Write::put(offer_item(tenant, old)?, Cond::Version(old_prev)));
-        writes.extend(offer_events(tenant, &old.id, &closed, actor, now));
+        writes.extend(offer_events(tenant, old, &closed, actor, now));
     }
     writes.push(pointer_write(
         tenant,
@@ -238,7 +236,7 @@ pub async fn close_offer(table: &dyn Table, tenant: &str, id: &str, actor: &Acto
     let now = Utc::now();
     let changes = offer.close(now, None)?;
     let mut writes = vec![Write::put(offer_item(tenant, &offer)?, Cond::Version(prev))];
-    writes.extend(offer_events(tenant, &offer.id, &changes, actor, now));
+    writes.extend(offer_events(tenant, &offer, &changes, actor, now));
     if was_active {
         let current = pointer(table, tenant, offer.category).await?;
         if current.as_ref().and_then(|p| p.offer_id.as_deref()) == Some(offer.id.as_str()) {

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::offers::get_offer;
-use super::{event_writes, events_in, from_item, page_of, to_item, Idempotency, PageParams};
+use super::{event_writes, events_in, from_item, page_of, to_item, Idempotency, PageParams, Source};
 use crate::domain::order::{Order, OrderStatus, OrderSteps, OrderStepsInput, OrderUser};
 use crate::domain::run::{Actor, Change};
 use crate::error::{stale, ApiError};
@@ -79,15 +79,13 @@ pub async fn save(
             cond: Cond::None,
         });
     }
-    writes.extend(event_writes(
-        tenant,
-        &keys::order(tenant, &order.id).pk,
-        "order",
-        &order.id,
-        changes,
-        actor,
-        at,
-    ));
+    let source = Source {
+        pk: keys::order(tenant, &order.id).pk,
+        aggregate: "order",
+        id: &order.id,
+        version: order.version,
+    };
+    writes.extend(event_writes(tenant, source, changes, actor, at));
     writes.extend(extra);
     table.transact(writes).await
 }
@@ -275,15 +273,13 @@ pub async fn put_order_steps(
         data: json!({"version": next.version}),
     };
     let mut writes = vec![Write::put(item, cond)];
-    writes.extend(event_writes(
-        tenant,
-        &keys::order_steps(tenant).pk,
-        "order_steps",
-        tenant,
-        &[change],
-        actor,
-        now,
-    ));
+    let source = Source {
+        pk: keys::order_steps(tenant).pk,
+        aggregate: "order_steps",
+        id: tenant,
+        version: next.version,
+    };
+    writes.extend(event_writes(tenant, source, &[change], actor, now));
     table.transact(writes).await.map_err(stale("the order steps"))?;
     Ok(next)
 }

@@ -4,7 +4,7 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::access::{self, PortalParticipant};
-use super::{event_writes, from_item, page_of, to_item, Idempotency, PageParams};
+use super::{event_writes, from_item, page_of, to_item, Idempotency, PageParams, Source};
 use crate::domain::partner::{participant_of, Partner, PartnerInput, PartnerStatus, UserInput};
 use crate::domain::run::{Actor, Change};
 use crate::error::{stale, ApiError};
@@ -24,8 +24,13 @@ async fn save(
     let item =
         to_item(p, keys::partner(tenant, &p.id), "partner", &[]).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let mut writes = vec![Write::put(item, expected.map_or(Cond::NotExists, Cond::Version))];
-    let pk = keys::partner_events_pk(tenant, &p.id);
-    writes.extend(event_writes(tenant, &pk, "partner", &p.id, changes, actor, Utc::now()));
+    let source = Source {
+        pk: keys::partner_events_pk(tenant, &p.id),
+        aggregate: "partner",
+        id: &p.id,
+        version: p.version,
+    };
+    writes.extend(event_writes(tenant, source, changes, actor, Utc::now()));
     writes.extend(extra);
     table.transact(writes).await
 }

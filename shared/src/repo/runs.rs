@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 
-use super::{event_writes, events_in, from_item, page_of, to_item, Idempotency, PageParams};
+use super::{event_writes, events_in, from_item, page_of, to_item, Idempotency, PageParams, Source};
 use crate::domain::process::Process;
 use crate::domain::run::{Actor, Change, Creator, Run, RunInput, RunStatus};
 use crate::error::{stale, ApiError};
@@ -74,16 +74,13 @@ pub async fn save(
     let cond = expected.map_or(Cond::NotExists, Cond::Version);
     let item = run_item(tenant, run).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let mut writes = vec![Write::put(item, cond)];
-    let pk = keys::run(tenant, &run.id).pk;
-    writes.extend(event_writes(
-        tenant,
-        &pk,
-        "run",
-        &run.id,
-        outcome.changes,
-        outcome.actor,
-        outcome.at,
-    ));
+    let source = Source {
+        pk: keys::run(tenant, &run.id).pk,
+        aggregate: "run",
+        id: &run.id,
+        version: run.version,
+    };
+    writes.extend(event_writes(tenant, source, outcome.changes, outcome.actor, outcome.at));
     writes.extend(
         task_rows(tenant, run)
             .into_iter()
