@@ -45,6 +45,9 @@
 //! `{h}` is the first 32 hex digits of the SHA-256 of the end user's `sub`, so that no claim
 //! value can break the key structure.
 //!
+//! Event rows (outbox and history) have `sk = EVT#{version:012}-{n:02}`: the aggregate's
+//! version after the change, then the change's position, so a history reads in order.
+//!
 //! Test runs (`test: true`) use `T#t#TESTRUNS…` in place of `T#t#RUNS…` in gsi1-3, so the
 //! default lists leave them out and `?test=true` lists them.
 
