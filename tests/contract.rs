@@ -2,8 +2,8 @@
 
 use e2e_tests::{moto_table, sdk, unique};
 use serde_json::{json, Value};
-use shared::store::embedded::EmbeddedTable;
-use shared::store::{Cond, Index, Item, Query, StoreError, Table, Write};
+use store::{Cond, Index, Item, Query, StoreError, Table, Write};
+use store_sqlite::EmbeddedTable;
 
 fn item(v: Value) -> Item {
     v.as_object().unwrap().clone()

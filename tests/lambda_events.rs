@@ -4,13 +4,13 @@
 
 use std::sync::Arc;
 
+use app::config::Config;
+use app::email::notify::Notifier;
 use e2e_tests::invoke;
+use local_server::mailbox::FileMailer;
 use serde_json::Value;
-use shared::api::AppState;
-use shared::config::Config;
-use shared::email::mailer::FileMailer;
-use shared::email::notify::Notifier;
-use shared::store::embedded::EmbeddedTable;
+use store_sqlite::EmbeddedTable;
+use web::AppState;
 
 fn sample(name: &str) -> Value {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -25,7 +25,7 @@ async fn api_gateway_events_reach_the_process_api() {
         Arc::new(EmbeddedTable::in_memory().unwrap()),
         Config::local("https://portal.example"),
     );
-    let router = shared::api::process::router(state);
+    let router = web::process::router(state);
 
     let created = invoke(&router, &sample("api-create-journey.json")).await;
     assert_eq!(created.status, 201, "{}", created.body);
@@ -48,7 +48,7 @@ async fn api_gateway_events_reach_the_process_api() {
 async fn a_stream_batch_yields_its_event_items() {
     let event: aws_lambda_events::dynamodb::Event =
         serde_json::from_value(sample("dynamodb-stream-event.json")).unwrap();
-    let events = shared::events::stream_events(&event);
+    let events = lambda_host::events::stream_events(&event);
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].1["type"], "run_started");
     assert_eq!(events[0].1["tenant_id"], "acme");
@@ -66,7 +66,7 @@ async fn an_sqs_batch_for_an_unknown_run_is_dropped_not_retried_forever() {
         mailer: &mailer,
         config: &config,
     };
-    let response = shared::events::send_batch(&notifier, &event).await;
+    let response = lambda_host::events::send_batch(&notifier, &event).await;
     assert!(response.batch_item_failures.is_empty());
     assert!(mailer.list().unwrap().is_empty());
     let _ = std::fs::remove_dir_all(dir);
@@ -83,6 +83,6 @@ async fn the_relay_skips_records_that_are_not_events() {
     event["Records"].as_array_mut().unwrap().extend([run_record, removal]);
     let event: aws_lambda_events::dynamodb::Event = serde_json::from_value(event).unwrap();
     assert_eq!(event.records.len(), 3);
-    let events = shared::events::stream_events(&event);
+    let events = lambda_host::events::stream_events(&event);
     assert_eq!(events.len(), 1, "only the inserted event item is relayed");
 }

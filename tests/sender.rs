@@ -3,13 +3,13 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use app::email::mailer::{MailError, Mailer, OutgoingEmail};
+use app::email::notify::Notifier;
+use app::keys;
 use e2e_tests::aws::{queues, sender_poll, ses_inbox, stream_event, AwsWorld};
 use e2e_tests::scenario::{define, start};
 use e2e_tests::unique;
-use shared::email::mailer::{MailError, Mailer, OutgoingEmail};
-use shared::email::notify::Notifier;
-use shared::keys;
-use shared::store::{Index, Query, Table};
+use store::{Index, Query, Table};
 
 /// SES, except that emails to one address fail the first `failures` times.
 struct Flaky<'a> {
@@ -23,7 +23,7 @@ impl Mailer for Flaky<'_> {
     async fn send(&self, email: &OutgoingEmail) -> Result<String, MailError> {
         if email.to == self.address && self.failures.load(Ordering::SeqCst) > 0 {
             self.failures.fetch_sub(1, Ordering::SeqCst);
-            return Err(MailError::Failed("MessageRejected: simulated SES failure".into()));
+            return Err(MailError::Retry("Throttling: simulated SES failure".into()));
         }
         self.inner.send(email).await
     }
@@ -38,7 +38,7 @@ async fn relay_run(w: &AwsWorld, run: &serde_json::Value, seq: u64) {
         .await
         .unwrap()
         .items;
-    let response = shared::events::relay(&w.sqs, &w.queues.url, &stream_event(&events, seq)).await;
+    let response = lambda_host::events::relay(&w.sqs, &w.queues.url, &stream_event(&events, seq)).await;
     assert!(response.batch_item_failures.is_empty());
 }
 
@@ -57,7 +57,7 @@ async fn a_redelivered_message_sends_one_email() {
     let (event, _) = e2e_tests::aws::receive(&w.sqs, &w.queues.url).await;
     assert_eq!(event.records.len(), 2, "run_started and step_activated");
     for _ in 0..3 {
-        let response = shared::events::send_batch(&notifier, &event).await;
+        let response = lambda_host::events::send_batch(&notifier, &event).await;
         assert!(response.batch_item_failures.is_empty());
     }
     assert_eq!(ses_inbox(&installer).await.len(), 1);
@@ -80,7 +80,7 @@ async fn an_ses_failure_fails_only_its_message_which_is_retried() {
             .unwrap()
             .items;
         assert!(
-            shared::events::relay(&w.sqs, &q.url, &stream_event(&events, 10 * i as u64 + 1))
+            lambda_host::events::relay(&w.sqs, &q.url, &stream_event(&events, 10 * i as u64 + 1))
                 .await
                 .batch_item_failures
                 .is_empty()
@@ -138,7 +138,7 @@ async fn a_message_that_keeps_failing_ends_in_the_dlq() {
         .await
         .unwrap()
         .items;
-    shared::events::relay(&w.sqs, &q.url, &stream_event(&events, 1)).await;
+    lambda_host::events::relay(&w.sqs, &q.url, &stream_event(&events, 1)).await;
     let broken = Flaky {
         inner: w.mailer.as_ref(),
         address: installer.clone(),

@@ -5,17 +5,17 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use app::config::Config;
+use app::email::mailer::Mailer;
+use app::email::notify::Notifier;
+use app::keys;
 use aws_lambda_events::dynamodb::Event as StreamEvent;
 use aws_lambda_events::sqs::SqsEvent;
 use aws_sdk_sqs::types::QueueAttributeName;
+use domain::i18n::Lang;
 use serde_json::{json, Value};
-use shared::config::Config;
-use shared::email::mailer::Mailer;
-use shared::email::notify::Notifier;
-use shared::i18n::Lang;
-use shared::keys;
-use shared::store::dynamo::DynamoTable;
-use shared::store::{Index, Item, Query, Table};
+use store::dynamo::DynamoTable;
+use store::{Index, Item, Query, Table};
 
 use super::scenario::{Mail, World};
 use super::{moto_endpoint, moto_table, sdk, unique, Client, Gateway, Resp};
@@ -135,7 +135,7 @@ pub async fn sender_poll(sqs: &aws_sdk_sqs::Client, url: &str, notifier: &Notifi
     if handles.is_empty() {
         return (0, Vec::new());
     }
-    let response = shared::events::send_batch(notifier, &event).await;
+    let response = lambda_host::events::send_batch(notifier, &event).await;
     let failed: Vec<String> = response
         .batch_item_failures
         .iter()
@@ -213,7 +213,7 @@ impl AwsWorld {
             table,
             sqs,
             queues,
-            mailer: Box::new(shared::email::mailer::SesMailer::new(ses)),
+            mailer: Box::new(lambda_host::ses::SesMailer::new(ses)),
             config,
             relayed: Mutex::new(HashSet::new()),
             seq: AtomicU64::new(1),
@@ -295,7 +295,7 @@ impl World for AwsWorld {
         let events = self.new_events().await;
         if !events.is_empty() {
             let first = self.seq.fetch_add(events.len() as u64, Ordering::SeqCst);
-            let response = shared::events::relay(&self.sqs, &self.queues.url, &stream_event(&events, first)).await;
+            let response = lambda_host::events::relay(&self.sqs, &self.queues.url, &stream_event(&events, first)).await;
             assert!(response.batch_item_failures.is_empty(), "relay failures");
         }
         let notifier = Notifier {

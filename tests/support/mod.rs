@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use app::config::Config;
 use serde_json::{json, Value};
-use shared::api::AppState;
-use shared::config::Config;
-use shared::store::dynamo::DynamoTable;
+use store::dynamo::DynamoTable;
+use web::AppState;
 
 pub mod aws;
 pub mod scenario;
@@ -327,11 +327,11 @@ impl Gateway {
     pub fn new(table: Arc<DynamoTable>, config: Config, tenant: &str) -> Gateway {
         let state = AppState::new(table, config);
         Gateway {
-            process: shared::api::process::router(state.clone()),
-            portal: shared::api::portal::router(state.clone()),
-            partner: shared::api::partner::router(state.clone()),
-            offer: shared::api::offer::router(state.clone()),
-            order: shared::api::order::router(state.clone()),
+            process: web::process::router(state.clone()),
+            portal: web::portal::router(state.clone()),
+            partner: web::partner::router(state.clone()),
+            offer: web::offer::router(state.clone()),
+            order: web::order::router(state.clone()),
             tenant: tenant.into(),
             state,
         }

@@ -1,12 +1,12 @@
-//! event-relay: DynamoDB Streams records of event items -> SQS (`shared::events::relay`).
+//! event-relay: DynamoDB Streams records of event items -> SQS (`lambda_host::events::relay`).
 
 use aws_lambda_events::dynamodb::Event;
 use lambda_runtime::{service_fn, LambdaEvent};
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    shared::runtime::init_lambda_logging();
-    let aws = shared::runtime::Aws::load().await?;
+    lambda_host::init_lambda_logging();
+    let aws = lambda_host::Aws::load().await?;
     let queue = aws
         .config
         .events_queue_url
@@ -15,7 +15,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     let sqs = aws_sdk_sqs::Client::new(&aws.sdk);
     let (sqs, queue) = (&sqs, queue.as_str());
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Event>| async move {
-        Ok::<_, lambda_runtime::Error>(shared::events::relay(sqs, queue, &event.payload).await)
+        Ok::<_, lambda_runtime::Error>(lambda_host::events::relay(sqs, queue, &event.payload).await)
     }))
     .await
 }

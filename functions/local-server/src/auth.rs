@@ -108,7 +108,7 @@ pub async fn verify_jwt(State(auth): State<LocalAuth>, mut req: Request, next: N
         .and_then(|v| v.strip_prefix("Bearer "))
         .and_then(|t| auth.verify(t.trim()));
     if let Some(claims) = claims {
-        shared::auth::insert_claims(&mut req, claims.as_gateway_claims());
+        web::auth::insert_claims(&mut req, claims.as_gateway_claims());
     }
     next.run(req).await
 }

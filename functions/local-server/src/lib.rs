@@ -2,6 +2,7 @@
 //! running in-process and emails written as `.eml` files (listed at `GET /local/outbox`).
 
 pub mod auth;
+pub mod mailbox;
 mod relay;
 mod staff_page;
 
@@ -9,14 +10,14 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::mailbox::FileMailer;
+use app::config::Config;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
 use serde_json::json;
-use shared::api::AppState;
-use shared::config::Config;
-use shared::email::mailer::FileMailer;
-use shared::store::embedded::EmbeddedTable;
+use store_sqlite::EmbeddedTable;
+use web::AppState;
 
 pub use auth::{Claims, LocalAuth};
 
@@ -49,10 +50,10 @@ impl Running {
     }
 }
 
-async fn outbox(State(mailer): State<Arc<FileMailer>>) -> Result<Json<serde_json::Value>, shared::error::ApiError> {
+async fn outbox(State(mailer): State<Arc<FileMailer>>) -> Result<Json<serde_json::Value>, web::error::ApiError> {
     let emails = mailer
         .list()
-        .map_err(|e| shared::error::ApiError::Internal(e.to_string()))?;
+        .map_err(|e| web::error::ApiError::Internal(e.to_string()))?;
     Ok(Json(json!({ "emails": emails })))
 }
 
@@ -66,13 +67,13 @@ pub fn app(state: AppState, mailer: Arc<FileMailer>, auth: LocalAuth) -> Router 
             "/local/staff/{tenant}/runs/{run_id}",
             get(staff_page::run_page).with_state(state.clone()),
         );
-    let areas = shared::api::process::routes(state.clone())
-        .merge(shared::api::portal::routes(state.clone()))
-        .merge(shared::api::partner::routes(state.clone()))
-        .merge(shared::api::offer::routes(state.clone()))
-        .merge(shared::api::order::routes(state))
+    let areas = web::process::routes(state.clone())
+        .merge(web::portal::routes(state.clone()))
+        .merge(web::partner::routes(state.clone()))
+        .merge(web::offer::routes(state.clone()))
+        .merge(web::order::routes(state))
         .merge(local);
-    shared::api::finish(areas).layer(axum::middleware::from_fn_with_state(auth, auth::verify_jwt))
+    web::finish(areas).layer(axum::middleware::from_fn_with_state(auth, auth::verify_jwt))
 }
 
 /// Binds, then serves in the background; returns once the server accepts connections.

@@ -54,7 +54,7 @@ async fn main() -> Result<(), String> {
         locale,
     }) = cli.command
     {
-        if !shared::auth::valid_tenant(&tenant) {
+        if !web::auth::valid_tenant(&tenant) {
             return Err("--tenant: letters, digits, - and _ only".into());
         }
         let auth = LocalAuth::load(&cli.data_dir).map_err(|e| e.to_string())?;

@@ -9,11 +9,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use shared::config::Config;
-use shared::email::mailer::FileMailer;
-use shared::email::notify::Notifier;
-use shared::store::attr_str;
-use shared::store::embedded::EmbeddedTable;
+use crate::mailbox::FileMailer;
+use app::config::Config;
+use app::email::notify::{Notifier, NotifyError};
+use store::attr_str;
+use store_sqlite::EmbeddedTable;
 
 const CURSOR: &str = "relay_cursor";
 /// Attempts before an event is set aside (the SQS queue's maxReceiveCount in AWS).
@@ -48,10 +48,17 @@ async fn relay_once(table: &EmbeddedTable, notifier: &Notifier<'_>) -> Result<us
     let n = rows.len();
     for (seq, item) in rows {
         if attr_str(&item, "entity") == Some("event") {
-            notifier.handle(&item).await.map_err(|e| Failed {
-                seq,
-                error: e.to_string(),
-            })?;
+            match notifier.handle(&item).await {
+                Ok(_) => {}
+                // Retrying cannot help: set aside at once, as email-sender drops such a message.
+                Err(NotifyError::Permanent(reason)) => set_aside(table, seq, &reason).map_err(backend)?,
+                Err(e) => {
+                    return Err(Failed {
+                        seq,
+                        error: e.to_string(),
+                    })
+                }
+            }
         }
         table
             .set_meta(CURSOR, &seq.to_string())
@@ -62,7 +69,11 @@ async fn relay_once(table: &EmbeddedTable, notifier: &Notifier<'_>) -> Result<us
 
 /// Records a failing event as dead and moves the cursor past it.
 fn set_aside(table: &EmbeddedTable, seq: i64, error: &str) -> Result<(), String> {
-    tracing::error!(seq, error, "local relay: event failed {MAX_ATTEMPTS} times; set aside");
+    tracing::error!(
+        seq,
+        error,
+        "local relay: event set aside (it failed for good, or {MAX_ATTEMPTS} times)"
+    );
     table
         .set_meta(&format!("dead_letter:{seq}"), error)
         .map_err(|e| e.to_string())?;

@@ -6,36 +6,25 @@
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Response};
-use minijinja::{context, Environment};
-use shared::api::AppState;
-use shared::error::ApiError;
-use shared::repo::runs;
-
-const PAGE: &str = r#"<!doctype html><html><head><meta charset="utf-8"><title>{{ run.process_name }}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:50rem;margin:2rem auto;padding:0 1rem}td,th{padding:.3rem .6rem;text-align:left;border-bottom:1px solid #ddd}</style></head><body>
-<p><small>local-server: read-only run page (in AWS, staff links open the back-office app)</small></p>
-<h1>{{ run.context.title or run.process_name }}</h1>
-<p>{{ run.process_name }} · {{ run.status }}{% if run.test %} · TEST{% endif %}{% if run.cancel_reason %} · {{ run.cancel_reason }}{% endif %}</p>
-<table><tr><th>Step</th><th>Assignee</th><th>Status</th><th>Due</th><th>Done by</th></tr>
-{% for s in run.steps %}<tr><td>{{ s.name }}</td><td>{{ s.assignee.kind }}</td><td>{{ s.status }}</td><td>{{ (s.due_at or "")[:10] }}</td><td>{{ s.completed_by.name or s.completed_by.id if s.completed_by else "" }}</td></tr>
-{% endfor %}</table>
-<h2>History</h2><ul>{% for e in events %}<li>{{ e.at[:19] }} {{ e.type }} ({{ e.actor.kind }} {{ e.actor.name or e.actor.id }})</li>{% endfor %}</ul>
-</body></html>"#;
+use axum::response::{IntoResponse, Response};
+use domain::run::Run;
+use web::error::ApiError;
+use web::pages::{render, PageError};
+use web::AppState;
 
 pub async fn run_page(State(s): State<AppState>, Path((tenant, run_id)): Path<(String, String)>) -> Response {
+    let lang = s.config.default_locale;
     let page = async {
-        if !shared::auth::valid_tenant(&tenant) {
+        if !web::auth::valid_tenant(&tenant) {
             return Err(ApiError::NotFound("run"));
         }
-        let run = runs::get_run(s.table.as_ref(), &tenant, &run_id).await?;
-        let events = runs::history(s.table.as_ref(), &tenant, &run_id).await?;
-        Environment::new()
-            .render_named_str("run.html", PAGE, context! { run => run, events => events })
-            .map_err(|e| ApiError::Internal(e.to_string()))
+        let run: Run = app::repo::load(s.table.as_ref(), &tenant, &run_id).await?;
+        let events = app::repo::history::<Run>(s.table.as_ref(), &tenant, &run_id).await?;
+        let ctx = serde_json::json!({"title": run.process_name, "run": run, "events": events});
+        Ok(render(StatusCode::OK, "staff_run", lang, "", ctx))
     };
     match page.await {
-        Ok(html) => (StatusCode::OK, Html(html)).into_response(),
-        Err(e) => e.into_response(),
+        Ok(page) => page,
+        Err(e) => PageError(e, lang).into_response(),
     }
 }

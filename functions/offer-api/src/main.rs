@@ -1,9 +1,10 @@
 //! offer-api: offers in the back office and the active offers in the app (routes in
-//! `shared::api::offer`).
+//! `web::offer`).
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::runtime::init_lambda_logging();
-    let aws = shared::runtime::Aws::load().await?;
-    lambda_http::run(shared::api::offer::router(aws.state())).await
+    lambda_host::init_lambda_logging();
+    let aws = lambda_host::Aws::load().await?;
+    let state = web::AppState::new(std::sync::Arc::new(aws.table()), aws.config.clone());
+    lambda_http::run(web::offer::router(state)).await
 }

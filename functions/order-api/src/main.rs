@@ -1,9 +1,10 @@
 //! order-api: orders in the app and the five-step order process in the back office (routes in
-//! `shared::api::order`).
+//! `web::order`).
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::runtime::init_lambda_logging();
-    let aws = shared::runtime::Aws::load().await?;
-    lambda_http::run(shared::api::order::router(aws.state())).await
+    lambda_host::init_lambda_logging();
+    let aws = lambda_host::Aws::load().await?;
+    let state = web::AppState::new(std::sync::Arc::new(aws.table()), aws.config.clone());
+    lambda_http::run(web::order::router(state)).await
 }

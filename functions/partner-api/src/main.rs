@@ -1,8 +1,9 @@
-//! partner-api: partner organisations and their invitations (routes in `shared::api::partner`).
+//! partner-api: partner organisations and their invitations (routes in `web::partner`).
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::runtime::init_lambda_logging();
-    let aws = shared::runtime::Aws::load().await?;
-    lambda_http::run(shared::api::partner::router(aws.state())).await
+    lambda_host::init_lambda_logging();
+    let aws = lambda_host::Aws::load().await?;
+    let state = web::AppState::new(std::sync::Arc::new(aws.table()), aws.config.clone());
+    lambda_http::run(web::partner::router(state)).await
 }

@@ -1,8 +1,9 @@
-//! portal-api: the participants' side, JSON and HTML (routes in `shared::api::portal`).
+//! portal-api: the participants' side, JSON and HTML (routes in `web::portal`).
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::runtime::init_lambda_logging();
-    let aws = shared::runtime::Aws::load().await?;
-    lambda_http::run(shared::api::portal::router(aws.state())).await
+    lambda_host::init_lambda_logging();
+    let aws = lambda_host::Aws::load().await?;
+    let state = web::AppState::new(std::sync::Arc::new(aws.table()), aws.config.clone());
+    lambda_http::run(web::portal::router(state)).await
 }

@@ -1,8 +1,9 @@
-//! process-api: journeys, process definitions, runs (routes in `shared::api::process`).
+//! process-api: journeys, process definitions, runs (routes in `web::process`).
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    shared::runtime::init_lambda_logging();
-    let aws = shared::runtime::Aws::load().await?;
-    lambda_http::run(shared::api::process::router(aws.state())).await
+    lambda_host::init_lambda_logging();
+    let aws = lambda_host::Aws::load().await?;
+    let state = web::AppState::new(std::sync::Arc::new(aws.table()), aws.config.clone());
+    lambda_http::run(web::process::router(state)).await
 }

@@ -1,0 +1,89 @@
+//! The local mailer: each email as an `.eml` file plus a JSON-lines index (`GET /local/outbox`).
+
+use std::io::Write as _;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use app::email::mailer::{MailError, Mailer, OutgoingEmail};
+use async_trait::async_trait;
+use chrono::Utc;
+use serde::{Deserialize, Serialize};
+
+/// One line of the local outbox index (`GET /local/outbox`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct OutboxEntry {
+    pub to: String,
+    pub subject: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
+    pub sent_at: chrono::DateTime<Utc>,
+    pub file: String,
+}
+
+/// Writes each email as an `.eml` file under `dir` and appends it to `dir/index.jsonl`.
+pub struct FileMailer {
+    dir: PathBuf,
+    lock: Mutex<()>,
+}
+
+impl FileMailer {
+    pub fn new(dir: PathBuf) -> std::io::Result<Self> {
+        std::fs::create_dir_all(&dir)?;
+        Ok(FileMailer {
+            dir,
+            lock: Mutex::new(()),
+        })
+    }
+
+    /// Every email written so far, oldest first.
+    pub fn list(&self) -> std::io::Result<Vec<OutboxEntry>> {
+        let path = self.dir.join("index.jsonl");
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        Ok(text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect())
+    }
+}
+
+#[async_trait]
+impl Mailer for FileMailer {
+    async fn send(&self, email: &OutgoingEmail) -> Result<String, MailError> {
+        let fail = |e: std::io::Error| MailError::Retry(e.to_string());
+        let id = domain::ids::new_id();
+        let mut builder = mail_builder::MessageBuilder::new()
+            .from(email.from.as_str())
+            .to(email.to.as_str())
+            .subject(email.subject.as_str())
+            .message_id(format!("{id}@local"))
+            .text_body(email.text.as_str());
+        if let Some(html) = &email.html {
+            builder = builder.html_body(html.as_str());
+        }
+        let eml = builder.write_to_string().map_err(fail)?;
+        let file = format!("{id}.eml");
+        let _guard = self
+            .lock
+            .lock()
+            .map_err(|_| MailError::Retry("outbox lock poisoned".into()))?;
+        std::fs::write(self.dir.join(&file), eml).map_err(fail)?;
+        let entry = OutboxEntry {
+            to: email.to.clone(),
+            subject: email.subject.clone(),
+            text: email.text.clone(),
+            html: email.html.clone(),
+            sent_at: Utc::now(),
+            file,
+        };
+        let line = serde_json::to_string(&entry).map_err(|e| MailError::Retry(e.to_string()))?;
+        let mut index = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(self.dir.join("index.jsonl"))
+            .map_err(fail)?;
+        writeln!(index, "{line}").map_err(fail)?;
+        Ok(id)
+    }
+}

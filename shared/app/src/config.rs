@@ -1,0 +1,85 @@
+//! Configuration every function reads from its environment (see README, "Configuration").
+
+use domain::i18n::Lang;
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `TABLE_NAME`: the single DynamoDB table.
+    pub table_name: String,
+    /// `EVENTS_QUEUE_URL`: where the relay sends events (relay only).
+    pub events_queue_url: Option<String>,
+    /// `EMAIL_FROM`: the SES-verified sender address.
+    pub email_from: String,
+    /// `PORTAL_BASE_URL`: what portal links in emails start with.
+    pub portal_base_url: String,
+    /// `APP_BASE_URL`: the back-office app; staff emails link to `{APP_BASE_URL}/runs/{id}`.
+    pub app_base_url: String,
+    /// `CUSTOMER_APP_URL`: the end users' (home) app; order emails link to
+    /// `{CUSTOMER_APP_URL}/orders/{id}`. Defaults to `PORTAL_BASE_URL`.
+    pub customer_app_url: String,
+    /// Staff links name the tenant (`{APP_BASE_URL}/{tenant}/runs/{id}`): local-server's own
+    /// read-only run pages need it; the back-office app knows its tenant from the login.
+    pub staff_links_name_tenant: bool,
+    /// `DEFAULT_LOCALE`: the tenants' default language until tenants set their own (de).
+    pub default_locale: Lang,
+}
+
+impl Config {
+    /// Reads the environment; missing required variables are named in the error.
+    pub fn from_env() -> Result<Self, String> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+        let required = |name: &str| var(name).ok_or_else(|| format!("environment variable {name} is required"));
+        let portal_base_url = required("PORTAL_BASE_URL")?.trim_end_matches('/').to_string();
+        Ok(Config {
+            table_name: required("TABLE_NAME")?,
+            events_queue_url: var("EVENTS_QUEUE_URL"),
+            email_from: required("EMAIL_FROM")?,
+            app_base_url: var("APP_BASE_URL")
+                .map(|u| u.trim_end_matches('/').to_string())
+                .unwrap_or_else(|| portal_base_url.clone()),
+            customer_app_url: var("CUSTOMER_APP_URL")
+                .map(|u| u.trim_end_matches('/').to_string())
+                .unwrap_or_else(|| portal_base_url.clone()),
+            portal_base_url,
+            staff_links_name_tenant: false,
+            default_locale: var("DEFAULT_LOCALE")
+                .and_then(|l| Lang::parse(&l))
+                .unwrap_or(Lang::FALLBACK),
+        })
+    }
+
+    /// A configuration for a server whose links point at `base_url`.
+    pub fn local(base_url: &str) -> Self {
+        let base = base_url.trim_end_matches('/').to_string();
+        Config {
+            table_name: "local".into(),
+            events_queue_url: None,
+            email_from: "portal@localhost.localdomain".into(),
+            app_base_url: format!("{base}/local/staff"),
+            customer_app_url: format!("{base}/v1/app"),
+            portal_base_url: base,
+            staff_links_name_tenant: true,
+            default_locale: Lang::FALLBACK,
+        }
+    }
+
+    pub fn portal_access_link(&self, token: &str) -> String {
+        format!("{}/portal/access/{token}", self.portal_base_url)
+    }
+
+    pub fn partner_invitation_link(&self, token: &str) -> String {
+        format!("{}/partners/invitations/{token}", self.portal_base_url)
+    }
+
+    pub fn customer_order_link(&self, order_id: &str) -> String {
+        format!("{}/orders/{order_id}", self.customer_app_url)
+    }
+
+    pub fn staff_run_link(&self, tenant: &str, run_id: &str) -> String {
+        if self.staff_links_name_tenant {
+            format!("{}/{tenant}/runs/{run_id}", self.app_base_url)
+        } else {
+            format!("{}/runs/{run_id}", self.app_base_url)
+        }
+    }
+}

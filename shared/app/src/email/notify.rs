@@ -1,0 +1,274 @@
+//! From a domain event to emails: the event is read as its typed enum, [`super::recipients`]
+//! says who is told; each (event, recipient) is claimed in the table before sending, so a
+//! redelivered event sends no second email, and a failed send releases its claim so the
+//! retry sends it. Failures are retryable (the table or SES unavailable, throttled) or
+//! permanent (an unreadable event, a template that cannot render, an address SES rejects):
+//! a permanent one is logged with its reason and not retried.
+
+use chrono::{DateTime, Duration, Utc};
+use domain::events::{Actor, Event, RunEvent};
+use domain::i18n::Lang;
+use domain::ids::participant_id;
+use domain::order::Order;
+use domain::partner::Partner;
+use domain::process::Assignee;
+use domain::run::Run;
+use serde_json::{json, Map, Value};
+use store::{attr_str, Cond, Item, StoreError, Table, Write};
+
+use super::mailer::{MailError, Mailer, OutgoingEmail};
+use super::recipients::{order_recipients, partner_recipients, run_recipients, Link, Recipient, Tenant};
+use super::{default_template, render, EmailKind, Template};
+use crate::config::Config;
+use crate::error::AppError;
+use crate::keys;
+use crate::repo::access::{issue_access_token, issue_invitation_token};
+use crate::repo::aggregate::parse_event;
+use crate::repo::{load, settings};
+
+/// How long a claim in flight keeps other deliveries of the same event away.
+const CLAIM_LEASE_SECONDS: i64 = 300;
+const CLAIM_TTL_DAYS: i64 = 30;
+
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyError {
+    /// Worth retrying: the message stays on the queue (or the local outbox cursor stays).
+    #[error("retry: {0}")]
+    Retry(String),
+    /// Retrying cannot help; the event's other emails are still sent.
+    #[error("permanent: {0}")]
+    Permanent(String),
+}
+
+impl From<AppError> for NotifyError {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Unavailable(m) => NotifyError::Retry(m),
+            // A write that collided with another delivery: the next attempt sorts it out.
+            AppError::Domain(domain::DomainError::Conflict(m)) => NotifyError::Retry(m),
+            other => NotifyError::Permanent(other.to_string()),
+        }
+    }
+}
+
+impl From<StoreError> for NotifyError {
+    fn from(e: StoreError) -> Self {
+        AppError::from(e).into()
+    }
+}
+
+impl From<MailError> for NotifyError {
+    fn from(e: MailError) -> Self {
+        match e {
+            MailError::Retry(m) => NotifyError::Retry(m),
+            MailError::Rejected(m) => NotifyError::Permanent(m),
+        }
+    }
+}
+
+pub struct Notifier<'a> {
+    pub table: &'a dyn Table,
+    pub mailer: &'a dyn Mailer,
+    pub config: &'a Config,
+}
+
+/// Exactly the variables a kind declares: missing ones are empty strings.
+fn vars_for(kind: EmailKind, vars: &Map<String, Value>) -> Value {
+    Value::Object(
+        kind.vars()
+            .iter()
+            .map(|n| (n.to_string(), vars.get(*n).cloned().unwrap_or_else(|| json!(""))))
+            .collect(),
+    )
+}
+
+/// The tenant's own template for (kind, language), else the built-in one.
+pub async fn template_for(table: &dyn Table, tenant: &str, kind: EmailKind, lang: Lang) -> Result<Template, AppError> {
+    if let Some(o) = settings::get_template(table, tenant, kind.name(), lang).await? {
+        return Ok(o.template);
+    }
+    default_template(kind, lang).ok_or_else(|| AppError::Internal(format!("no default template for {}", kind.name())))
+}
+
+impl Notifier<'_> {
+    async fn tenant(&self, id: &str) -> Result<Tenant, NotifyError> {
+        let s = settings::get_settings(self.table, id).await?;
+        Ok(Tenant {
+            id: id.into(),
+            name: s.name.unwrap_or_else(|| id.to_string()),
+            default_locale: s.default_locale.unwrap_or(self.config.default_locale),
+        })
+    }
+
+    async fn recipients(
+        &self,
+        row: &Item,
+        event: Event,
+        tenant: &Tenant,
+        id: &str,
+    ) -> Result<Vec<Recipient>, AppError> {
+        let t = &tenant.id;
+        Ok(match event {
+            Event::Run(e) => {
+                let run: Run = load(self.table, t, id).await?;
+                let partner_id = match &e {
+                    RunEvent::StepActivated {
+                        assignee: Assignee::Partner { partner_id },
+                        ..
+                    } => Some(partner_id.clone()),
+                    RunEvent::StepDueDateSet { step_key, .. } => match run.step(step_key).map(|s| &s.assignee) {
+                        Some(Assignee::Partner { partner_id }) => Some(partner_id.clone()),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let partner = match partner_id {
+                    Some(p) => match load::<Partner>(self.table, t, &p).await {
+                        Ok(p) => Some(p),
+                        Err(e) if e.is_not_found() => None,
+                        Err(e) => return Err(e),
+                    },
+                    None => None,
+                };
+                let actor: Actor = row
+                    .get("actor")
+                    .cloned()
+                    .and_then(|a| serde_json::from_value(a).ok())
+                    .unwrap_or_else(|| Actor::new("system", "system", None));
+                run_recipients(&e, &actor, &run, partner.as_ref(), tenant, self.config)
+            }
+            Event::Partner(e) => partner_recipients(&e, &load(self.table, t, id).await?, tenant, Utc::now()),
+            Event::Order(e) => order_recipients(&e, &load::<Order>(self.table, t, id).await?, tenant, self.config),
+            Event::Offer(_) | Event::Settings(_) => Vec::new(),
+        })
+    }
+
+    /// Sends every email an event causes; `Ok(n)` is the number sent now (0 on redelivery).
+    /// A permanent failure of one email is logged with its reason and does not stop the
+    /// others; a retryable one makes the whole event come back (emails sent stay claimed).
+    pub async fn handle(&self, row: &Item) -> Result<usize, NotifyError> {
+        let (Some(tenant), Some(event_id), Some(id)) = (
+            attr_str(row, "tenant_id"),
+            attr_str(row, "event_id"),
+            attr_str(row, "aggregate_id"),
+        ) else {
+            return Err(NotifyError::Permanent(
+                "event without tenant_id, event_id or aggregate_id".into(),
+            ));
+        };
+        let event = parse_event(row).map_err(NotifyError::Permanent)?;
+        let tenant = self.tenant(tenant).await?;
+        let recipients = match self.recipients(row, event, &tenant, id).await {
+            Ok(r) => r,
+            Err(e) if e.is_not_found() => {
+                tracing::error!(event_id, error = %e, "event of an unknown aggregate: no email");
+                return Ok(0);
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let mut sent = 0;
+        for r in recipients {
+            let kind = r.kind.name();
+            match self.deliver(&tenant.id, event_id, r).await {
+                Ok(true) => sent += 1,
+                Ok(false) => {}
+                Err(NotifyError::Permanent(reason)) => {
+                    tracing::error!(event_id, kind, reason, "email not sent, permanently");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(sent)
+    }
+
+    /// Claims, renders and sends one email; `false` when it was sent before.
+    async fn deliver(&self, tenant: &str, event_id: &str, r: Recipient) -> Result<bool, NotifyError> {
+        let key = keys::mail_claim(tenant, event_id, &participant_id(&r.email));
+        let now = Utc::now();
+        let existing = self.table.get(&key.pk, &key.sk).await?;
+        let version = match &existing {
+            Some(c) if attr_str(c, "status") == Some("sent") => return Ok(false),
+            Some(c) => {
+                let claimed = attr_str(c, "claimed_at").and_then(|t| t.parse::<DateTime<Utc>>().ok());
+                if claimed.is_some_and(|t| now - t < Duration::seconds(CLAIM_LEASE_SECONDS)) {
+                    return Err(NotifyError::Retry("another delivery of this email is in flight".into()));
+                }
+                c.get("version").and_then(Value::as_u64).unwrap_or(0)
+            }
+            None => 0,
+        };
+        let cond = if existing.is_some() {
+            Cond::Version(version)
+        } else {
+            Cond::NotExists
+        };
+        let claim = |status: &str, v: u64| -> Item {
+            let ttl = (now + Duration::days(CLAIM_TTL_DAYS)).timestamp();
+            let row = json!({"pk": key.pk, "sk": key.sk, "entity": "mail_claim", "status": status, "claimed_at": now, "version": v, "ttl": ttl});
+            row.as_object().cloned().unwrap_or_default()
+        };
+        self.table
+            .transact(vec![Write::put(claim("pending", version + 1), cond)])
+            .await
+            .map_err(|e| NotifyError::Retry(format!("claim: {e}")))?;
+
+        match self.render_and_send(tenant, &r).await {
+            Ok(message_id) => {
+                tracing::info!(event_id, kind = r.kind.name(), message_id, "email sent");
+                let done = self
+                    .table
+                    .transact(vec![Write::put(claim("sent", version + 2), Cond::Version(version + 1))])
+                    .await;
+                if let Err(e) = done {
+                    tracing::error!(error = %e, event_id, "email sent but its claim could not be marked sent");
+                }
+                Ok(true)
+            }
+            Err(e) => {
+                let release = Write::Delete {
+                    pk: key.pk.clone(),
+                    sk: key.sk.clone(),
+                    cond: Cond::Version(version + 1),
+                };
+                if let Err(err) = self.table.transact(vec![release]).await {
+                    tracing::warn!(error = %err, "claim not released; it expires after its lease");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    async fn render_and_send(&self, tenant: &str, r: &Recipient) -> Result<String, NotifyError> {
+        let mut vars = r.vars.clone();
+        let link = match &r.link {
+            Link::To(url) => url.clone(),
+            Link::Portal(p) => self
+                .config
+                .portal_access_link(&issue_access_token(self.table, p).await?),
+            Link::Invitation {
+                partner_id,
+                invitation_id,
+            } => {
+                let token = issue_invitation_token(self.table, tenant, partner_id, invitation_id).await?;
+                self.config.partner_invitation_link(&token)
+            }
+        };
+        vars.insert("link".into(), json!(link));
+        let template = template_for(self.table, tenant, r.kind, r.lang).await?;
+        let rendered =
+            render(&template, &vars_for(r.kind, &vars)).map_err(|e| NotifyError::Permanent(e.to_string()))?;
+        let subject = if r.test {
+            format!("[TEST] {}", rendered.subject)
+        } else {
+            rendered.subject
+        };
+        let email = OutgoingEmail {
+            to: r.email.clone(),
+            from: self.config.email_from.clone(),
+            subject,
+            text: rendered.text,
+            html: rendered.html,
+        };
+        Ok(self.mailer.send(&email).await?)
+    }
+}

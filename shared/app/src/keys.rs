@@ -1,0 +1,268 @@
+//! The one key builder of the single table, and its access patterns.
+//!
+//! Every partition key starts with the tenant (`T#{tenant}#…`), except the token rows, which
+//! are found by the SHA-256 of a secret token before any tenant is known; they carry their
+//! tenant inside and grant nothing beyond it.
+//!
+//! | access pattern                           | index | key condition                                         |
+//! |------------------------------------------|-------|-------------------------------------------------------|
+//! | journey by id                            | table | pk = `T#t#JOURNEYS`, sk = `J#{id}`                     |
+//! | journeys of a tenant                     | table | pk = `T#t#JOURNEYS`, sk begins_with `J#`               |
+//! | process definition by id                 | table | pk = `T#t#PROCESSES`, sk = `P#{id}`                    |
+//! | process definitions of a tenant          | table | pk = `T#t#PROCESSES`, sk begins_with `P#`              |
+//! | run by id                                | table | pk = `T#t#RUN#{id}`, sk = `RUN`                        |
+//! | history (events) of a run, in order      | table | pk = `T#t#RUN#{id}`, sk begins_with `EVT#`             |
+//! | runs of a process [with a status]        | gsi1  | gsi1pk = `T#t#RUNS#P#{process}`, gsi1sk begins_with `{status}#` |
+//! | runs with a status, newest first         | gsi2  | gsi2pk = `T#t#RUNS#S#{status}`, gsi2sk = run id (desc) |
+//! | all runs, newest first                   | gsi3  | gsi3pk = `T#t#RUNS`, gsi3sk = run id (desc)            |
+//! | a participant's tasks across runs        | table | pk = `T#t#PART#{participant}`, sk begins_with `TASK#`  |
+//! | portal access link / session by token    | table | pk = `TOKEN#{sha256}`, sk = `TOKEN`                    |
+//! | partner invitation by token              | table | pk = `TOKEN#{sha256}`, sk = `TOKEN`                    |
+//! | partner by id                            | table | pk = `T#t#PARTNERS`, sk = `PT#{id}`                     |
+//! | partners of a tenant                     | table | pk = `T#t#PARTNERS`, sk begins_with `PT#`               |
+//! | history (events) of a partner            | table | pk = `T#t#PARTNER#{id}`, sk begins_with `EVT#`          |
+//! | email template override (kind, language) | table | pk = `T#t#TEMPLATES`, sk = `TPL#{kind}#{lang}`          |
+//! | all template overrides of a tenant       | table | pk = `T#t#TEMPLATES`, sk begins_with `TPL#`             |
+//! | tenant settings (name, default language) | table | pk = `T#t#SETTINGS`, sk = `SETTINGS`                    |
+//! | offer by id                              | table | pk = `T#t#OFFER#{id}`, sk = `OFFER`                    |
+//! | history (events) of an offer             | table | pk = `T#t#OFFER#{id}`, sk begins_with `EVT#`           |
+//! | offers of a category [with a status]     | gsi1  | gsi1pk = `T#t#OFFERS#C#{category}`, gsi1sk begins_with `{status}#` |
+//! | offers with a status, by category        | gsi2  | gsi2pk = `T#t#OFFERS#S#{status}`, gsi2sk = `{category}#{id}` |
+//! | all offers, by category                  | gsi3  | gsi3pk = `T#t#OFFERS`, gsi3sk = `{category}#{id}`      |
+//! | the active offer of a category (pointer) | table | pk = `T#t#OFFERS#ACTIVE#{category}`, sk = `ACTIVE`     |
+//! | order by id                              | table | pk = `T#t#ORDER#{id}`, sk = `ORDER`                    |
+//! | history (events) of an order, in order   | table | pk = `T#t#ORDER#{id}`, sk begins_with `EVT#`           |
+//! | an end user's orders, newest first       | gsi1  | gsi1pk = `T#t#USER#{h}#ORDERS`, gsi1sk = order id (desc) |
+//! | orders with a status, newest first       | gsi2  | gsi2pk = `T#t#ORDERS#S#{status}`, gsi2sk = order id (desc) |
+//! | all orders, newest first                 | gsi3  | gsi3pk = `T#t#ORDERS`, gsi3sk = order id (desc)        |
+//! | an end user's open orders (one per offer)| table | pk = `T#t#USER#{h}`, sk begins_with `OPEN#`            |
+//! | open order of (user, offer): the lock    | table | pk = `T#t#USER#{h}`, sk = `OPEN#{offer}`               |
+//! | the tenant's five order steps            | table | pk = `T#t#ORDERSTEPS`, sk = `ORDERSTEPS`               |
+//! | history of the order-step configuration  | table | pk = `T#t#ORDERSTEPS`, sk begins_with `EVT#`           |
+//! | email sent for (event, recipient)        | table | pk = `T#t#MAIL#{event}#{recipient}`, sk = `CLAIM`      |
+//! | result of an idempotent request          | table | pk = `T#t#IDEM#{scope}#{key}`, sk = `IDEM`             |
+//!
+//! `{h}` is the first 32 hex digits of the SHA-256 of the end user's `sub`, so that no claim
+//! value can break the key structure.
+//!
+//! Event rows (outbox and history) have `sk = EVT#{version:012}-{n:02}`: the aggregate's
+//! version after the change, then the change's position, so a history reads in order.
+//!
+//! Test runs (`test: true`) use `T#t#TESTRUNS…` in place of `T#t#RUNS…` in gsi1-3, so the
+//! default lists leave them out and `?test=true` lists them.
+
+pub const TOKEN_SK: &str = "TOKEN";
+
+pub struct Key {
+    pub pk: String,
+    pub sk: String,
+}
+
+fn tenant(t: &str) -> String {
+    format!("T#{t}#")
+}
+
+/// The prefix every partition key of a tenant starts with (cursors are checked against it).
+pub fn tenant_prefix(t: &str) -> String {
+    tenant(t)
+}
+
+pub fn journeys_pk(t: &str) -> String {
+    format!("{}JOURNEYS", tenant(t))
+}
+pub const JOURNEY_SK_PREFIX: &str = "J#";
+pub fn journey(t: &str, id: &str) -> Key {
+    Key {
+        pk: journeys_pk(t),
+        sk: format!("{JOURNEY_SK_PREFIX}{id}"),
+    }
+}
+
+pub fn processes_pk(t: &str) -> String {
+    format!("{}PROCESSES", tenant(t))
+}
+pub const PROCESS_SK_PREFIX: &str = "P#";
+pub fn process(t: &str, id: &str) -> Key {
+    Key {
+        pk: processes_pk(t),
+        sk: format!("{PROCESS_SK_PREFIX}{id}"),
+    }
+}
+
+/// An event row (outbox and history) in its aggregate's partition `aggregate_pk`.
+pub fn event(aggregate_pk: &str, event_id: &str) -> Key {
+    Key {
+        pk: aggregate_pk.to_string(),
+        sk: format!("{EVENT_SK_PREFIX}{event_id}"),
+    }
+}
+
+pub fn run(t: &str, id: &str) -> Key {
+    Key {
+        pk: format!("{}RUN#{id}", tenant(t)),
+        sk: "RUN".into(),
+    }
+}
+pub const EVENT_SK_PREFIX: &str = "EVT#";
+
+fn runs_root(t: &str, test: bool) -> String {
+    format!("{}{}", tenant(t), if test { "TESTRUNS" } else { "RUNS" })
+}
+/// gsi1: runs of a process, sorted by status then id.
+pub fn runs_by_process(t: &str, test: bool, process_id: &str) -> String {
+    format!("{}#P#{process_id}", runs_root(t, test))
+}
+pub fn runs_by_process_sk(status: &str, run_id: &str) -> String {
+    format!("{status}#{run_id}")
+}
+/// gsi2: runs with a status.
+pub fn runs_by_status(t: &str, test: bool, status: &str) -> String {
+    format!("{}#S#{status}", runs_root(t, test))
+}
+/// gsi3: all runs.
+pub fn runs_all(t: &str, test: bool) -> String {
+    runs_root(t, test)
+}
+
+pub fn participant_pk(t: &str, participant: &str) -> String {
+    format!("{}PART#{participant}", tenant(t))
+}
+pub const TASK_SK_PREFIX: &str = "TASK#";
+pub fn task(t: &str, participant: &str, run_id: &str, step_key: &str) -> Key {
+    Key {
+        pk: participant_pk(t, participant),
+        sk: format!("{TASK_SK_PREFIX}{run_id}#{step_key}"),
+    }
+}
+
+pub fn token(hash: &str) -> Key {
+    Key {
+        pk: format!("TOKEN#{hash}"),
+        sk: TOKEN_SK.into(),
+    }
+}
+
+pub fn mail_claim(t: &str, event_id: &str, recipient: &str) -> Key {
+    Key {
+        pk: format!("{}MAIL#{event_id}#{recipient}", tenant(t)),
+        sk: "CLAIM".into(),
+    }
+}
+
+pub fn idempotency(t: &str, scope: &str, key: &str) -> Key {
+    Key {
+        pk: format!("{}IDEM#{scope}#{key}", tenant(t)),
+        sk: "IDEM".into(),
+    }
+}
+
+pub fn partners_pk(t: &str) -> String {
+    format!("{}PARTNERS", tenant(t))
+}
+pub const PARTNER_SK_PREFIX: &str = "PT#";
+pub fn partner(t: &str, id: &str) -> Key {
+    Key {
+        pk: partners_pk(t),
+        sk: format!("{PARTNER_SK_PREFIX}{id}"),
+    }
+}
+
+/// The partition of a partner's events (the partner item itself lives in `partners_pk`).
+pub fn partner_events_pk(t: &str, partner_id: &str) -> String {
+    format!("{}PARTNER#{partner_id}", tenant(t))
+}
+
+pub fn templates_pk(t: &str) -> String {
+    format!("{}TEMPLATES", tenant(t))
+}
+pub const TEMPLATE_SK_PREFIX: &str = "TPL#";
+pub fn template(t: &str, kind: &str, lang: &str) -> Key {
+    Key {
+        pk: templates_pk(t),
+        sk: format!("{TEMPLATE_SK_PREFIX}{kind}#{lang}"),
+    }
+}
+
+pub fn settings(t: &str) -> Key {
+    Key {
+        pk: format!("{}SETTINGS", tenant(t)),
+        sk: "SETTINGS".into(),
+    }
+}
+
+pub fn offer(t: &str, id: &str) -> Key {
+    Key {
+        pk: format!("{}OFFER#{id}", tenant(t)),
+        sk: "OFFER".into(),
+    }
+}
+/// gsi1: offers of a category, sorted by status then id.
+pub fn offers_by_category(t: &str, category: &str) -> String {
+    format!("{}OFFERS#C#{category}", tenant(t))
+}
+pub fn offers_by_category_sk(status: &str, offer_id: &str) -> String {
+    format!("{status}#{offer_id}")
+}
+/// gsi2: offers with a status, sorted (grouped) by category then id.
+pub fn offers_by_status(t: &str, status: &str) -> String {
+    format!("{}OFFERS#S#{status}", tenant(t))
+}
+/// gsi2 and gsi3 sort key of an offer: grouped by category, then in creation order.
+pub fn offers_grouped_sk(category: &str, offer_id: &str) -> String {
+    format!("{category}#{offer_id}")
+}
+/// gsi3: all offers, grouped by category.
+pub fn offers_all(t: &str) -> String {
+    format!("{}OFFERS", tenant(t))
+}
+/// The pointer to the one active offer of a category; every activation and every close of
+/// an active offer writes it under a version check.
+pub fn active_offer(t: &str, category: &str) -> Key {
+    Key {
+        pk: format!("{}OFFERS#ACTIVE#{category}", tenant(t)),
+        sk: "ACTIVE".into(),
+    }
+}
+
+pub fn order(t: &str, id: &str) -> Key {
+    Key {
+        pk: format!("{}ORDER#{id}", tenant(t)),
+        sk: "ORDER".into(),
+    }
+}
+/// gsi2: orders with a status.
+pub fn orders_by_status(t: &str, status: &str) -> String {
+    format!("{}ORDERS#S#{status}", tenant(t))
+}
+/// gsi3: all orders.
+pub fn orders_all(t: &str) -> String {
+    format!("{}ORDERS", tenant(t))
+}
+/// An end user's partition (their open-order rows).
+/// `{h}`: an end user's `sub`, hashed, so that no claim value can break the key structure.
+pub fn user_hash(sub: &str) -> String {
+    domain::ids::hash_token(sub)[..32].to_string()
+}
+pub fn user_pk(t: &str, sub: &str) -> String {
+    format!("{}USER#{}", tenant(t), user_hash(sub))
+}
+/// gsi1: an end user's orders.
+pub fn orders_of_user(t: &str, sub: &str) -> String {
+    format!("{}#ORDERS", user_pk(t, sub))
+}
+pub const OPEN_ORDER_SK_PREFIX: &str = "OPEN#";
+/// The open order of (user, offer): written only if absent when an order is placed, deleted
+/// when it ends, so a user has at most one open order per offer.
+pub fn open_order(t: &str, sub: &str, offer_id: &str) -> Key {
+    Key {
+        pk: user_pk(t, sub),
+        sk: format!("{OPEN_ORDER_SK_PREFIX}{offer_id}"),
+    }
+}
+/// The tenant's five order steps (absent: the built-in default set).
+pub fn order_steps(t: &str) -> Key {
+    Key {
+        pk: format!("{}ORDERSTEPS", tenant(t)),
+        sk: "ORDERSTEPS".into(),
+    }
+}

@@ -1,0 +1,10 @@
+//! The application layer above the domain and the table port: the one key builder, the
+//! repositories (aggregates <-> items, one load / change / save), the templates (emails and
+//! pages, embedded at build time) and the notifier that turns events into emails.
+
+pub mod config;
+pub mod email;
+pub mod error;
+pub mod keys;
+pub mod repo;
+pub mod templates;

@@ -1,0 +1,201 @@
+//! Portal access: emailed access links and the sessions they open. Only SHA-256 hashes of
+//! tokens are stored; rows expire through the table's `ttl`.
+//!
+//! Decision: an access link works until it expires (it may be opened again to get a new
+//! session, e.g. on another device); only the confirming POST uses it, never the GET, so mail
+//! scanners that prefetch links open no session.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{from_item, to_item};
+use crate::error::AppError;
+use crate::keys;
+use domain::i18n::Lang;
+use domain::ids::{hash_token, new_token};
+use domain::DomainError;
+use store::{Cond, Table, Write};
+
+pub const ACCESS_LINK_DAYS: i64 = 14;
+pub const SESSION_HOURS: i64 = 12;
+
+/// A portal participant as a token row knows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PortalParticipant {
+    pub tenant_id: String,
+    pub participant_id: String,
+    /// `customer` or `installer`.
+    pub kind: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<Lang>,
+    /// For partner users: their organisation and their own user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct TokenRow {
+    token_kind: String,
+    #[serde(flatten)]
+    participant: PortalParticipant,
+    expires_at: DateTime<Utc>,
+    ttl: i64,
+}
+
+/// A new token row (returned once, stored hashed) and the write that stores it.
+fn token_write(kind: &str, p: &PortalParticipant, expires_at: DateTime<Utc>) -> Result<(String, Write), AppError> {
+    let token = new_token();
+    let row = TokenRow {
+        token_kind: kind.into(),
+        participant: p.clone(),
+        expires_at,
+        ttl: expires_at.timestamp(),
+    };
+    let item = to_item(&row, keys::token(&hash_token(&token)), "token", &[])?;
+    Ok((token, Write::put(item, Cond::NotExists)))
+}
+
+async fn store_token(
+    table: &dyn Table,
+    kind: &str,
+    p: &PortalParticipant,
+    expires_at: DateTime<Utc>,
+) -> Result<String, AppError> {
+    let (token, write) = token_write(kind, p, expires_at)?;
+    table.transact(vec![write]).await?;
+    Ok(token)
+}
+
+/// Creates an access link token for a participant (returned once, stored hashed).
+pub async fn issue_access_token(table: &dyn Table, p: &PortalParticipant) -> Result<String, AppError> {
+    store_token(table, "access", p, Utc::now() + Duration::days(ACCESS_LINK_DAYS)).await
+}
+
+/// The row of a token of the given kind (`access`, `session`, `invitation`).
+async fn find_row<T: serde::de::DeserializeOwned>(
+    table: &dyn Table,
+    token: &str,
+    kind: &str,
+) -> Result<Option<T>, AppError> {
+    if token.is_empty() || token.len() > 128 {
+        return Ok(None);
+    }
+    let k = keys::token(&hash_token(token));
+    let Some(item) = table.get(&k.pk, &k.sk).await? else {
+        return Ok(None);
+    };
+    if store::attr_str(&item, "token_kind") != Some(kind) {
+        return Ok(None);
+    }
+    from_item(item).map(Some)
+}
+
+async fn find(table: &dyn Table, token: &str, kind: &str) -> Result<Option<TokenRow>, AppError> {
+    find_row(table, token, kind).await
+}
+
+/// Exchanges an access link token for a portal session.
+pub async fn open_session(
+    table: &dyn Table,
+    access_token: &str,
+) -> Result<(String, DateTime<Utc>, PortalParticipant), AppError> {
+    let row = find(table, access_token, "access")
+        .await?
+        .ok_or(AppError::Unauthorized("this access link is not valid"))?;
+    if row.expires_at <= Utc::now() {
+        return Err(AppError::Domain(DomainError::Gone(
+            "this access link has expired; a new one is sent with the next task",
+        )));
+    }
+    let expires_at = Utc::now() + Duration::hours(SESSION_HOURS);
+    let session = store_token(table, "session", &row.participant, expires_at).await?;
+    Ok((session, expires_at, row.participant))
+}
+
+/// The participant behind a session token.
+pub async fn session(table: &dyn Table, session_token: &str) -> Result<PortalParticipant, AppError> {
+    let row = find(table, session_token, "session")
+        .await?
+        .ok_or(AppError::Unauthorized("a valid portal session is required"))?;
+    if row.expires_at <= Utc::now() {
+        return Err(AppError::Unauthorized(
+            "the portal session has expired; open the link from your email again",
+        ));
+    }
+    Ok(row.participant)
+}
+
+/// Ends a session.
+pub async fn close_session(table: &dyn Table, session_token: &str) -> Result<(), AppError> {
+    let k = keys::token(&hash_token(session_token));
+    table
+        .transact(vec![Write::Delete {
+            pk: k.pk,
+            sk: k.sk,
+            cond: Cond::None,
+        }])
+        .await?;
+    Ok(())
+}
+
+/// Who an access link is for, without using it (the confirmation page greets them).
+pub async fn peek_access(table: &dyn Table, access_token: &str) -> Result<Option<PortalParticipant>, AppError> {
+    Ok(find(table, access_token, "access").await?.map(|row| row.participant))
+}
+
+pub const INVITATION_DAYS: i64 = 14;
+
+/// A partner invitation link's row.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct InvitationRow {
+    pub token_kind: String,
+    pub tenant_id: String,
+    pub partner_id: String,
+    pub invitation_id: String,
+    pub expires_at: DateTime<Utc>,
+    pub ttl: i64,
+}
+
+/// Creates the token of a partner invitation link (returned once, stored hashed).
+pub async fn issue_invitation_token(
+    table: &dyn Table,
+    tenant: &str,
+    partner_id: &str,
+    invitation_id: &str,
+) -> Result<String, AppError> {
+    let token = new_token();
+    let expires_at = Utc::now() + Duration::days(INVITATION_DAYS);
+    let row = InvitationRow {
+        token_kind: "invitation".into(),
+        tenant_id: tenant.into(),
+        partner_id: partner_id.into(),
+        invitation_id: invitation_id.into(),
+        expires_at,
+        ttl: (expires_at + Duration::days(30)).timestamp(),
+    };
+    let item = to_item(&row, keys::token(&hash_token(&token)), "token", &[])?;
+    table.transact(vec![Write::put(item, Cond::NotExists)]).await?;
+    Ok(token)
+}
+
+/// The invitation behind a link: 404 when unknown, 410 when expired.
+pub async fn invitation(table: &dyn Table, token: &str) -> Result<InvitationRow, AppError> {
+    let row: InvitationRow = find_row(table, token, "invitation")
+        .await?
+        .ok_or(AppError::Domain(DomainError::NotFound("invitation")))?;
+    if row.expires_at <= Utc::now() {
+        return Err(AppError::Domain(DomainError::Gone(
+            "this invitation has expired; ask for a new one",
+        )));
+    }
+    Ok(row)
+}
+
+/// A new portal session for a participant, as a write to join another transaction (a partner
+/// user who just accepted an invitation): the token and the write.
+pub fn new_session(p: &PortalParticipant) -> Result<(String, Write), AppError> {
+    token_write("session", p, Utc::now() + Duration::hours(SESSION_HOURS))
+}

@@ -1,0 +1,220 @@
+//! The one repository shape: an [`Aggregate`] names its key, index attributes, denormalised
+//! rows and event type; [`load`], [`change`] and [`save`] work for every aggregate. A change
+//! is one transaction: the aggregate at the version it was read (optimistic locking), its
+//! rows, and its events as outbox rows that double as its history.
+
+use chrono::{DateTime, Utc};
+use domain::events::{Actor, Event};
+use domain::DomainError;
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::{json, Value};
+use store::{Cond, Index, Item, Query, StoreError, Table, Write};
+
+use super::{from_item, to_item, Idempotency};
+use crate::error::{stale, AppError, AppResult};
+use crate::keys::{self, Key};
+
+/// An aggregate as the table stores it.
+pub trait Aggregate: Serialize + DeserializeOwned + Send + Sync {
+    /// Its typed events.
+    type Event: Serialize + Send + Sync;
+    /// The item's `entity` and the events' `aggregate` (`run`, `partner`, …).
+    const KIND: &'static str;
+    /// How errors name it ("run" in "run not found", "the run was changed meanwhile").
+    const NAME: &'static str;
+
+    fn key(tenant: &str, id: &str) -> Key;
+    fn id(&self) -> &str;
+    fn version(&self) -> u64;
+
+    /// The partition of its events (default: its own).
+    fn events_pk(tenant: &str, id: &str) -> String {
+        Self::key(tenant, id).pk
+    }
+
+    /// Secondary-index attributes of its item.
+    fn index(&self, _tenant: &str) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
+    /// Rows written with it, in the same transaction (task rows, the open-order lock).
+    /// `new`: the aggregate is being created.
+    fn rows(&self, _tenant: &str, _new: bool) -> Vec<Write> {
+        Vec::new()
+    }
+}
+
+/// The aggregate's item with its keys and index attributes.
+pub fn item_of<A: Aggregate>(tenant: &str, a: &A) -> AppResult<Item> {
+    to_item(a, A::key(tenant, a.id()), A::KIND, &a.index(tenant))
+}
+
+/// The outbox rows of a command's events, in the aggregate's event partition. Their sort key
+/// is the aggregate's version (then the event's position), so the history reads in the order
+/// things happened whatever the clocks; the event id is unique across aggregates (emails
+/// are claimed per event id).
+pub fn event_writes<A: Aggregate>(
+    tenant: &str,
+    a: &A,
+    events: &[A::Event],
+    actor: &Actor,
+    at: DateTime<Utc>,
+) -> AppResult<Vec<Write>> {
+    let pk = A::events_pk(tenant, a.id());
+    events
+        .iter()
+        .enumerate()
+        .map(|(i, event)| {
+            let key = keys::event(&pk, &format!("{:012}-{i:02}", a.version()));
+            let Value::Object(tagged) =
+                serde_json::to_value(event).map_err(|e| AppError::Internal(format!("event: {e}")))?
+            else {
+                return Err(AppError::Internal("an event is not an object".into()));
+            };
+            let mut item = Item::new();
+            item.insert("pk".into(), json!(key.pk));
+            item.insert("sk".into(), json!(key.sk));
+            item.insert("entity".into(), json!("event"));
+            item.insert("event_id".into(), json!(domain::ids::new_id()));
+            item.insert("tenant_id".into(), json!(tenant));
+            item.insert("aggregate".into(), json!(A::KIND));
+            item.insert("aggregate_id".into(), json!(a.id()));
+            item.insert("version".into(), json!(a.version()));
+            item.insert("at".into(), json!(at));
+            item.insert("actor".into(), json!(actor));
+            // `type` and `data`: the event's serde tag and content.
+            item.extend(tagged);
+            Ok(Write::put(item, Cond::NotExists))
+        })
+        .collect()
+}
+
+/// Every write of one aggregate after a command: the item (new when `expected` is none,
+/// else at the version read), its rows and its events.
+pub fn writes_of<A: Aggregate>(
+    tenant: &str,
+    a: &A,
+    expected: Option<u64>,
+    events: &[A::Event],
+    actor: &Actor,
+    at: DateTime<Utc>,
+) -> AppResult<Vec<Write>> {
+    let mut writes = vec![Write::put(
+        item_of(tenant, a)?,
+        expected.map_or(Cond::NotExists, Cond::Version),
+    )];
+    writes.extend(a.rows(tenant, expected.is_none()));
+    writes.extend(event_writes(tenant, a, events, actor, at)?);
+    Ok(writes)
+}
+
+/// The aggregate, or a 404 naming it.
+pub async fn load<A: Aggregate>(table: &dyn Table, tenant: &str, id: &str) -> AppResult<A> {
+    let k = A::key(tenant, id);
+    let item = table
+        .get(&k.pk, &k.sk)
+        .await?
+        .ok_or(AppError::Domain(DomainError::NotFound(A::NAME)))?;
+    from_item(item)
+}
+
+/// Writes the aggregate with its rows and events, plus `extra` writes (an idempotency
+/// record, a version check on another item) in the same transaction. Errors keep the
+/// store's detail (which write's condition failed).
+#[allow(clippy::too_many_arguments)]
+pub async fn save<A: Aggregate>(
+    table: &dyn Table,
+    tenant: &str,
+    a: &A,
+    expected: Option<u64>,
+    events: &[A::Event],
+    actor: &Actor,
+    at: DateTime<Utc>,
+    extra: Vec<Write>,
+) -> Result<(), StoreError> {
+    let mut writes =
+        writes_of(tenant, a, expected, events, actor, at).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    writes.extend(extra);
+    table.transact(writes).await
+}
+
+/// Reads the aggregate once, applies a command to it (which checks permissions and state
+/// and returns its events), and saves it at the version read: a concurrent change is a 409.
+pub async fn change<A, F>(table: &dyn Table, tenant: &str, id: &str, actor: &Actor, command: F) -> AppResult<A>
+where
+    A: Aggregate,
+    F: FnOnce(&mut A, DateTime<Utc>) -> Result<Vec<A::Event>, DomainError>,
+{
+    let mut a: A = load(table, tenant, id).await?;
+    let expected = a.version();
+    let now = Utc::now();
+    let events = command(&mut a, now)?;
+    save(table, tenant, &a, Some(expected), &events, actor, now, Vec::new())
+        .await
+        .map_err(stale(A::NAME))?;
+    Ok(a)
+}
+
+/// Creates the aggregate. With an idempotency record, a retry gets what the first request
+/// created instead of a second one (only the record, write 1 or later, can collide then).
+pub async fn create<A: Aggregate>(
+    table: &dyn Table,
+    tenant: &str,
+    a: A,
+    events: &[A::Event],
+    actor: &Actor,
+    idempotency: Option<Idempotency>,
+) -> AppResult<A> {
+    let extra = idempotency.iter().map(|i| i.write(a.id())).collect();
+    match (
+        save(table, tenant, &a, None, events, actor, Utc::now(), extra).await,
+        idempotency,
+    ) {
+        (Ok(()), _) => Ok(a),
+        (Err(StoreError::ConditionFailed(i)), Some(idem)) if i > 0 => match idem.lookup(table).await? {
+            Some(id) => load(table, tenant, &id).await,
+            None => Err(AppError::conflict("retry the request")),
+        },
+        (Err(e), _) => Err(e.into()),
+    }
+}
+
+/// The aggregate's events, oldest first: its history (`type, at, actor, data, …`).
+pub async fn history<A: Aggregate>(table: &dyn Table, tenant: &str, id: &str) -> AppResult<Vec<Value>> {
+    load::<A>(table, tenant, id).await?;
+    let mut events = Vec::new();
+    let mut start = None;
+    loop {
+        let q = Query::new(Index::Primary, A::events_pk(tenant, id))
+            .begins_with(keys::EVENT_SK_PREFIX)
+            .limit(100)
+            .start(start);
+        let page = table.query(q).await?;
+        for mut item in page.items {
+            for k in ["pk", "sk", "entity", "tenant_id"] {
+                item.remove(k);
+            }
+            events.push(Value::Object(item));
+        }
+        match page.last_key {
+            Some(k) => start = Some(k),
+            None => return Ok(events),
+        }
+    }
+}
+
+/// Reads an outbox row's event by its `aggregate`, `type` and `data`.
+pub fn parse_event(row: &Item) -> Result<Event, String> {
+    let tagged = json!({"type": row.get("type"), "data": row.get("data")});
+    let aggregate = store::attr_str(row, "aggregate").unwrap_or_default();
+    let parsed = match aggregate {
+        "run" => serde_json::from_value(tagged).map(Event::Run),
+        "partner" => serde_json::from_value(tagged).map(Event::Partner),
+        "offer" => serde_json::from_value(tagged).map(Event::Offer),
+        "order" => serde_json::from_value(tagged).map(Event::Order),
+        "settings" | "order_steps" => serde_json::from_value(tagged).map(Event::Settings),
+        other => return Err(format!("unknown aggregate {other:?}")),
+    };
+    parsed.map_err(|e| format!("unreadable {aggregate} event: {e}"))
+}

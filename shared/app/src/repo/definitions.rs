@@ -1,0 +1,219 @@
+//! Journeys and process definitions.
+
+use chrono::Utc;
+
+use super::{from_item, page_of, to_item, PageParams};
+use crate::error::{stale, AppError};
+use crate::keys;
+use domain::ids::new_id;
+use domain::journey::{Journey, JourneyInput};
+use domain::process::{Process, ProcessInput, ProcessStatus};
+use domain::run::JourneySnapshot;
+use domain::DomainError;
+use domain::FieldError;
+use store::{Cond, Index, Item, Query, Table, Write};
+
+pub async fn create_journey(table: &dyn Table, tenant: &str, input: JourneyInput) -> Result<Journey, AppError> {
+    input.validate()?;
+    let journey = Journey {
+        id: new_id(),
+        name: input.name.trim().into(),
+        fields: input.fields,
+        version: 1,
+        created_at: Utc::now(),
+    };
+    let item = to_item(&journey, keys::journey(tenant, &journey.id), "journey", &[])?;
+    table.transact(vec![Write::put(item, Cond::NotExists)]).await?;
+    Ok(journey)
+}
+
+pub async fn get_journey(table: &dyn Table, tenant: &str, id: &str) -> Result<Journey, AppError> {
+    let k = keys::journey(tenant, id);
+    let item = table
+        .get(&k.pk, &k.sk)
+        .await?
+        .ok_or(AppError::Domain(DomainError::NotFound("journey")))?;
+    from_item(item)
+}
+
+pub async fn list_journeys(
+    table: &dyn Table,
+    tenant: &str,
+    page: &PageParams,
+) -> Result<(Vec<Journey>, Option<Item>), AppError> {
+    let q = Query::new(Index::Primary, keys::journeys_pk(tenant)).begins_with(keys::JOURNEY_SK_PREFIX);
+    let q = page.apply(q, tenant)?;
+    page_of(table.query(q).await?)
+}
+
+/// Checks that every partner the steps are assigned to exists in the tenant and is not revoked.
+pub async fn check_partners(table: &dyn Table, tenant: &str, input: &ProcessInput) -> Result<(), AppError> {
+    let mut errors = Vec::new();
+    for (i, step) in input.steps.iter().enumerate() {
+        let domain::process::Assignee::Partner { partner_id } = &step.assignee else {
+            continue;
+        };
+        match super::load::<domain::partner::Partner>(table, tenant, partner_id).await {
+            Ok(p) if p.status != domain::partner::PartnerStatus::Revoked => {}
+            Ok(_) => errors.push(FieldError::new(
+                format!("steps[{i}].assignee.partner_id"),
+                "revoked",
+                "this partner is revoked",
+            )),
+            Err(AppError::Domain(DomainError::NotFound(_))) => errors.push(FieldError::new(
+                format!("steps[{i}].assignee.partner_id"),
+                "unknown",
+                "no such partner",
+            )),
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(domain::into_result(errors)?)
+}
+
+/// Checks that every journey the steps name exists, and returns their snapshots.
+pub async fn journeys_of(
+    table: &dyn Table,
+    tenant: &str,
+    input: &ProcessInput,
+) -> Result<Vec<JourneySnapshot>, AppError> {
+    let mut snapshots: Vec<JourneySnapshot> = Vec::new();
+    let mut errors = Vec::new();
+    for (i, step) in input.steps.iter().enumerate() {
+        let Some(id) = &step.journey_id else { continue };
+        if snapshots.iter().any(|s| &s.id == id) {
+            continue;
+        }
+        match get_journey(table, tenant, id).await {
+            Ok(j) => snapshots.push(JourneySnapshot {
+                id: j.id,
+                name: j.name,
+                fields: j.fields,
+            }),
+            Err(AppError::Domain(DomainError::NotFound(_))) => errors.push(FieldError::new(
+                format!("steps[{i}].journey_id"),
+                "unknown",
+                "no such journey",
+            )),
+            Err(e) => return Err(e),
+        }
+    }
+    if errors.is_empty() {
+        Ok(snapshots)
+    } else {
+        Err(AppError::Domain(DomainError::Invalid(errors)))
+    }
+}
+
+pub async fn create_process(table: &dyn Table, tenant: &str, input: ProcessInput) -> Result<Process, AppError> {
+    input.validate()?;
+    journeys_of(table, tenant, &input).await?;
+    check_partners(table, tenant, &input).await?;
+    let now = Utc::now();
+    let process = Process {
+        id: new_id(),
+        version: 1,
+        name: input.name.trim().into(),
+        description: input.description,
+        steps: input.steps,
+        status: ProcessStatus::Active,
+        created_at: now,
+        updated_at: now,
+    };
+    let item = to_item(&process, keys::process(tenant, &process.id), "process", &[])?;
+    table.transact(vec![Write::put(item, Cond::NotExists)]).await?;
+    Ok(process)
+}
+
+pub async fn get_process(table: &dyn Table, tenant: &str, id: &str) -> Result<Process, AppError> {
+    let k = keys::process(tenant, id);
+    let item = table
+        .get(&k.pk, &k.sk)
+        .await?
+        .ok_or(AppError::Domain(DomainError::NotFound("process")))?;
+    from_item(item)
+}
+
+pub async fn list_processes(
+    table: &dyn Table,
+    tenant: &str,
+    page: &PageParams,
+) -> Result<(Vec<Process>, Option<Item>), AppError> {
+    let q = Query::new(Index::Primary, keys::processes_pk(tenant)).begins_with(keys::PROCESS_SK_PREFIX);
+    let q = page.apply(q, tenant)?;
+    page_of(table.query(q).await?)
+}
+
+/// Writes `process` if the stored one still has `expected` as its version.
+async fn replace_process(table: &dyn Table, tenant: &str, process: &Process, expected: u64) -> Result<(), AppError> {
+    let item = to_item(process, keys::process(tenant, &process.id), "process", &[])?;
+    table
+        .transact(vec![Write::put(item, Cond::Version(expected))])
+        .await
+        .map_err(stale("the process"))
+}
+
+/// A new version of the definition; runs already started keep their snapshot.
+pub async fn update_process(
+    table: &dyn Table,
+    tenant: &str,
+    id: &str,
+    expected_version: u64,
+    input: ProcessInput,
+) -> Result<Process, AppError> {
+    input.validate()?;
+    let mut process = get_process(table, tenant, id).await?;
+    if process.version != expected_version {
+        return Err(AppError::Domain(DomainError::Conflict(format!(
+            "version {expected_version} is stale; the current version is {}",
+            process.version
+        ))));
+    }
+    if process.status == ProcessStatus::Archived {
+        return Err(AppError::Domain(DomainError::Conflict(
+            "an archived process cannot be edited".into(),
+        )));
+    }
+    journeys_of(table, tenant, &input).await?;
+    check_partners(table, tenant, &input).await?;
+    process.name = input.name.trim().into();
+    process.description = input.description;
+    process.steps = input.steps;
+    process.version += 1;
+    process.updated_at = Utc::now();
+    replace_process(table, tenant, &process, expected_version).await?;
+    Ok(process)
+}
+
+pub async fn duplicate_process(
+    table: &dyn Table,
+    tenant: &str,
+    id: &str,
+    name: Option<String>,
+) -> Result<Process, AppError> {
+    let source = get_process(table, tenant, id).await?;
+    let name = match name {
+        Some(n) if n.trim().is_empty() => return Err(AppError::invalid("name", "required", "must not be blank")),
+        Some(n) => n.trim().to_string(),
+        None => format!("{} (copy)", source.name),
+    };
+    let input = ProcessInput {
+        name,
+        description: source.description,
+        steps: source.steps,
+    };
+    create_process(table, tenant, input).await
+}
+
+/// Archives the definition; running runs continue on their snapshot.
+pub async fn archive_process(table: &dyn Table, tenant: &str, id: &str) -> Result<(), AppError> {
+    let mut process = get_process(table, tenant, id).await?;
+    if process.status == ProcessStatus::Archived {
+        return Ok(());
+    }
+    let expected = process.version;
+    process.status = ProcessStatus::Archived;
+    process.version += 1;
+    process.updated_at = Utc::now();
+    replace_process(table, tenant, &process, expected).await
+}

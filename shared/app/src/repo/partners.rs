@@ -1,0 +1,127 @@
+//! Partner organisations: the partner item and its events, one transaction per change.
+
+use chrono::Utc;
+use serde::Deserialize;
+
+use super::access::{self, PortalParticipant};
+use super::{load, page_of, save, Aggregate, Idempotency, PageParams};
+use crate::error::{stale, AppError, AppResult};
+use crate::keys::{self, Key};
+use domain::events::{Actor, PartnerEvent};
+use domain::ids::new_id;
+use domain::partner::{participant_of, Partner, PartnerInput, PartnerStatus, UserInput};
+use domain::DomainError;
+use store::{Index, Item, Query, Table};
+
+impl Aggregate for Partner {
+    type Event = PartnerEvent;
+    const KIND: &'static str = "partner";
+    const NAME: &'static str = "partner";
+
+    fn key(tenant: &str, id: &str) -> Key {
+        keys::partner(tenant, id)
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn version(&self) -> u64 {
+        self.version
+    }
+    fn events_pk(tenant: &str, id: &str) -> String {
+        keys::partner_events_pk(tenant, id)
+    }
+}
+
+/// Invites a partner. With an idempotency key, a retry returns the partner the first request
+/// created (and sends no second invitation).
+pub async fn create(
+    table: &dyn Table,
+    tenant: &str,
+    input: PartnerInput,
+    actor: &Actor,
+    idempotency_key: Option<&str>,
+) -> AppResult<Partner> {
+    let (partner, events) = Partner::invite(new_id(), input, new_id(), Utc::now())?;
+    let idem = Idempotency::new(tenant, "partner", idempotency_key);
+    super::create(table, tenant, partner, &events, actor, idem).await
+}
+
+pub async fn list(
+    table: &dyn Table,
+    tenant: &str,
+    page: &PageParams,
+) -> Result<(Vec<Partner>, Option<Item>), AppError> {
+    let q = Query::new(Index::Primary, keys::partners_pk(tenant)).begins_with(keys::PARTNER_SK_PREFIX);
+    let q = page.apply(q, tenant)?;
+    page_of(table.query(q).await?)
+}
+
+/// Who invites, for the invitation page: 410 when the link was used, replaced or revoked.
+pub async fn open_invitation(table: &dyn Table, token: &str) -> Result<(access::InvitationRow, Partner), AppError> {
+    let row = access::invitation(table, token).await?;
+    let partner: Partner = load(table, &row.tenant_id, &row.partner_id).await?;
+    if !partner.invitation_open(&row.invitation_id) {
+        return Err(AppError::Domain(DomainError::Gone(match partner.status {
+            PartnerStatus::Revoked => "this invitation was revoked",
+            PartnerStatus::Active => "this invitation was used already",
+            PartnerStatus::Invited => "this invitation was replaced by a newer one",
+        })));
+    }
+    Ok((row, partner))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AcceptInput {
+    pub organization_name: String,
+    pub user: UserInput,
+}
+
+/// Accepts an invitation: the partner becomes active and its first user gets a portal session.
+pub async fn accept(table: &dyn Table, token: &str, input: AcceptInput) -> Result<(Partner, String), AppError> {
+    let (row, mut partner) = open_invitation(table, token).await?;
+    let expected = partner.version;
+    let user_id = new_id();
+    let actor = Actor::new("partner", &user_id, Some(&input.user.name));
+    let now = Utc::now();
+    let events = partner.accept(
+        &row.invitation_id,
+        &input.organization_name,
+        input.user,
+        user_id.clone(),
+        now,
+    )?;
+    // The partner becomes active and its first user's session exists: together or not at all.
+    let (session, write) = access::new_session(&partner_participant(&row.tenant_id, &partner, &user_id)?)?;
+    save(
+        table,
+        &row.tenant_id,
+        &partner,
+        Some(expected),
+        &events,
+        &actor,
+        now,
+        vec![write],
+    )
+    .await
+    .map_err(stale("the partner"))?;
+    Ok((partner, session))
+}
+
+/// The portal identity of one of a partner's users.
+pub fn partner_participant(tenant: &str, partner: &Partner, user_id: &str) -> Result<PortalParticipant, AppError> {
+    let user = partner
+        .users
+        .iter()
+        .find(|u| u.id == user_id)
+        .ok_or(AppError::Domain(DomainError::NotFound("partner user")))?;
+    Ok(PortalParticipant {
+        tenant_id: tenant.into(),
+        participant_id: participant_of(&partner.id),
+        kind: "partner".into(),
+        name: user.name.clone(),
+        locale: user.locale.or(partner.locale),
+        partner_id: Some(partner.id.clone()),
+        user_id: Some(user.id.clone()),
+    })
+}

@@ -1,0 +1,136 @@
+//! Runs: the run item, its events (outbox and history) and the participants' task rows,
+//! always written together in one transaction guarded by the run's version.
+
+use domain::events::{Actor, RunEvent};
+use domain::process::{Process, ProcessInput};
+use domain::run::{Creator, Run, RunInput, RunStatus};
+use serde_json::{json, Value};
+use store::{Cond, Index, Item, Query, Table, Write};
+
+use super::{page_of, Aggregate, Idempotency, PageParams};
+use crate::error::AppResult;
+use crate::keys::{self, Key};
+
+impl Aggregate for Run {
+    type Event = RunEvent;
+    const KIND: &'static str = "run";
+    const NAME: &'static str = "run";
+
+    fn key(tenant: &str, id: &str) -> Key {
+        keys::run(tenant, id)
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn version(&self) -> u64 {
+        self.version
+    }
+
+    fn index(&self, tenant: &str) -> Vec<(&'static str, String)> {
+        let status = self.status.as_str();
+        vec![
+            ("gsi1pk", keys::runs_by_process(tenant, self.test, &self.process_id)),
+            ("gsi1sk", keys::runs_by_process_sk(status, &self.id)),
+            ("gsi2pk", keys::runs_by_status(tenant, self.test, status)),
+            ("gsi2sk", self.id.clone()),
+            ("gsi3pk", keys::runs_all(tenant, self.test)),
+            ("gsi3sk", self.id.clone()),
+        ]
+    }
+
+    /// One row per step assigned to a portal participant: what `GET /portal/tasks` lists.
+    fn rows(&self, tenant: &str, _new: bool) -> Vec<Write> {
+        self.steps
+            .iter()
+            .filter_map(|step| {
+                let p = self.participant_for(step)?;
+                let k = keys::task(tenant, &p.id, &self.id, &step.key);
+                let row = json!({
+                    "pk": k.pk, "sk": k.sk, "entity": "task",
+                    "run_id": self.id, "step_key": step.key, "name": step.name,
+                    "participant_kind": p.kind, "status": step.status, "due_at": step.due_at,
+                    "info_text": step.info_texts.for_kind(p.kind), "journey": step.journey,
+                    "run_title": self.context.title, "process_name": self.process_name, "run_status": self.status,
+                });
+                match row {
+                    Value::Object(mut m) => {
+                        m.retain(|_, v| !v.is_null());
+                        Some(Write::put(m, Cond::None))
+                    }
+                    _ => None,
+                }
+            })
+            .collect()
+    }
+}
+
+/// Starts a run of `process`. With an idempotency key, a retry returns the run the first
+/// request created instead of starting another one.
+pub async fn create(
+    table: &dyn Table,
+    tenant: &str,
+    process: &Process,
+    input: RunInput,
+    creator: Creator,
+    idempotency_key: Option<&str>,
+) -> AppResult<Run> {
+    let journeys = {
+        let input = ProcessInput {
+            name: process.name.clone(),
+            description: None,
+            steps: process.steps.clone(),
+        };
+        super::definitions::journeys_of(table, tenant, &input).await?
+    };
+    let now = chrono::Utc::now();
+    let actor = Actor::staff(&creator.sub, creator.name.as_deref());
+    let (run, events) = Run::start(domain::ids::new_id(), process, &journeys, input, creator, now)?;
+    let idem = Idempotency::new(tenant, &format!("run:{}", process.id), idempotency_key);
+    super::create(table, tenant, run, &events, &actor, idem).await
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct RunFilter {
+    pub process_id: Option<String>,
+    pub status: Option<RunStatus>,
+    #[serde(default)]
+    pub test: bool,
+    // Not `#[serde(flatten)]`: flattened numbers don't parse from query strings.
+    pub limit: Option<u32>,
+    pub cursor: Option<String>,
+}
+
+impl RunFilter {
+    pub fn page(&self) -> PageParams {
+        PageParams {
+            limit: self.limit,
+            cursor: self.cursor.clone(),
+        }
+    }
+}
+
+/// Runs newest first, filtered by process and/or status: one Query per page.
+pub async fn list(table: &dyn Table, tenant: &str, f: &RunFilter) -> AppResult<(Vec<Run>, Option<Item>)> {
+    let q = match (&f.process_id, f.status) {
+        (Some(p), s) => {
+            let q = Query::new(Index::Gsi1, keys::runs_by_process(tenant, f.test, p));
+            match s {
+                Some(s) => q.begins_with(format!("{}#", s.as_str())),
+                None => q,
+            }
+        }
+        (None, Some(s)) => Query::new(Index::Gsi2, keys::runs_by_status(tenant, f.test, s.as_str())),
+        (None, None) => Query::new(Index::Gsi3, keys::runs_all(tenant, f.test)),
+    };
+    let q = f.page().apply(q.backward(), tenant)?;
+    page_of(table.query(q).await?)
+}
+
+/// A participant's task rows across runs, newest run first (the latest 200 steps).
+pub async fn tasks_of(table: &dyn Table, tenant: &str, participant: &str) -> AppResult<Vec<Item>> {
+    let q = Query::new(Index::Primary, keys::participant_pk(tenant, participant))
+        .begins_with(keys::TASK_SK_PREFIX)
+        .limit(200)
+        .backward();
+    Ok(table.query(q).await?.items)
+}

@@ -1,0 +1,123 @@
+//! Tenant settings (display name, default language) and email template overrides.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{from_item, load, save, to_item, Aggregate};
+use crate::email::Template;
+use crate::error::{stale, AppError, AppResult};
+use crate::keys::{self, Key};
+use domain::events::{Actor, SettingsEvent};
+use domain::i18n::Lang;
+use store::{Cond, Index, Query, Table, Write};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// The utility's name as emails sign it (default: the tenant id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The language for recipients without one (default: DEFAULT_LOCALE, else de).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_locale: Option<Lang>,
+    #[serde(default)]
+    pub version: u64,
+}
+
+impl Aggregate for Settings {
+    type Event = SettingsEvent;
+    const KIND: &'static str = "settings";
+    const NAME: &'static str = "settings";
+
+    fn key(tenant: &str, _id: &str) -> Key {
+        keys::settings(tenant)
+    }
+    fn id(&self) -> &str {
+        "settings"
+    }
+    fn version(&self) -> u64 {
+        self.version
+    }
+}
+
+/// The tenant's settings; the defaults (version 0) until an admin sets them.
+pub async fn get_settings(table: &dyn Table, tenant: &str) -> AppResult<Settings> {
+    match load::<Settings>(table, tenant, "settings").await {
+        Err(e) if e.is_not_found() => Ok(Settings::default()),
+        other => other,
+    }
+}
+
+pub async fn put_settings(
+    table: &dyn Table,
+    tenant: &str,
+    mut settings: Settings,
+    actor: &Actor,
+) -> AppResult<Settings> {
+    let current = get_settings(table, tenant).await?;
+    let expected = (current.version > 0).then_some(current.version);
+    settings.version = current.version + 1;
+    let events = [SettingsEvent::SettingsChanged {
+        name: settings.name.clone(),
+        default_locale: settings.default_locale,
+    }];
+    save(
+        table,
+        tenant,
+        &settings,
+        expected,
+        &events,
+        actor,
+        Utc::now(),
+        Vec::new(),
+    )
+    .await
+    .map_err(stale("the settings"))?;
+    Ok(settings)
+}
+
+/// A tenant's own version of a template.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TemplateOverride {
+    pub kind: String,
+    pub locale: Lang,
+    #[serde(flatten)]
+    pub template: Template,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
+}
+
+pub async fn get_template(
+    table: &dyn Table,
+    tenant: &str,
+    kind: &str,
+    lang: Lang,
+) -> Result<Option<TemplateOverride>, AppError> {
+    let k = keys::template(tenant, kind, lang.code());
+    table.get(&k.pk, &k.sk).await?.map(from_item).transpose()
+}
+
+pub async fn put_template(table: &dyn Table, tenant: &str, o: &TemplateOverride) -> Result<(), AppError> {
+    let item = to_item(o, keys::template(tenant, &o.kind, o.locale.code()), "template", &[])?;
+    table.transact(vec![Write::put(item, Cond::None)]).await?;
+    Ok(())
+}
+
+pub async fn delete_template(table: &dyn Table, tenant: &str, kind: &str, lang: Lang) -> Result<(), AppError> {
+    let k = keys::template(tenant, kind, lang.code());
+    table
+        .transact(vec![Write::Delete {
+            pk: k.pk,
+            sk: k.sk,
+            cond: Cond::None,
+        }])
+        .await?;
+    Ok(())
+}
+
+/// Every override of a tenant (at most kinds x 4 languages: one page).
+pub async fn list_templates(table: &dyn Table, tenant: &str) -> Result<Vec<TemplateOverride>, AppError> {
+    let q = Query::new(Index::Primary, keys::templates_pk(tenant))
+        .begins_with(keys::TEMPLATE_SK_PREFIX)
+        .limit(400);
+    table.query(q).await?.items.into_iter().map(from_item).collect()
+}

@@ -1,0 +1,225 @@
+//! Domain events: who did something ([`Actor`]) and, per aggregate, a serde-tagged enum of
+//! what happened. A command returns its events; the repository writes them as outbox rows
+//! in the aggregate's transaction (`type` and `data` are the serde tag and content), and the
+//! notifier matches on them exhaustively, so an event nobody handles does not compile.
+//!
+//! Each event carries what its emails need as of the moment it happened (the step's name,
+//! the due date that was set, the invitation's addressee…): a late delivery describes the
+//! past, never the current state.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::{I18n, Lang};
+use crate::offer::{OfferCategory, OfferStatus};
+use crate::partner::Permission;
+use crate::process::{Assignee, Owner};
+use crate::run::Contact;
+
+/// Who did something: a staff user, a participant, or the system.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// `staff`, `customer`, `installer`, `partner` or `system`.
+    pub kind: String,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl Actor {
+    pub fn staff(sub: &str, name: Option<&str>) -> Self {
+        Actor::new("staff", sub, name)
+    }
+
+    pub fn new(kind: &str, id: &str, name: Option<&str>) -> Self {
+        Actor {
+            kind: kind.into(),
+            id: id.into(),
+            name: name.map(str::to_string),
+        }
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.kind == "staff"
+    }
+
+    /// How emails name the actor: the name, else the id.
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or(&self.id)
+    }
+}
+
+/// The events of a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum RunEvent {
+    RunStarted {
+        process_id: String,
+        test: bool,
+    },
+    /// A step became someone's: `contact` is the customer or installer it went to, as the
+    /// run knew them then; `info_text` the step's text for that assignee.
+    StepActivated {
+        step_key: String,
+        step_name: String,
+        assignee: Assignee,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        contact: Option<Contact>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        info_text: Option<I18n>,
+        #[serde(default)]
+        due_at: Option<DateTime<Utc>>,
+    },
+    StepSubmitted {
+        step_key: String,
+    },
+    StepCompleted {
+        step_key: String,
+        step_name: String,
+        #[serde(default)]
+        owner: Option<Owner>,
+    },
+    /// A partner set the appointment of its step (commissioning).
+    StepDueDateSet {
+        step_key: String,
+        step_name: String,
+        old: Option<DateTime<Utc>>,
+        new: DateTime<Utc>,
+        #[serde(default)]
+        owner: Option<Owner>,
+    },
+    RunCompleted {},
+    RunCancelled {
+        reason: String,
+    },
+}
+
+/// The events of a partner organisation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum PartnerEvent {
+    /// An invitation link was made (first or resent); the email goes to `email`.
+    PartnerInvited {
+        invitation_id: String,
+        #[serde(default)]
+        resent: bool,
+        name: String,
+        email: String,
+        #[serde(default)]
+        locale: Option<Lang>,
+    },
+    PartnerAccepted {
+        user_id: String,
+        organization_name: String,
+    },
+    PartnerUserAdded {
+        user_id: String,
+        name: String,
+        email: String,
+        #[serde(default)]
+        locale: Option<Lang>,
+    },
+    PartnerPermissionsChanged {
+        old: Vec<Permission>,
+        new: Vec<Permission>,
+    },
+    PartnerRevoked {},
+}
+
+/// The events of an offer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum OfferEvent {
+    OfferCreated {
+        category: OfferCategory,
+    },
+    OfferUpdated {
+        old_category: OfferCategory,
+        category: OfferCategory,
+    },
+    OfferActivated {
+        category: OfferCategory,
+        replaces: Option<String>,
+    },
+    OfferClosed {
+        previous_status: OfferStatus,
+        replaced_by: Option<String>,
+    },
+}
+
+/// The events of an order.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum OrderEvent {
+    OrderPlaced {
+        offer_id: String,
+        offer_category: OfferCategory,
+        current_step: u8,
+    },
+    /// `final`: step five, whose email is `order_activated`'s.
+    OrderStepCompleted {
+        step: u8,
+        r#final: bool,
+    },
+    OrderActivated {},
+    OrderCancelled {
+        reason: String,
+        at_step: Option<u8>,
+    },
+    OrderDeactivated {
+        reason: String,
+    },
+}
+
+/// The events of a tenant's configuration: its settings and its five order steps (audit
+/// only: nobody is emailed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum SettingsEvent {
+    SettingsChanged {
+        name: Option<String>,
+        default_locale: Option<Lang>,
+    },
+    OrderStepsUpdated {
+        version: u64,
+    },
+}
+
+/// The `type` of an event (its serde tag), for logs and tests.
+pub fn type_of<E: Serialize>(event: &E) -> String {
+    serde_json::to_value(event)
+        .ok()
+        .and_then(|v| v.get("type").and_then(|t| t.as_str()).map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Any aggregate's event, as the notifier reads it from an outbox row.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    Run(RunEvent),
+    Partner(PartnerEvent),
+    Offer(OfferEvent),
+    Order(OrderEvent),
+    Settings(SettingsEvent),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn events_keep_their_type_and_data_shape() {
+        let e = RunEvent::RunCancelled { reason: "moved".into() };
+        let v = serde_json::to_value(&e).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({"type": "run_cancelled", "data": {"reason": "moved"}})
+        );
+        let done = serde_json::to_value(RunEvent::RunCompleted {}).unwrap();
+        assert_eq!(done, serde_json::json!({"type": "run_completed", "data": {}}));
+        let step = serde_json::to_value(OrderEvent::OrderStepCompleted { step: 5, r#final: true }).unwrap();
+        assert_eq!(step["data"]["final"], true);
+        let back: OrderEvent = serde_json::from_value(step).unwrap();
+        assert_eq!(back, OrderEvent::OrderStepCompleted { step: 5, r#final: true });
+    }
+}

@@ -1,0 +1,103 @@
+//! Languages and texts that exist per language.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::FieldError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    De,
+    En,
+    Fr,
+    It,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 4] = [Lang::De, Lang::En, Lang::Fr, Lang::It];
+    /// The language of last resort.
+    pub const FALLBACK: Lang = Lang::De;
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::De => "de",
+            Lang::En => "en",
+            Lang::Fr => "fr",
+            Lang::It => "it",
+        }
+    }
+
+    /// Parses `de`, `en`, `fr`, `it`, also with a region (`fr-CH`), case-insensitively.
+    pub fn parse(s: &str) -> Option<Lang> {
+        let head = s.split(['-', '_']).next().unwrap_or_default().to_ascii_lowercase();
+        Lang::ALL.into_iter().find(|l| l.code() == head)
+    }
+
+    /// The recipient's language, else the tenant's default, else German.
+    pub fn resolve(preferred: Option<Lang>, tenant_default: Option<Lang>) -> Lang {
+        preferred.or(tenant_default).unwrap_or(Lang::FALLBACK)
+    }
+}
+
+/// A text per language, with at least one language.
+pub type I18n = BTreeMap<Lang, String>;
+
+/// Which language of a per-language map to show: `lang`, else the tenant's default, else
+/// German, else any language present.
+pub fn pick_lang<T>(map: &BTreeMap<Lang, T>, lang: Lang, tenant_default: Lang) -> Option<Lang> {
+    [lang, tenant_default, Lang::FALLBACK]
+        .into_iter()
+        .find(|l| map.contains_key(l))
+        .or_else(|| map.keys().next().copied())
+}
+
+/// The text in `lang`, else in the tenant's default language, else German, else any.
+pub fn pick_in(text: &I18n, lang: Lang, tenant_default: Lang) -> Option<&str> {
+    pick_lang(text, lang, tenant_default)
+        .and_then(|l| text.get(&l))
+        .map(String::as_str)
+}
+
+/// The text in `lang`, else in German, else in any language present.
+pub fn pick(text: &I18n, lang: Lang) -> Option<&str> {
+    pick_in(text, lang, Lang::FALLBACK)
+}
+
+/// Checks that an I18n text has at least one non-blank language.
+pub fn validate(text: &I18n, field: &str, errors: &mut Vec<FieldError>) {
+    if text.is_empty() {
+        errors.push(FieldError::new(
+            field,
+            "required",
+            "needs a text in at least one of de, en, fr, it",
+        ));
+    }
+    for (lang, value) in text {
+        if value.trim().is_empty() {
+            errors.push(FieldError::new(
+                format!("{field}.{}", lang.code()),
+                "required",
+                "must not be blank",
+            ));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_falls_back() {
+        assert_eq!(Lang::parse("fr-CH"), Some(Lang::Fr));
+        assert_eq!(Lang::parse("es"), None);
+        assert_eq!(Lang::resolve(None, Some(Lang::It)), Lang::It);
+        assert_eq!(Lang::resolve(None, None), Lang::De);
+        let text = I18n::from([(Lang::En, "Hello".to_string())]);
+        assert_eq!(pick(&text, Lang::Fr), Some("Hello"));
+        let text = I18n::from([(Lang::En, "Hello".to_string()), (Lang::De, "Hallo".to_string())]);
+        assert_eq!(pick(&text, Lang::Fr), Some("Hallo"));
+    }
+}

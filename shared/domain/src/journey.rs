@@ -1,0 +1,251 @@
+//! Journeys: the forms attached to steps, and the validation of what participants submit.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::{into_result, require_key, require_text, valid_email};
+use crate::error::{DomainError, FieldError};
+use crate::i18n::{self, I18n};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FieldType {
+    Text,
+    Number,
+    Date,
+    Email,
+    Select,
+    Checkbox,
+    File,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Field {
+    pub key: String,
+    pub label: I18n,
+    #[serde(rename = "type")]
+    pub kind: FieldType,
+    #[serde(default)]
+    pub required: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub options: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JourneyInput {
+    pub name: String,
+    pub fields: Vec<Field>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Journey {
+    pub id: String,
+    pub name: String,
+    pub fields: Vec<Field>,
+    pub version: u64,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The most fields a journey or questionnaire may have.
+pub const MAX_FIELDS: usize = 60;
+
+/// Validates field definitions (journeys and offer questionnaires).
+pub fn validate_fields(fields: &[Field], prefix: &str, errors: &mut Vec<FieldError>) {
+    if fields.len() > MAX_FIELDS {
+        errors.push(FieldError::new(
+            prefix,
+            "too_many",
+            format!("at most {MAX_FIELDS} fields"),
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    for (i, f) in fields.iter().enumerate() {
+        let at = format!("{prefix}[{i}]");
+        require_key(&f.key, &format!("{at}.key"), errors);
+        if !seen.insert(f.key.as_str()) {
+            errors.push(FieldError::new(
+                format!("{at}.key"),
+                "duplicate",
+                "is used by another field",
+            ));
+        }
+        i18n::validate(&f.label, &format!("{at}.label"), errors);
+        if f.label.values().any(|l| l.chars().count() > 500) {
+            errors.push(FieldError::new(
+                format!("{at}.label"),
+                "too_long",
+                "must be at most 500 characters per language",
+            ));
+        }
+        if f.options
+            .as_ref()
+            .is_some_and(|o| o.len() > 100 || o.iter().any(|x| x.chars().count() > 200))
+        {
+            errors.push(FieldError::new(
+                format!("{at}.options"),
+                "too_long",
+                "at most 100 options of 200 characters",
+            ));
+        }
+        match (&f.kind, &f.options) {
+            (FieldType::Select, None) => errors.push(FieldError::new(
+                format!("{at}.options"),
+                "required",
+                "a select needs options",
+            )),
+            (FieldType::Select, Some(o)) if o.is_empty() || o.iter().any(|x| x.trim().is_empty()) => {
+                errors.push(FieldError::new(
+                    format!("{at}.options"),
+                    "required",
+                    "needs at least one non-blank option",
+                ))
+            }
+            (FieldType::Select, Some(_)) | (_, None) => {}
+            (_, Some(_)) => errors.push(FieldError::new(
+                format!("{at}.options"),
+                "not_allowed",
+                "only a select has options",
+            )),
+        }
+    }
+}
+
+impl JourneyInput {
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let mut errors = Vec::new();
+        require_text(&self.name, "name", 200, &mut errors);
+        if self.fields.is_empty() {
+            errors.push(FieldError::new("fields", "required", "needs at least one field"));
+        }
+        validate_fields(&self.fields, "fields", &mut errors);
+        into_result(errors)
+    }
+}
+
+fn blank(v: &Value) -> bool {
+    match v {
+        Value::Null => true,
+        Value::String(s) => s.trim().is_empty(),
+        _ => false,
+    }
+}
+
+/// Checks submitted answers against the fields; every error names its field (`data.<key>`).
+pub fn validate_answers(fields: &[Field], data: &Map<String, Value>, prefix: &str) -> Result<(), DomainError> {
+    let mut errors = Vec::new();
+    for key in data.keys() {
+        if !fields.iter().any(|f| &f.key == key) {
+            errors.push(FieldError::new(
+                format!("{prefix}.{key}"),
+                "unknown_field",
+                "is not a field of this form",
+            ));
+        }
+    }
+    for f in fields {
+        let at = format!("{prefix}.{}", f.key);
+        let value = data.get(&f.key).filter(|v| !blank(v));
+        let Some(value) = value else {
+            if f.required {
+                errors.push(FieldError::new(at, "required", "is required"));
+            }
+            continue;
+        };
+        let problem = match f.kind {
+            FieldType::Text | FieldType::File => match value.as_str() {
+                Some(s) if s.chars().count() <= 10_000 => None,
+                Some(_) => Some(("too_long", "is too long")),
+                None => Some(("not_text", "must be text")),
+            },
+            // DynamoDB stores numbers between 1e-130 and 1e126 in magnitude.
+            FieldType::Number => match value.as_f64() {
+                Some(n) if n == 0.0 || (1e-130..1e125).contains(&n.abs()) => None,
+                Some(_) => Some(("out_of_range", "is out of range")),
+                None => Some(("not_a_number", "must be a number")),
+            },
+            FieldType::Date => match value.as_str().map(|s| NaiveDate::parse_from_str(s, "%Y-%m-%d")) {
+                Some(Ok(_)) => None,
+                _ => Some(("not_a_date", "must be a date (YYYY-MM-DD)")),
+            },
+            FieldType::Email => {
+                (!value.as_str().is_some_and(valid_email)).then_some(("invalid_email", "must be a valid email address"))
+            }
+            FieldType::Select => {
+                let options = f.options.as_deref().unwrap_or_default();
+                (!value.as_str().is_some_and(|s| options.iter().any(|o| o == s)))
+                    .then_some(("not_an_option", "must be one of the options"))
+            }
+            FieldType::Checkbox => match value {
+                Value::Bool(true) => None,
+                Value::Bool(false) if f.required => Some(("required", "must be checked")),
+                Value::Bool(false) => None,
+                _ => Some(("not_a_boolean", "must be true or false")),
+            },
+        };
+        if let Some((code, message)) = problem {
+            errors.push(FieldError::new(at, code, message));
+        }
+    }
+    into_result(errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::Lang;
+    use serde_json::json;
+
+    fn field(key: &str, kind: FieldType, required: bool) -> Field {
+        Field {
+            key: key.into(),
+            label: I18n::from([(Lang::De, key.to_string())]),
+            kind,
+            required,
+            options: (kind == FieldType::Select).then(|| vec!["a".into(), "b".into()]),
+        }
+    }
+
+    #[test]
+    fn answers_are_checked_per_field() {
+        let fields = vec![
+            field("meter", FieldType::Text, true),
+            field("reading", FieldType::Number, true),
+            field("date", FieldType::Date, false),
+            field("choice", FieldType::Select, false),
+            field("ok", FieldType::Checkbox, true),
+        ];
+        let good = json!({"meter": "M1", "reading": 12.5, "date": "2026-11-01", "choice": "a", "ok": true});
+        assert!(validate_answers(&fields, good.as_object().unwrap(), "data").is_ok());
+        let bad = json!({"reading": "x", "date": "1.11.2026", "choice": "c", "ok": false, "extra": 1});
+        let Err(DomainError::Invalid(errors)) = validate_answers(&fields, bad.as_object().unwrap(), "data") else {
+            panic!("expected validation errors")
+        };
+        let names: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "data.extra",
+                "data.meter",
+                "data.reading",
+                "data.date",
+                "data.choice",
+                "data.ok"
+            ]
+        );
+    }
+
+    #[test]
+    fn definitions_are_checked() {
+        let input = JourneyInput {
+            name: " ".into(),
+            fields: vec![field("a", FieldType::Text, true), field("a", FieldType::Text, false)],
+        };
+        let Err(DomainError::Invalid(errors)) = input.validate() else {
+            panic!("expected errors")
+        };
+        assert!(errors.iter().any(|e| e.field == "name"));
+        assert!(errors.iter().any(|e| e.field == "fields[1].key"));
+    }
+}

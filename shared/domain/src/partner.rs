@@ -1,0 +1,355 @@
+//! Partner organisations: invited by staff, accepted by the partner's first user, then
+//! assignable to process steps; their users reach the portal by emailed links.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{into_result, require_email, require_text};
+use crate::error::{DomainError, FieldError};
+use crate::events::PartnerEvent;
+use crate::i18n::Lang;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Permission {
+    /// Mark the partner's steps done, and set their due date (commissioning).
+    #[serde(rename = "tasks:complete")]
+    TasksComplete,
+    /// Upload documents to the partner's steps (for the upload work that follows).
+    #[serde(rename = "documents:upload")]
+    DocumentsUpload,
+    /// See every step of a run, not only the partner's own.
+    #[serde(rename = "runs:view_all_steps")]
+    RunsViewAllSteps,
+}
+
+/// Permissions a partner gets when staff name none.
+pub const DEFAULT_PERMISSIONS: [Permission; 2] = [Permission::TasksComplete, Permission::DocumentsUpload];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PartnerStatus {
+    Invited,
+    Active,
+    Revoked,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UserInput {
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub locale: Option<Lang>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartnerUser {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<Lang>,
+    pub added_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartnerInput {
+    pub name: String,
+    pub email: String,
+    #[serde(default)]
+    pub locale: Option<Lang>,
+    #[serde(default)]
+    pub permissions: Option<Vec<Permission>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Partner {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<Lang>,
+    pub permissions: Vec<Permission>,
+    pub status: PartnerStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organization_name: Option<String>,
+    #[serde(default)]
+    pub users: Vec<PartnerUser>,
+    /// The invitation whose link works now; a resend replaces it, acceptance clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invitation_id: Option<String>,
+    pub version: u64,
+    pub created_at: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accepted_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+pub fn validate_user(user: &UserInput, prefix: &str) -> Result<(), DomainError> {
+    let mut errors = Vec::new();
+    require_text(&user.name, &format!("{prefix}name"), 200, &mut errors);
+    require_email(&user.email, &format!("{prefix}email"), &mut errors);
+    into_result(errors)
+}
+
+fn dedup(mut permissions: Vec<Permission>) -> Vec<Permission> {
+    let mut seen = std::collections::HashSet::new();
+    permissions.retain(|p| seen.insert(*p));
+    permissions
+}
+
+impl Partner {
+    /// A new partner, invited: the invitation email goes out with the `partner_invited` event.
+    pub fn invite(
+        id: String,
+        input: PartnerInput,
+        invitation_id: String,
+        now: DateTime<Utc>,
+    ) -> Result<(Partner, Vec<PartnerEvent>), DomainError> {
+        let mut errors = Vec::new();
+        require_text(&input.name, "name", 200, &mut errors);
+        require_email(&input.email, "email", &mut errors);
+        into_result(errors)?;
+        let partner = Partner {
+            id,
+            name: input.name.trim().into(),
+            email: input.email.trim().into(),
+            locale: input.locale,
+            permissions: dedup(input.permissions.unwrap_or_else(|| DEFAULT_PERMISSIONS.to_vec())),
+            status: PartnerStatus::Invited,
+            organization_name: None,
+            users: Vec::new(),
+            invitation_id: Some(invitation_id.clone()),
+            version: 1,
+            created_at: now,
+            accepted_at: None,
+            revoked_at: None,
+        };
+        let events = vec![partner.invited(invitation_id, false)];
+        Ok((partner, events))
+    }
+
+    fn invited(&self, invitation_id: String, resent: bool) -> PartnerEvent {
+        PartnerEvent::PartnerInvited {
+            invitation_id,
+            resent,
+            name: self.name.clone(),
+            email: self.email.clone(),
+            locale: self.locale,
+        }
+    }
+
+    pub fn can(&self, p: Permission) -> bool {
+        self.permissions.contains(&p)
+    }
+
+    /// A new invitation link; the old one stops working. An expired invitation never blocks it.
+    pub fn resend(&mut self, invitation_id: String) -> Result<Vec<PartnerEvent>, DomainError> {
+        match self.status {
+            PartnerStatus::Invited => {}
+            PartnerStatus::Active => {
+                return Err(DomainError::Conflict(
+                    "the partner has accepted already; add users to it instead".into(),
+                ))
+            }
+            PartnerStatus::Revoked => return Err(DomainError::Conflict("the partner is revoked".into())),
+        }
+        self.invitation_id = Some(invitation_id.clone());
+        self.version += 1;
+        Ok(vec![self.invited(invitation_id, true)])
+    }
+
+    /// Whether an invitation link still works (not used, not replaced, not revoked).
+    pub fn invitation_open(&self, invitation_id: &str) -> bool {
+        self.status == PartnerStatus::Invited && self.invitation_id.as_deref() == Some(invitation_id)
+    }
+
+    /// The partner accepts with its organisation name and first user.
+    pub fn accept(
+        &mut self,
+        invitation_id: &str,
+        organization_name: &str,
+        user: UserInput,
+        user_id: String,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<PartnerEvent>, DomainError> {
+        if !self.invitation_open(invitation_id) {
+            return Err(DomainError::Gone("this invitation was used, replaced or revoked"));
+        }
+        let mut errors = Vec::new();
+        require_text(organization_name, "organization_name", 200, &mut errors);
+        into_result(errors)?;
+        validate_user(&user, "user.")?;
+        self.status = PartnerStatus::Active;
+        self.organization_name = Some(organization_name.trim().into());
+        self.invitation_id = None;
+        self.accepted_at = Some(now);
+        self.push_user(user, user_id.clone(), now);
+        Ok(vec![PartnerEvent::PartnerAccepted {
+            user_id,
+            organization_name: organization_name.trim().into(),
+        }])
+    }
+
+    /// Staff add a user to an active partner; the user is emailed a portal link.
+    pub fn add_user(
+        &mut self,
+        user: UserInput,
+        user_id: String,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<PartnerEvent>, DomainError> {
+        if self.status != PartnerStatus::Active {
+            return Err(DomainError::Conflict(
+                "users can be added to active partners only".into(),
+            ));
+        }
+        validate_user(&user, "")?;
+        if self
+            .users
+            .iter()
+            .any(|u| u.email.eq_ignore_ascii_case(user.email.trim()))
+        {
+            return Err(DomainError::Invalid(vec![FieldError::new(
+                "email",
+                "duplicate",
+                "is a user of this partner already",
+            )]));
+        }
+        let added = self.push_user(user, user_id, now);
+        Ok(vec![PartnerEvent::PartnerUserAdded {
+            user_id: added.id.clone(),
+            name: added.name.clone(),
+            email: added.email.clone(),
+            locale: added.locale,
+        }])
+    }
+
+    fn push_user(&mut self, user: UserInput, id: String, now: DateTime<Utc>) -> &PartnerUser {
+        self.version += 1;
+        self.users.push(PartnerUser {
+            id,
+            name: user.name.trim().into(),
+            email: user.email.trim().into(),
+            locale: user.locale,
+            added_at: now,
+        });
+        &self.users[self.users.len() - 1]
+    }
+
+    pub fn set_permissions(&mut self, permissions: Vec<Permission>) -> Result<Vec<PartnerEvent>, DomainError> {
+        if self.status == PartnerStatus::Revoked {
+            return Err(DomainError::Conflict("the partner is revoked".into()));
+        }
+        let old = self.permissions.clone();
+        self.permissions = dedup(permissions);
+        self.version += 1;
+        Ok(vec![PartnerEvent::PartnerPermissionsChanged {
+            old,
+            new: self.permissions.clone(),
+        }])
+    }
+
+    /// Revokes the partner: its links and its users' sessions stop working.
+    pub fn revoke(&mut self, now: DateTime<Utc>) -> Result<Vec<PartnerEvent>, DomainError> {
+        if self.status == PartnerStatus::Revoked {
+            return Err(DomainError::Conflict("the partner is revoked already".into()));
+        }
+        self.status = PartnerStatus::Revoked;
+        self.invitation_id = None;
+        self.revoked_at = Some(now);
+        self.version += 1;
+        Ok(vec![PartnerEvent::PartnerRevoked {}])
+    }
+}
+
+/// The portal participant id of a partner organisation: its users share its tasks.
+pub fn participant_of(partner_id: &str) -> String {
+    format!("partner-{partner_id}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invited() -> Partner {
+        let input = PartnerInput {
+            name: "Install AG".into(),
+            email: "office@install.example".into(),
+            locale: Some(Lang::Fr),
+            permissions: None,
+        };
+        Partner::invite("p1".into(), input, "inv1".into(), Utc::now())
+            .unwrap()
+            .0
+    }
+
+    fn user(email: &str) -> UserInput {
+        UserInput {
+            name: "Ina".into(),
+            email: email.into(),
+            locale: None,
+        }
+    }
+
+    #[test]
+    fn invitation_lifecycle() {
+        let mut p = invited();
+        assert_eq!(p.permissions, DEFAULT_PERMISSIONS.to_vec());
+        p.resend("inv2".into()).unwrap();
+        // The old link is dead, the new one works once.
+        assert!(matches!(
+            p.accept(
+                "inv1",
+                "Install AG",
+                user("ina@install.example"),
+                "u1".into(),
+                Utc::now()
+            ),
+            Err(DomainError::Gone(_))
+        ));
+        assert!(matches!(
+            p.accept("inv2", " ", user("ina@install.example"), "u1".into(), Utc::now()),
+            Err(DomainError::Invalid(_))
+        ));
+        p.accept(
+            "inv2",
+            "Install AG",
+            user("ina@install.example"),
+            "u1".into(),
+            Utc::now(),
+        )
+        .unwrap();
+        assert_eq!(p.status, PartnerStatus::Active);
+        assert!(matches!(
+            p.accept("inv2", "Install AG", user("x@install.example"), "u2".into(), Utc::now()),
+            Err(DomainError::Gone(_))
+        ));
+        assert!(matches!(p.resend("inv3".into()), Err(DomainError::Conflict(_))));
+        p.add_user(user("max@install.example"), "u2".into(), Utc::now())
+            .unwrap();
+        assert!(matches!(
+            p.add_user(user("MAX@install.example"), "u3".into(), Utc::now()),
+            Err(DomainError::Invalid(_))
+        ));
+        assert_eq!(p.users.len(), 2);
+        p.revoke(Utc::now()).unwrap();
+        assert!(matches!(
+            p.add_user(user("z@install.example"), "u4".into(), Utc::now()),
+            Err(DomainError::Conflict(_))
+        ));
+        assert!(matches!(p.revoke(Utc::now()), Err(DomainError::Conflict(_))));
+    }
+
+    #[test]
+    fn revoked_invitations_are_gone() {
+        let mut p = invited();
+        p.revoke(Utc::now()).unwrap();
+        assert!(!p.invitation_open("inv1"));
+        assert!(matches!(
+            p.accept("inv1", "X", user("a@b.ch"), "u".into(), Utc::now()),
+            Err(DomainError::Gone(_))
+        ));
+    }
+}

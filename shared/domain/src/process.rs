@@ -1,0 +1,186 @@
+//! Process definitions: ordered steps, each with an assignee, info texts, an optional
+//! journey, due time and owner.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::{into_result, require_email, require_key, require_text};
+use crate::error::{DomainError, FieldError};
+use crate::i18n::{self, I18n};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Assignee {
+    Staff { user_id: String, email: String },
+    Customer,
+    Installer,
+    Partner { partner_id: String },
+}
+
+impl Assignee {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Assignee::Staff { .. } => "staff",
+            Assignee::Customer => "customer",
+            Assignee::Installer => "installer",
+            Assignee::Partner { .. } => "partner",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InfoTexts {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<I18n>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installer: Option<I18n>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner: Option<I18n>,
+}
+
+impl InfoTexts {
+    /// The info text meant for a participant kind (`customer`, `installer`, `partner`).
+    pub fn for_kind(&self, kind: &str) -> Option<&I18n> {
+        match kind {
+            "customer" => self.customer.as_ref(),
+            "installer" => self.installer.as_ref(),
+            "partner" => self.partner.as_ref(),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Owner {
+    pub user_id: String,
+    pub email: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepDef {
+    pub key: String,
+    pub name: String,
+    pub assignee: Assignee,
+    #[serde(default)]
+    pub info_texts: InfoTexts,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journey_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_in_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Owner>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProcessInput {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub steps: Vec<StepDef>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ProcessStatus {
+    Active,
+    Archived,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Process {
+    pub id: String,
+    pub version: u64,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub steps: Vec<StepDef>,
+    pub status: ProcessStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+pub const MAX_STEPS: usize = 40;
+
+impl ProcessInput {
+    /// Everything that can be checked without the store (journey ids are checked by the caller).
+    pub fn validate(&self) -> Result<(), DomainError> {
+        let mut errors = Vec::new();
+        require_text(&self.name, "name", 200, &mut errors);
+        if let Some(d) = &self.description {
+            if d.chars().count() > 4000 {
+                errors.push(FieldError::new(
+                    "description",
+                    "too_long",
+                    "must be at most 4000 characters",
+                ));
+            }
+        }
+        if self.steps.is_empty() {
+            errors.push(FieldError::new("steps", "required", "needs at least one step"));
+        }
+        if self.steps.len() > MAX_STEPS {
+            errors.push(FieldError::new(
+                "steps",
+                "too_many",
+                format!("at most {MAX_STEPS} steps"),
+            ));
+        }
+        let mut keys = std::collections::HashSet::new();
+        for (i, s) in self.steps.iter().enumerate() {
+            let at = format!("steps[{i}]");
+            require_key(&s.key, &format!("{at}.key"), &mut errors);
+            if !keys.insert(s.key.as_str()) {
+                errors.push(FieldError::new(
+                    format!("{at}.key"),
+                    "duplicate",
+                    "step keys must be unique in a process",
+                ));
+            }
+            require_text(&s.name, &format!("{at}.name"), 200, &mut errors);
+            match &s.assignee {
+                Assignee::Staff { user_id, email } => {
+                    require_text(user_id, &format!("{at}.assignee.user_id"), 200, &mut errors);
+                    require_email(email, &format!("{at}.assignee.email"), &mut errors);
+                }
+                Assignee::Partner { partner_id } => {
+                    require_text(partner_id, &format!("{at}.assignee.partner_id"), 64, &mut errors)
+                }
+                Assignee::Customer | Assignee::Installer => {}
+            }
+            for (kind, text) in [
+                ("customer", &s.info_texts.customer),
+                ("installer", &s.info_texts.installer),
+                ("partner", &s.info_texts.partner),
+            ] {
+                if let Some(text) = text {
+                    i18n::validate(text, &format!("{at}.info_texts.{kind}"), &mut errors);
+                    if text.values().any(|t| t.chars().count() > 4000) {
+                        errors.push(FieldError::new(
+                            format!("{at}.info_texts.{kind}"),
+                            "too_long",
+                            "must be at most 4000 characters per language",
+                        ));
+                    }
+                }
+            }
+            if let Some(days) = s.due_in_days {
+                if !(1..=3650).contains(&days) {
+                    errors.push(FieldError::new(
+                        format!("{at}.due_in_days"),
+                        "out_of_range",
+                        "must be between 1 and 3650",
+                    ));
+                }
+            }
+            if let Some(owner) = &s.owner {
+                require_text(&owner.user_id, &format!("{at}.owner.user_id"), 200, &mut errors);
+                require_email(&owner.email, &format!("{at}.owner.email"), &mut errors);
+            }
+        }
+        into_result(errors)
+    }
+}

@@ -1,0 +1,678 @@
+//! Runs: a snapshot of a process definition moving step by step, and its state machine.
+//!
+//! Rules (decided here, see README): steps activate strictly in definition order; staff and
+//! admins may complete any active step (they act for participants on the phone); a
+//! participant may fill in and complete only the active steps assigned to them; completed and
+//! cancelled runs are terminal: nothing changes them.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use super::journey::{validate_answers, Field};
+use super::process::{Assignee, InfoTexts, Owner, Process, ProcessStatus};
+use super::{into_result, require_email, require_text};
+use crate::error::{DomainError, FieldError};
+pub use crate::events::Actor;
+use crate::events::RunEvent;
+use crate::i18n::Lang;
+use crate::ids::participant_id;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contact {
+    pub name: String,
+    pub email: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<Lang>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Participants {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<Contact>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installer: Option<Contact>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunContext {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub opportunity_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunInput {
+    #[serde(default)]
+    pub context: RunContext,
+    #[serde(default)]
+    pub participants: Participants,
+    #[serde(default)]
+    pub test: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunStatus {
+    Running,
+    Completed,
+    Cancelled,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Completed => "completed",
+            RunStatus::Cancelled => "cancelled",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepStatus {
+    Pending,
+    Active,
+    Done,
+    Skipped,
+}
+
+/// The staff user who started the run (told when it completes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Creator {
+    pub sub: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<Lang>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JourneySnapshot {
+    pub id: String,
+    pub name: String,
+    pub fields: Vec<Field>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Submission {
+    pub data: Map<String, Value>,
+    pub submitted_at: DateTime<Utc>,
+    pub submitted_by: Actor,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunStep {
+    pub key: String,
+    pub name: String,
+    pub assignee: Assignee,
+    #[serde(default)]
+    pub info_texts: InfoTexts,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub journey: Option<JourneySnapshot>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_in_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<Owner>,
+    pub status: StepStatus,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub activated_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_by: Option<Actor>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submission: Option<Submission>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    pub id: String,
+    pub process_id: String,
+    pub process_version: u64,
+    pub process_name: String,
+    pub status: RunStatus,
+    pub test: bool,
+    #[serde(default)]
+    pub context: RunContext,
+    #[serde(default)]
+    pub participants: Participants,
+    pub steps: Vec<RunStep>,
+    pub version: u64,
+    pub created_at: DateTime<Utc>,
+    pub created_by: Creator,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<DateTime<Utc>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cancel_reason: Option<String>,
+}
+
+/// Who a participant of a run is, as the portal knows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParticipantRef {
+    /// `customer` or `installer`.
+    pub kind: &'static str,
+    pub id: String,
+}
+
+impl RunInput {
+    fn validate(&self, process: &Process) -> Result<(), DomainError> {
+        let mut errors = Vec::new();
+        for (kind, contact) in [
+            ("customer", &self.participants.customer),
+            ("installer", &self.participants.installer),
+        ] {
+            if let Some(c) = contact {
+                require_text(&c.name, &format!("participants.{kind}.name"), 200, &mut errors);
+                require_email(&c.email, &format!("participants.{kind}.email"), &mut errors);
+            }
+        }
+        for (kind, contact, assignee) in [
+            ("customer", &self.participants.customer, Assignee::Customer),
+            ("installer", &self.participants.installer, Assignee::Installer),
+        ] {
+            if contact.is_none() && process.steps.iter().any(|s| s.assignee == assignee) {
+                errors.push(FieldError::new(
+                    format!("participants.{kind}"),
+                    "required",
+                    format!("is required: the process has a step for the {kind}"),
+                ));
+            }
+        }
+        if let Some(t) = &self.context.title {
+            if t.chars().count() > 300 {
+                errors.push(FieldError::new(
+                    "context.title",
+                    "too_long",
+                    "must be at most 300 characters",
+                ));
+            }
+        }
+        into_result(errors)
+    }
+}
+
+impl Run {
+    /// Starts a run: snapshots the definition (and its journeys) and activates the first step.
+    pub fn start(
+        id: String,
+        process: &Process,
+        journeys: &[JourneySnapshot],
+        input: RunInput,
+        created_by: Creator,
+        now: DateTime<Utc>,
+    ) -> Result<(Run, Vec<RunEvent>), DomainError> {
+        if process.status == ProcessStatus::Archived {
+            return Err(DomainError::Conflict(
+                "the process is archived; no new runs can be started".into(),
+            ));
+        }
+        input.validate(process)?;
+        let steps = process
+            .steps
+            .iter()
+            .map(|s| RunStep {
+                key: s.key.clone(),
+                name: s.name.clone(),
+                assignee: s.assignee.clone(),
+                info_texts: s.info_texts.clone(),
+                journey: s
+                    .journey_id
+                    .as_ref()
+                    .and_then(|j| journeys.iter().find(|x| &x.id == j).cloned()),
+                due_in_days: s.due_in_days,
+                owner: s.owner.clone(),
+                status: StepStatus::Pending,
+                due_at: None,
+                activated_at: None,
+                completed_at: None,
+                completed_by: None,
+                submission: None,
+            })
+            .collect();
+        let mut run = Run {
+            id,
+            process_id: process.id.clone(),
+            process_version: process.version,
+            process_name: process.name.clone(),
+            status: RunStatus::Running,
+            test: input.test,
+            context: input.context,
+            participants: input.participants,
+            steps,
+            version: 1,
+            created_at: now,
+            created_by,
+            completed_at: None,
+            cancel_reason: None,
+        };
+        let mut changes = vec![RunEvent::RunStarted {
+            process_id: run.process_id.clone(),
+            test: run.test,
+        }];
+        changes.extend(run.activate_next(now));
+        Ok((run, changes))
+    }
+
+    /// The key of the active step, if any.
+    pub fn current_step(&self) -> Option<&str> {
+        self.steps
+            .iter()
+            .find(|s| s.status == StepStatus::Active)
+            .map(|s| s.key.as_str())
+    }
+
+    pub fn step(&self, key: &str) -> Option<&RunStep> {
+        self.steps.iter().find(|s| s.key == key)
+    }
+
+    /// The contact behind a customer or installer step.
+    pub fn contact_for(&self, assignee: &Assignee) -> Option<&Contact> {
+        match assignee {
+            Assignee::Customer => self.participants.customer.as_ref(),
+            Assignee::Installer => self.participants.installer.as_ref(),
+            _ => None,
+        }
+    }
+
+    /// The portal participant a step is assigned to, if any.
+    pub fn participant_for(&self, step: &RunStep) -> Option<ParticipantRef> {
+        if let Assignee::Partner { partner_id } = &step.assignee {
+            return Some(ParticipantRef {
+                kind: "partner",
+                id: crate::partner::participant_of(partner_id),
+            });
+        }
+        let contact = self.contact_for(&step.assignee)?;
+
+        Some(ParticipantRef {
+            kind: step.assignee.kind(),
+            id: participant_id(&contact.email),
+        })
+    }
+
+    /// Whether a participant has any step in this run.
+    pub fn involves(&self, participant_id: &str) -> bool {
+        self.steps
+            .iter()
+            .any(|s| self.participant_for(s).is_some_and(|p| p.id == participant_id))
+    }
+
+    /// Whether `actor` may fill in and complete `step` (staff: any step).
+    pub fn may_act(&self, step: &RunStep, actor: &Actor) -> bool {
+        actor.is_staff() || self.participant_for(step).is_some_and(|p| p.id == actor.id)
+    }
+
+    fn ensure_running(&self) -> Result<(), DomainError> {
+        match self.status {
+            RunStatus::Running => Ok(()),
+            s => Err(DomainError::Conflict(format!(
+                "the run is {}; nothing can change it",
+                s.as_str()
+            ))),
+        }
+    }
+
+    fn active_step_index(&self, key: &str, actor: &Actor) -> Result<usize, DomainError> {
+        let i = self
+            .steps
+            .iter()
+            .position(|s| s.key == key)
+            .ok_or(DomainError::NotFound("step"))?;
+        if !self.may_act(&self.steps[i], actor) {
+            return Err(DomainError::Forbidden("this step is not assigned to you"));
+        }
+        self.ensure_running()?;
+        if self.steps[i].status != StepStatus::Active {
+            return Err(DomainError::Conflict(format!("step {key} is not active")));
+        }
+        Ok(i)
+    }
+
+    fn activate_next(&mut self, now: DateTime<Utc>) -> Vec<RunEvent> {
+        let Some(step) = self.steps.iter_mut().find(|s| s.status == StepStatus::Pending) else {
+            self.status = RunStatus::Completed;
+            self.completed_at = Some(now);
+            return vec![RunEvent::RunCompleted {}];
+        };
+        step.status = StepStatus::Active;
+        step.activated_at = Some(now);
+        step.due_at = step.due_in_days.map(|d| now + Duration::days(i64::from(d)));
+        let contact = match step.assignee {
+            Assignee::Customer => self.participants.customer.clone(),
+            Assignee::Installer => self.participants.installer.clone(),
+            _ => None,
+        };
+        vec![RunEvent::StepActivated {
+            step_key: step.key.clone(),
+            step_name: step.name.clone(),
+            assignee: step.assignee.clone(),
+            contact,
+            info_text: step.info_texts.for_kind(step.assignee.kind()).cloned(),
+            due_at: step.due_at,
+        }]
+    }
+
+    /// Stores the answers to the active step's journey.
+    pub fn submit(
+        &mut self,
+        key: &str,
+        data: Map<String, Value>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RunEvent>, DomainError> {
+        let i = self.active_step_index(key, actor)?;
+        let step = &mut self.steps[i];
+        let journey = step
+            .journey
+            .as_ref()
+            .ok_or_else(|| DomainError::Conflict(format!("step {key} has no journey to fill in")))?;
+        validate_answers(&journey.fields, &data, "data")?;
+        step.submission = Some(Submission {
+            data,
+            submitted_at: now,
+            submitted_by: actor.clone(),
+        });
+        self.version += 1;
+        Ok(vec![RunEvent::StepSubmitted { step_key: key.into() }])
+    }
+
+    /// Marks the active step done and activates the next one (or completes the run).
+    /// A participant must have filled in the step's journey first.
+    pub fn complete(&mut self, key: &str, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<RunEvent>, DomainError> {
+        let i = self.active_step_index(key, actor)?;
+        let step = &mut self.steps[i];
+        if !actor.is_staff() {
+            if let Some(journey) = &step.journey {
+                let empty = Map::new();
+                let data = step.submission.as_ref().map(|s| &s.data).unwrap_or(&empty);
+                validate_answers(&journey.fields, data, "data")?;
+            }
+        }
+        step.status = StepStatus::Done;
+        step.completed_at = Some(now);
+        step.completed_by = Some(actor.clone());
+        let mut changes = vec![RunEvent::StepCompleted {
+            step_key: key.into(),
+            step_name: step.name.clone(),
+            owner: step.owner.clone(),
+        }];
+        changes.extend(self.activate_next(now));
+        self.version += 1;
+        Ok(changes)
+    }
+
+    /// Sets the due date of the active step (a partner's commissioning appointment).
+    pub fn set_due_date(
+        &mut self,
+        key: &str,
+        due_at: DateTime<Utc>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RunEvent>, DomainError> {
+        let i = self.active_step_index(key, actor)?;
+        if due_at <= now {
+            return Err(DomainError::invalid("due_at", "not_in_future", "must be in the future"));
+        }
+        let step = &mut self.steps[i];
+        let old = step.due_at;
+        step.due_at = Some(due_at);
+        self.version += 1;
+        Ok(vec![RunEvent::StepDueDateSet {
+            step_key: key.into(),
+            step_name: step.name.clone(),
+            old,
+            new: due_at,
+            owner: step.owner.clone(),
+        }])
+    }
+
+    /// Cancels a running run; the steps not yet done are skipped.
+    pub fn cancel(&mut self, reason: &str, now: DateTime<Utc>) -> Result<Vec<RunEvent>, DomainError> {
+        let mut errors = Vec::new();
+        require_text(reason, "reason", 2000, &mut errors);
+        into_result(errors)?;
+        self.ensure_running()?;
+        for s in self
+            .steps
+            .iter_mut()
+            .filter(|s| matches!(s.status, StepStatus::Pending | StepStatus::Active))
+        {
+            s.status = StepStatus::Skipped;
+        }
+        self.status = RunStatus::Cancelled;
+        self.cancel_reason = Some(reason.trim().to_string());
+        self.completed_at = Some(now);
+        self.version += 1;
+        Ok(vec![RunEvent::RunCancelled {
+            reason: reason.trim().into(),
+        }])
+    }
+
+    /// The run as the API shows it.
+    pub fn view(&self) -> RunView<'_> {
+        RunView {
+            run: self,
+            current_step: self.current_step(),
+        }
+    }
+}
+
+/// The run as the API shows it: the stored fields plus `current_step`.
+#[derive(Debug, Serialize)]
+pub struct RunView<'a> {
+    #[serde(flatten)]
+    pub run: &'a Run,
+    pub current_step: Option<&'a str>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::I18n;
+    use crate::journey::FieldType;
+    use crate::process::StepDef;
+
+    fn step(key: &str, assignee: Assignee, journey: Option<&str>) -> StepDef {
+        StepDef {
+            key: key.into(),
+            name: key.into(),
+            assignee,
+            info_texts: InfoTexts::default(),
+            journey_id: journey.map(str::to_string),
+            due_in_days: Some(3),
+            owner: None,
+        }
+    }
+
+    fn process() -> Process {
+        let now = Utc::now();
+        Process {
+            id: "p1".into(),
+            version: 1,
+            name: "Meter change".into(),
+            description: None,
+            steps: vec![
+                step(
+                    "check",
+                    Assignee::Staff {
+                        user_id: "bob".into(),
+                        email: "bob@u.ch".into(),
+                    },
+                    None,
+                ),
+                step("install", Assignee::Installer, Some("j1")),
+                step("confirm", Assignee::Customer, None),
+            ],
+            status: ProcessStatus::Active,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+
+    fn journeys() -> Vec<JourneySnapshot> {
+        vec![JourneySnapshot {
+            id: "j1".into(),
+            name: "Install".into(),
+            fields: vec![Field {
+                key: "meter".into(),
+                label: I18n::from([(Lang::De, "Zähler".to_string())]),
+                kind: FieldType::Text,
+                required: true,
+                options: None,
+            }],
+        }]
+    }
+
+    fn contact(email: &str) -> Contact {
+        Contact {
+            name: email.into(),
+            email: email.into(),
+            locale: Some(Lang::Fr),
+        }
+    }
+
+    fn started() -> Run {
+        let input = RunInput {
+            context: RunContext::default(),
+            participants: Participants {
+                customer: Some(contact("c@x.ch")),
+                installer: Some(contact("i@x.ch")),
+            },
+            test: false,
+        };
+        let creator = Creator {
+            sub: "alice".into(),
+            email: None,
+            name: None,
+            locale: None,
+        };
+        Run::start("r1".into(), &process(), &journeys(), input, creator, Utc::now())
+            .unwrap()
+            .0
+    }
+
+    fn participant(kind: &str, email: &str) -> Actor {
+        Actor {
+            kind: kind.into(),
+            id: participant_id(email),
+            name: None,
+        }
+    }
+
+    #[test]
+    fn first_step_activates_with_due_date() {
+        let run = started();
+        assert_eq!(run.current_step(), Some("check"));
+        let s = run.step("check").unwrap();
+        assert_eq!(s.due_at.unwrap() - s.activated_at.unwrap(), Duration::days(3));
+        assert_eq!(run.step("install").unwrap().status, StepStatus::Pending);
+        assert!(run.step("install").unwrap().journey.is_some(), "journey snapshotted");
+    }
+
+    #[test]
+    fn steps_activate_in_order_until_completed() {
+        let mut run = started();
+        let staff = Actor::staff("bob", None);
+        let changes = run.complete("check", &staff, Utc::now()).unwrap();
+        assert_eq!(
+            changes.iter().map(crate::events::type_of).collect::<Vec<_>>(),
+            ["step_completed", "step_activated"]
+        );
+        assert_eq!(run.current_step(), Some("install"));
+        let installer = participant("installer", "i@x.ch");
+        let mut data = Map::new();
+        data.insert("meter".into(), serde_json::json!("M-1"));
+        run.submit("install", data, &installer, Utc::now()).unwrap();
+        run.complete("install", &installer, Utc::now()).unwrap();
+        let changes = run
+            .complete("confirm", &participant("customer", "c@x.ch"), Utc::now())
+            .unwrap();
+        assert_eq!(crate::events::type_of(changes.last().unwrap()), "run_completed");
+        assert_eq!(run.status, RunStatus::Completed);
+        assert_eq!(run.current_step(), None);
+        assert_eq!(run.version, 5, "one version per change");
+    }
+
+    #[test]
+    fn who_may_complete_what() {
+        let mut run = started();
+        let installer = participant("installer", "i@x.ch");
+        // A participant cannot complete a staff step.
+        assert!(matches!(
+            run.complete("check", &installer, Utc::now()),
+            Err(DomainError::Forbidden(_))
+        ));
+        run.complete("check", &Actor::staff("bob", None), Utc::now()).unwrap();
+        // The customer cannot complete the installer's step.
+        let customer = participant("customer", "c@x.ch");
+        assert!(matches!(
+            run.complete("install", &customer, Utc::now()),
+            Err(DomainError::Forbidden(_))
+        ));
+        // The installer must fill in the journey first.
+        assert!(matches!(
+            run.complete("install", &installer, Utc::now()),
+            Err(DomainError::Invalid(_))
+        ));
+        // A step that is not active is a conflict, an unknown one is not found.
+        assert!(matches!(
+            run.complete("check", &Actor::staff("bob", None), Utc::now()),
+            Err(DomainError::Conflict(_))
+        ));
+        assert!(matches!(
+            run.complete("nope", &installer, Utc::now()),
+            Err(DomainError::NotFound(_))
+        ));
+        // Staff may complete a participant's step for them.
+        run.complete("install", &Actor::staff("bob", None), Utc::now()).unwrap();
+        assert_eq!(run.current_step(), Some("confirm"));
+    }
+
+    #[test]
+    fn terminal_states_stay_terminal() {
+        let mut run = started();
+        assert!(matches!(run.cancel("  ", Utc::now()), Err(DomainError::Invalid(_))));
+        assert_eq!(run.status, RunStatus::Running);
+        run.cancel("customer moved", Utc::now()).unwrap();
+        assert_eq!(run.status, RunStatus::Cancelled);
+        assert!(run.steps.iter().all(|s| s.status == StepStatus::Skipped));
+        let staff = Actor::staff("bob", None);
+        assert!(matches!(
+            run.complete("check", &staff, Utc::now()),
+            Err(DomainError::Conflict(_))
+        ));
+        assert!(matches!(run.cancel("again", Utc::now()), Err(DomainError::Conflict(_))));
+    }
+
+    #[test]
+    fn participants_are_required_for_their_steps() {
+        let input = RunInput {
+            context: RunContext::default(),
+            participants: Participants::default(),
+            test: false,
+        };
+        let creator = Creator {
+            sub: "alice".into(),
+            email: None,
+            name: None,
+            locale: None,
+        };
+        let Err(DomainError::Invalid(errors)) =
+            Run::start("r".into(), &process(), &journeys(), input, creator, Utc::now())
+        else {
+            panic!("expected validation errors")
+        };
+        assert_eq!(errors.len(), 2);
+    }
+}

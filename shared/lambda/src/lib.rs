@@ -1,0 +1,43 @@
+//! Building what a Lambda function needs, once per cold start: SDK clients from one
+//! `SdkConfig` (honouring `AWS_ENDPOINT_URL`), the table adapter, logging. The SES mailer
+//! (feature `ses`, email-sender) and the stream relay (feature `sqs`, event-relay) live here
+//! too, so that the API functions link neither.
+
+use app::config::Config;
+use store::dynamo::DynamoTable;
+
+#[cfg(any(feature = "ses", feature = "sqs"))]
+pub mod events;
+#[cfg(feature = "ses")]
+pub mod ses;
+
+/// JSON logs (Lambda's `LogFormat: JSON`), level from `RUST_LOG` (default info).
+pub fn init_lambda_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(true)
+        .with_span_list(false)
+        .without_time()
+        .with_target(false)
+        .try_init();
+}
+
+pub struct Aws {
+    pub sdk: aws_config::SdkConfig,
+    pub config: Config,
+}
+
+impl Aws {
+    pub async fn load() -> Result<Self, String> {
+        let config = Config::from_env()?;
+        let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+        Ok(Aws { sdk, config })
+    }
+
+    pub fn table(&self) -> DynamoTable {
+        DynamoTable::new(aws_sdk_dynamodb::Client::new(&self.sdk), self.config.table_name.clone())
+    }
+}

@@ -1,0 +1,199 @@
+//! Tenant administration (admins, served by process-api): settings and email templates.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::extract::ApiJson;
+use super::{record_tenant, AppState};
+use crate::auth::Admin;
+use crate::error::{ApiError, ApiResult};
+use app::email::notify::template_for;
+use app::email::{render, sample_vars, validate, EmailKind, Template};
+use app::repo::settings::{self, Settings, TemplateOverride};
+use domain::i18n::Lang;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/v1/settings", get(get_settings).put(put_settings))
+        .route("/v1/email-templates", get(list_templates))
+        .route(
+            "/v1/email-templates/{kind}/{locale}",
+            get(get_template).put(put_template).delete(delete_template),
+        )
+        .route("/v1/email-templates/{kind}/{locale}/preview", post(preview))
+}
+
+fn tenant(a: &Admin) -> &str {
+    record_tenant(&a.0.tenant_id);
+    &a.0.tenant_id
+}
+
+async fn get_settings(State(s): State<AppState>, admin: Admin) -> ApiResult<Json<Value>> {
+    Ok(Json(json!(
+        settings::get_settings(s.table.as_ref(), tenant(&admin)).await?
+    )))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsInput {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    default_locale: Option<Lang>,
+}
+
+async fn put_settings(
+    State(s): State<AppState>,
+    admin: Admin,
+    ApiJson(input): ApiJson<SettingsInput>,
+) -> ApiResult<Json<Value>> {
+    if input
+        .name
+        .as_ref()
+        .is_some_and(|n| n.trim().is_empty() || n.chars().count() > 200)
+    {
+        return Err(ApiError::invalid("name", "too_long", "must be 1-200 characters"));
+    }
+    let new = Settings {
+        name: input.name.map(|n| n.trim().to_string()),
+        default_locale: input.default_locale,
+        version: 0,
+    };
+    Ok(Json(json!(
+        settings::put_settings(s.table.as_ref(), tenant(&admin), new, &super::staff_actor(&admin.0)).await?
+    )))
+}
+
+/// The kind and language of a template route (404 for unknown ones).
+fn kind_and_lang(kind: &str, locale: &str) -> ApiResult<(EmailKind, Lang)> {
+    let k = EmailKind::parse(kind).ok_or(ApiError::NotFound("email kind"))?;
+    let lang = Lang::ALL
+        .into_iter()
+        .find(|l| l.code() == locale)
+        .ok_or(ApiError::NotFound("email language"))?;
+    Ok((k, lang))
+}
+
+fn template_json(kind: EmailKind, lang: Lang, t: &Template, custom: bool) -> Value {
+    json!({"kind": kind.name(), "locale": lang, "custom": custom, "subject": t.subject, "text": t.text, "html": t.html,
+           "variables": kind.vars()})
+}
+
+async fn list_templates(State(s): State<AppState>, admin: Admin) -> ApiResult<Json<Value>> {
+    let t = tenant(&admin);
+    let overrides = settings::list_templates(s.table.as_ref(), t).await?;
+    let mut items = Vec::new();
+    for kind in EmailKind::ALL {
+        for lang in Lang::ALL {
+            let own = overrides.iter().find(|o| o.kind == kind.name() && o.locale == lang);
+            let template = match own {
+                Some(o) => o.template.clone(),
+                None => app::email::default_template(kind, lang)
+                    .ok_or_else(|| ApiError::Internal(format!("no default for {}", kind.name())))?,
+            };
+            items.push(template_json(kind, lang, &template, own.is_some()));
+        }
+    }
+    Ok(Json(json!({ "items": items })))
+}
+
+async fn get_template(
+    State(s): State<AppState>,
+    admin: Admin,
+    Path((kind, locale)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let (kind, lang) = kind_and_lang(&kind, &locale)?;
+    let t = tenant(&admin);
+    let custom = settings::get_template(s.table.as_ref(), t, kind.name(), lang)
+        .await?
+        .is_some();
+    let template = template_for(s.table.as_ref(), t, kind, lang).await?;
+    Ok(Json(template_json(kind, lang, &template, custom)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TemplateInput {
+    subject: String,
+    text: String,
+    #[serde(default)]
+    html: Option<String>,
+}
+
+async fn put_template(
+    State(s): State<AppState>,
+    admin: Admin,
+    Path((kind, locale)): Path<(String, String)>,
+    ApiJson(input): ApiJson<TemplateInput>,
+) -> ApiResult<Json<Value>> {
+    let (kind, lang) = kind_and_lang(&kind, &locale)?;
+    let template = Template {
+        subject: input.subject,
+        text: input.text,
+        html: input.html.filter(|h| !h.trim().is_empty()),
+    };
+    validate(kind, &template)?;
+    let o = TemplateOverride {
+        kind: kind.name().into(),
+        locale: lang,
+        template: template.clone(),
+        updated_at: chrono::Utc::now(),
+        updated_by: admin.0.sub.clone(),
+    };
+    settings::put_template(s.table.as_ref(), tenant(&admin), &o).await?;
+    Ok(Json(template_json(kind, lang, &template, true)))
+}
+
+async fn delete_template(
+    State(s): State<AppState>,
+    admin: Admin,
+    Path((kind, locale)): Path<(String, String)>,
+) -> ApiResult<StatusCode> {
+    let (kind, lang) = kind_and_lang(&kind, &locale)?;
+    settings::delete_template(s.table.as_ref(), tenant(&admin), kind.name(), lang).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct PreviewInput {
+    #[serde(default)]
+    variables: Option<Map<String, Value>>,
+}
+
+async fn preview(
+    State(s): State<AppState>,
+    admin: Admin,
+    Path((kind, locale)): Path<(String, String)>,
+    body: axum::body::Bytes,
+) -> ApiResult<Json<Value>> {
+    let (kind, lang) = kind_and_lang(&kind, &locale)?;
+    let input: PreviewInput = if body.iter().all(u8::is_ascii_whitespace) {
+        PreviewInput::default()
+    } else {
+        super::extract::parse_json(&body)?
+    };
+    let mut vars = sample_vars(kind);
+    let known = kind.vars();
+    for (k, v) in input.variables.unwrap_or_default() {
+        if !known.contains(&k.as_str()) {
+            return Err(ApiError::invalid(
+                format!("variables.{k}"),
+                "unknown_variable",
+                format!("unknown variable; this email knows {}", known.join(", ")),
+            ));
+        }
+        vars[k.as_str()] = match v {
+            Value::String(_) => v,
+            other => Value::String(other.to_string()),
+        };
+    }
+    let template = template_for(s.table.as_ref(), tenant(&admin), kind, lang).await?;
+    let r = render(&template, &vars).map_err(|e| ApiError::invalid("template", "does_not_render", e.to_string()))?;
+    Ok(Json(json!({"subject": r.subject, "text": r.text, "html": r.html})))
+}

@@ -1,0 +1,135 @@
+//! The HTTP side: one `axum::Router` per API area, served by lambda_http in Lambda and by
+//! `axum::serve` in `local-server`. Handlers never know which host runs them.
+
+pub mod admin;
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod offer;
+pub mod order;
+pub mod pages;
+pub mod partner;
+pub mod portal;
+pub mod portal_html;
+pub mod process;
+
+use std::sync::Arc;
+
+use axum::http::{Request, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use tower_http::trace::TraceLayer;
+
+use crate::error::ApiError;
+use app::config::Config;
+use store::Table;
+
+/// What every handler gets: the table and the configuration.
+#[derive(Clone)]
+pub struct AppState {
+    pub table: Arc<dyn Table>,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    pub fn new(table: Arc<dyn Table>, config: Config) -> Self {
+        AppState {
+            table,
+            config: Arc::new(config),
+        }
+    }
+}
+
+async fn not_found() -> Response {
+    ApiError::NotFound("route").into_response()
+}
+
+async fn method_not_allowed() -> Response {
+    ApiError::MethodNotAllowed.into_response()
+}
+
+/// The layers every area shares: a problem+json fallback and request tracing with the
+/// request id (the tenant is recorded by the identity extractors).
+pub fn finish(router: Router) -> Router {
+    router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+            let request_id = req
+                .headers()
+                .get("x-request-id")
+                .or_else(|| req.headers().get("apigw-requestid"))
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string)
+                .or_else(
+                    || match req.extensions().get::<lambda_http::request::RequestContext>() {
+                        Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
+                        _ => None,
+                    },
+                )
+                .unwrap_or_default();
+            let path = redact_path(req.uri().path());
+            tracing::info_span!("request", method = %req.method(), path, request_id, tenant = tracing::field::Empty)
+        }))
+}
+
+/// The path as logs may show it: the secret token in access and invitation links is masked.
+pub fn redact_path(path: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    let mut secret_next = false;
+    for segment in path.split('/') {
+        out.push(if secret_next { "***" } else { segment });
+        secret_next = matches!(segment, "access" | "invitations" | "partner-invitations");
+    }
+    out.join("/")
+}
+
+/// The caller's tenant, recorded on the request span.
+pub(crate) fn tenant(id: &crate::auth::Identity) -> &str {
+    record_tenant(&id.tenant_id);
+    &id.tenant_id
+}
+
+/// A staff caller as the actor of a change.
+pub(crate) fn staff_actor(id: &crate::auth::Identity) -> domain::events::Actor {
+    record_tenant(&id.tenant_id);
+    domain::events::Actor::staff(&id.sub, id.name.as_deref())
+}
+
+/// A value as JSON for a response.
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
+}
+
+/// The tenant's default language: its settings, else `DEFAULT_LOCALE`, else German.
+pub(crate) async fn tenant_default(s: &AppState, tenant: &str) -> Result<domain::i18n::Lang, ApiError> {
+    let stored = app::repo::settings::get_settings(s.table.as_ref(), tenant).await?;
+    Ok(stored.default_locale.unwrap_or(s.config.default_locale))
+}
+
+/// Records the tenant on the current request span.
+pub(crate) fn record_tenant(tenant: &str) {
+    tracing::Span::current().record("tenant", tenant);
+}
+
+/// 201 Created with a JSON body.
+pub fn created(body: serde_json::Value) -> Response {
+    (StatusCode::CREATED, axum::Json(body)).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn tokens_never_reach_the_logs() {
+        assert_eq!(super::redact_path("/portal/access/abc123"), "/portal/access/***");
+        assert_eq!(
+            super::redact_path("/v1/partner-invitations/abc/accept"),
+            "/v1/partner-invitations/***/accept"
+        );
+        assert_eq!(
+            super::redact_path("/partners/invitations/abc"),
+            "/partners/invitations/***"
+        );
+        assert_eq!(super::redact_path("/v1/runs/r1"), "/v1/runs/r1");
+    }
+}

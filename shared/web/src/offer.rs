@@ -1,0 +1,145 @@
+//! offer-api: offers in the back office (admin and staff) and the active offers in the end
+//! users' app (role customer).
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::extract::{optional_if_match, ApiJson, ApiQuery};
+use super::{created, finish, staff_actor, tenant, tenant_default, to_json, AppState};
+use crate::auth::{Admin, Customer};
+use crate::error::{ApiError, ApiResult};
+use app::repo::offers::{self, OfferFilter};
+use app::repo::{orders, page_json};
+use domain::i18n::Lang;
+use domain::offer::OfferInput;
+use store::attr_str;
+
+/// The area's routes, for hosts that merge areas (local-server); finish with [`finish`].
+pub fn routes(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/offers", post(create_offer).get(list_offers))
+        .route("/v1/offers/{id}", get(get_offer).put(update_offer))
+        .route("/v1/offers/{id}/activate", post(activate_offer))
+        .route("/v1/offers/{id}/close", post(close_offer))
+        .route("/v1/offers/{id}/preview", get(preview))
+        .route("/v1/app/offers", get(app_offers))
+        .with_state(state)
+}
+
+/// The area as one Lambda function serves it.
+pub fn router(state: AppState) -> Router {
+    finish(routes(state))
+}
+
+async fn create_offer(
+    State(s): State<AppState>,
+    Admin(id): Admin,
+    ApiJson(input): ApiJson<OfferInput>,
+) -> ApiResult<Response> {
+    let offer = offers::create(s.table.as_ref(), tenant(&id), input, &staff_actor(&id)).await?;
+    Ok(created(to_json(&offer)))
+}
+
+/// Every offer, grouped by category (energy, then hardware; in creation order within a
+/// category), optionally of one category and/or status.
+async fn list_offers(
+    State(s): State<AppState>,
+    Admin(id): Admin,
+    ApiQuery(f): ApiQuery<OfferFilter>,
+) -> ApiResult<Json<Value>> {
+    let (items, last) = offers::list(s.table.as_ref(), tenant(&id), &f).await?;
+    Ok(Json(page_json(items.iter().map(to_json).collect(), last)))
+}
+
+async fn get_offer(State(s): State<AppState>, Admin(id): Admin, Path(oid): Path<String>) -> ApiResult<Response> {
+    let offer = app::repo::load::<domain::offer::Offer>(s.table.as_ref(), tenant(&id), &oid).await?;
+    let etag = format!("\"{}\"", offer.version);
+    Ok(([(axum::http::header::ETAG, etag)], Json(to_json(&offer))).into_response())
+}
+
+async fn update_offer(
+    State(s): State<AppState>,
+    Admin(id): Admin,
+    Path(oid): Path<String>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<OfferInput>,
+) -> ApiResult<Json<Value>> {
+    let expected = optional_if_match(&headers)?;
+    let offer = offers::update(s.table.as_ref(), tenant(&id), &oid, expected, input, &staff_actor(&id)).await?;
+    Ok(Json(to_json(&offer)))
+}
+
+async fn activate_offer(
+    State(s): State<AppState>,
+    Admin(id): Admin,
+    Path(oid): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let (offer, closed) = offers::activate(s.table.as_ref(), tenant(&id), &oid, &staff_actor(&id)).await?;
+    let mut body = to_json(&offer);
+    body["closed_offer_id"] = json!(closed.map(|o| o.id));
+    Ok(Json(body))
+}
+
+async fn close_offer(State(s): State<AppState>, Admin(id): Admin, Path(oid): Path<String>) -> ApiResult<Json<Value>> {
+    let offer = offers::close(s.table.as_ref(), tenant(&id), &oid, &staff_actor(&id)).await?;
+    Ok(Json(to_json(&offer)))
+}
+
+#[derive(Deserialize)]
+struct PreviewQuery {
+    #[serde(default)]
+    locale: Option<String>,
+}
+
+/// What the app's card and detail page show in `locale` (default: the caller's language).
+async fn preview(
+    State(s): State<AppState>,
+    Admin(id): Admin,
+    Path(oid): Path<String>,
+    ApiQuery(q): ApiQuery<PreviewQuery>,
+) -> ApiResult<Json<Value>> {
+    let t = tenant(&id);
+    let default = tenant_default(&s, t).await?;
+    let lang = match q.locale.as_deref() {
+        Some(l) => {
+            Lang::parse(l).ok_or_else(|| ApiError::invalid("locale", "invalid_locale", "must be de, en, fr or it"))?
+        }
+        None => Lang::resolve(id.locale, Some(default)),
+    };
+    let offer = app::repo::load::<domain::offer::Offer>(s.table.as_ref(), t, &oid).await?;
+    Ok(Json(offer.preview(lang, default)))
+}
+
+/// The active offers of the user's tenant in the user's language, each with the user's open
+/// order of it (or null).
+async fn app_offers(State(s): State<AppState>, Customer(id): Customer) -> ApiResult<Json<Value>> {
+    let t = tenant(&id);
+    let default = tenant_default(&s, t).await?;
+    let lang = Lang::resolve(id.locale, Some(default));
+    let active = offers::active_offers(s.table.as_ref(), t).await?;
+    let open = orders::open_orders_of(s.table.as_ref(), t, &id.sub).await?;
+    let items: Vec<Value> = active
+        .iter()
+        .map(|offer| {
+            let mut v = offer.preview(lang, default);
+            v["open_order"] = open
+                .iter()
+                .find(|row| attr_str(row, "offer_id") == Some(offer.id.as_str()))
+                .map(|row| {
+                    json!({
+                        "id": row.get("order_id"),
+                        "status": row.get("status"),
+                        "current_step": row.get("current_step"),
+                    })
+                })
+                .unwrap_or(Value::Null);
+            v
+        })
+        .collect();
+    Ok(Json(json!({ "items": items, "next_cursor": null })))
+}

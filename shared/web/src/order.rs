@@ -1,0 +1,218 @@
+//! order-api: end users place and follow their orders (role customer, `/v1/app/orders`);
+//! staff move orders through the five steps, cancel and deactivate them; admins set the
+//! tenant's five steps.
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+use super::extract::{idempotency_key, optional_if_match, ApiJson, ApiQuery};
+use super::{created, finish, staff_actor, tenant, tenant_default, AppState};
+use crate::auth::{Admin, Customer, Identity};
+use crate::error::{ApiError, ApiResult};
+use app::repo::orders::{self, OrderFilter};
+use app::repo::{page_json, PageParams};
+use domain::i18n::Lang;
+use domain::order::{Order, OrderStepsInput, OrderUser};
+
+/// The area's routes, for hosts that merge areas (local-server); finish with [`finish`].
+pub fn routes(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/app/orders", post(place_order).get(my_orders))
+        .route("/v1/app/orders/{id}", get(my_order))
+        .route("/v1/orders", get(list_orders))
+        .route("/v1/orders/{id}", get(get_order))
+        .route("/v1/orders/{id}/advance", post(advance))
+        .route("/v1/orders/{id}/cancel", post(cancel))
+        .route("/v1/orders/{id}/deactivate", post(deactivate))
+        .route("/v1/orders/{id}/history", get(history))
+        .route("/v1/order-steps", get(get_steps).put(put_steps))
+        .with_state(state)
+}
+
+/// The area as one Lambda function serves it.
+pub fn router(state: AppState) -> Router {
+    finish(routes(state))
+}
+
+fn user_of(id: &Identity) -> OrderUser {
+    OrderUser {
+        sub: id.sub.clone(),
+        email: id.email.clone(),
+        name: id.name.clone(),
+        locale: id.locale,
+    }
+}
+
+/// The caller's language and the tenant's default.
+async fn langs(s: &AppState, id: &Identity) -> ApiResult<(Lang, Lang)> {
+    let default = tenant_default(s, tenant(id)).await?;
+    Ok((Lang::resolve(id.locale, Some(default)), default))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlaceOrder {
+    offer_id: String,
+    #[serde(default)]
+    answers: Map<String, Value>,
+}
+
+async fn place_order(
+    State(s): State<AppState>,
+    Customer(id): Customer,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<PlaceOrder>,
+) -> ApiResult<Response> {
+    let key = idempotency_key(&headers)?;
+    let order = orders::create(
+        s.table.as_ref(),
+        tenant(&id),
+        &input.offer_id,
+        input.answers,
+        user_of(&id),
+        key.as_deref(),
+    )
+    .await?;
+    let (lang, default) = langs(&s, &id).await?;
+    Ok(created(order.view(lang, default, false)))
+}
+
+/// The user's orders as cards, newest first, in their language.
+async fn my_orders(
+    State(s): State<AppState>,
+    Customer(id): Customer,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> ApiResult<Json<Value>> {
+    let (items, last) = orders::user_orders(s.table.as_ref(), tenant(&id), &id.sub, &p).await?;
+    let (lang, default) = langs(&s, &id).await?;
+    Ok(Json(page_json(
+        items.iter().map(|o| o.view(lang, default, false)).collect(),
+        last,
+    )))
+}
+
+/// One of the user's orders (404 for anyone else's).
+async fn my_order(
+    State(s): State<AppState>,
+    Customer(id): Customer,
+    Path(oid): Path<String>,
+) -> ApiResult<Json<Value>> {
+    let order = app::repo::load::<domain::order::Order>(s.table.as_ref(), tenant(&id), &oid).await?;
+    if order.user.sub != id.sub {
+        return Err(ApiError::NotFound("order"));
+    }
+    let (lang, default) = langs(&s, &id).await?;
+    Ok(Json(order.view(lang, default, false)))
+}
+
+async fn staff_view(s: &AppState, id: &Identity, order: &Order) -> ApiResult<Json<Value>> {
+    let (lang, default) = langs(s, id).await?;
+    Ok(Json(order.view(lang, default, true)))
+}
+
+/// All orders, newest first, optionally with one status.
+async fn list_orders(
+    State(s): State<AppState>,
+    Admin(id): Admin,
+    ApiQuery(f): ApiQuery<OrderFilter>,
+) -> ApiResult<Json<Value>> {
+    let (items, last) = orders::list(s.table.as_ref(), tenant(&id), &f).await?;
+    let (lang, default) = langs(&s, &id).await?;
+    Ok(Json(page_json(
+        items.iter().map(|o| o.view(lang, default, true)).collect(),
+        last,
+    )))
+}
+
+async fn get_order(State(s): State<AppState>, Admin(id): Admin, Path(oid): Path<String>) -> ApiResult<Json<Value>> {
+    let order = app::repo::load::<domain::order::Order>(s.table.as_ref(), tenant(&id), &oid).await?;
+    staff_view(&s, &id, &order).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AdvanceInput {
+    /// The step this request completes; it must be the current one (409 otherwise).
+    expected_step: u32,
+}
+
+async fn advance(
+    State(s): State<AppState>,
+    Admin(id): Admin,
+    Path(oid): Path<String>,
+    ApiJson(input): ApiJson<AdvanceInput>,
+) -> ApiResult<Json<Value>> {
+    let who = staff_actor(&id);
+    let order =
+        app::repo::change::<domain::order::Order, _>(s.table.as_ref(), tenant(&id), &oid, &who, |order, now| {
+            order.advance(input.expected_step, &who, now)
+        })
+        .await?;
+    staff_view(&s, &id, &order).await
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ReasonInput {
+    /// Required; missing or blank is a 422 naming `reason`.
+    #[serde(default)]
+    reason: String,
+}
+
+async fn cancel(
+    State(s): State<AppState>,
+    Admin(id): Admin,
+    Path(oid): Path<String>,
+    ApiJson(input): ApiJson<ReasonInput>,
+) -> ApiResult<Json<Value>> {
+    let who = staff_actor(&id);
+    let order =
+        app::repo::change::<domain::order::Order, _>(s.table.as_ref(), tenant(&id), &oid, &who, |order, now| {
+            order.cancel(&input.reason, now)
+        })
+        .await?;
+    staff_view(&s, &id, &order).await
+}
+
+async fn deactivate(
+    State(s): State<AppState>,
+    Admin(id): Admin,
+    Path(oid): Path<String>,
+    ApiJson(input): ApiJson<ReasonInput>,
+) -> ApiResult<Json<Value>> {
+    let who = staff_actor(&id);
+    let order =
+        app::repo::change::<domain::order::Order, _>(s.table.as_ref(), tenant(&id), &oid, &who, |order, now| {
+            order.deactivate(&input.reason, now)
+        })
+        .await?;
+    staff_view(&s, &id, &order).await
+}
+
+async fn history(State(s): State<AppState>, Admin(id): Admin, Path(oid): Path<String>) -> ApiResult<Json<Value>> {
+    let events = app::repo::history::<domain::order::Order>(s.table.as_ref(), tenant(&id), &oid).await?;
+    Ok(Json(json!({ "events": events })))
+}
+
+async fn get_steps(State(s): State<AppState>, Admin(id): Admin) -> ApiResult<Json<Value>> {
+    Ok(Json(
+        orders::get_order_steps(s.table.as_ref(), tenant(&id)).await?.to_json(),
+    ))
+}
+
+/// Sets the tenant's five steps (admins only); orders already placed keep theirs.
+async fn put_steps(
+    State(s): State<AppState>,
+    Admin(id): Admin,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<OrderStepsInput>,
+) -> ApiResult<Json<Value>> {
+    let expected = optional_if_match(&headers)?;
+    let steps = orders::put_order_steps(s.table.as_ref(), tenant(&id), input, expected, &staff_actor(&id)).await?;
+    Ok(Json(steps.to_json()))
+}

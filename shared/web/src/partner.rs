@@ -1,0 +1,233 @@
+//! partner-api: partner organisations (staff), and the public invitation routes and page.
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::extract::{parse_json, ApiJson, ApiQuery};
+use super::{created, finish, record_tenant, staff_actor, AppState};
+use crate::auth::Staff;
+use crate::error::{ApiError, ApiResult};
+use crate::pages::{render, PageError};
+use app::error::AppError;
+use app::repo::partners::{self, AcceptInput};
+use app::repo::{page_json, settings, PageParams};
+use domain::i18n::Lang;
+use domain::ids::new_id;
+use domain::partner::{Partner, PartnerInput, Permission, UserInput};
+use domain::DomainError;
+
+/// The area's routes, for hosts that merge areas (local-server); finish with [`finish`].
+pub fn routes(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/partners", post(create).get(list))
+        .route("/v1/partners/{id}", get(get_one).delete(revoke))
+        .route("/v1/partners/{id}/invitation", post(resend))
+        .route("/v1/partners/{id}/permissions", put(set_permissions))
+        .route("/v1/partners/{id}/users", post(add_user))
+        .route("/v1/partner-invitations/{token}", get(invitation))
+        .route("/v1/partner-invitations/{token}/accept", post(accept))
+        .route("/partners/invitations/{token}", get(invitation_page).post(accept_form))
+        .with_state(state)
+}
+
+/// The area as one Lambda function serves it.
+pub fn router(state: AppState) -> Router {
+    finish(routes(state))
+}
+
+fn view(p: &Partner) -> Value {
+    let mut v = serde_json::to_value(p).unwrap_or(Value::Null);
+    if let Some(o) = v.as_object_mut() {
+        o.remove("invitation_id");
+    }
+    v
+}
+
+async fn create(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    headers: axum::http::HeaderMap,
+    ApiJson(input): ApiJson<PartnerInput>,
+) -> ApiResult<Response> {
+    let key = super::extract::idempotency_key(&headers)?;
+    let actor = staff_actor(&id);
+    let partner = partners::create(s.table.as_ref(), &id.tenant_id, input, &actor, key.as_deref()).await?;
+    Ok(created(view(&partner)))
+}
+
+async fn list(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> ApiResult<Json<Value>> {
+    record_tenant(&id.tenant_id);
+    let (items, last) = partners::list(s.table.as_ref(), &id.tenant_id, &p).await?;
+    Ok(Json(page_json(items.iter().map(view).collect(), last)))
+}
+
+async fn get_one(State(s): State<AppState>, Staff(id): Staff, Path(pid): Path<String>) -> ApiResult<Json<Value>> {
+    record_tenant(&id.tenant_id);
+    Ok(Json(view(
+        &app::repo::load::<domain::partner::Partner>(s.table.as_ref(), &id.tenant_id, &pid).await?,
+    )))
+}
+
+async fn resend(State(s): State<AppState>, Staff(id): Staff, Path(pid): Path<String>) -> ApiResult<Json<Value>> {
+    let actor = staff_actor(&id);
+    let p = app::repo::change::<domain::partner::Partner, _>(s.table.as_ref(), &id.tenant_id, &pid, &actor, |p, _| {
+        p.resend(new_id())
+    })
+    .await?;
+    Ok(Json(view(&p)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PermissionsInput {
+    permissions: Vec<Permission>,
+}
+
+async fn set_permissions(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    Path(pid): Path<String>,
+    ApiJson(input): ApiJson<PermissionsInput>,
+) -> ApiResult<Json<Value>> {
+    let actor = staff_actor(&id);
+    let p = app::repo::change::<domain::partner::Partner, _>(s.table.as_ref(), &id.tenant_id, &pid, &actor, |p, _| {
+        p.set_permissions(input.permissions)
+    })
+    .await?;
+    Ok(Json(view(&p)))
+}
+
+async fn add_user(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    Path(pid): Path<String>,
+    ApiJson(input): ApiJson<UserInput>,
+) -> ApiResult<Response> {
+    let actor = staff_actor(&id);
+    let user_id = new_id();
+    let now = chrono::Utc::now();
+    let p = app::repo::change::<domain::partner::Partner, _>(s.table.as_ref(), &id.tenant_id, &pid, &actor, |p, _| {
+        p.add_user(input, user_id.clone(), now)
+    })
+    .await?;
+    let user = p
+        .users
+        .iter()
+        .find(|u| u.id == user_id)
+        .map(|u| json!(u))
+        .unwrap_or(Value::Null);
+    Ok(created(json!({"partner": view(&p), "user": user})))
+}
+
+async fn revoke(State(s): State<AppState>, Staff(id): Staff, Path(pid): Path<String>) -> ApiResult<StatusCode> {
+    let actor = staff_actor(&id);
+    let now = chrono::Utc::now();
+    app::repo::change::<domain::partner::Partner, _>(s.table.as_ref(), &id.tenant_id, &pid, &actor, |p, _| {
+        p.revoke(now)
+    })
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Who invites, for the invitation page and apps.
+async fn invitation_view(s: &AppState, token: &str) -> ApiResult<(Value, Lang)> {
+    let (row, partner) = partners::open_invitation(s.table.as_ref(), token).await?;
+    let tenant = settings::get_settings(s.table.as_ref(), &row.tenant_id).await?;
+    let lang = Lang::resolve(partner.locale, tenant.default_locale.or(Some(s.config.default_locale)));
+    let inviter = tenant.name.unwrap_or_else(|| row.tenant_id.clone());
+    Ok((
+        json!({"inviter": {"name": inviter}, "partner": {"name": partner.name, "email": partner.email}, "expires_at": row.expires_at, "locale": lang}),
+        lang,
+    ))
+}
+
+async fn invitation(State(s): State<AppState>, Path(token): Path<String>) -> ApiResult<Json<Value>> {
+    Ok(Json(invitation_view(&s, &token).await?.0))
+}
+
+async fn accept(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    ApiJson(input): ApiJson<AcceptInput>,
+) -> ApiResult<Json<Value>> {
+    let (partner, session) = partners::accept(s.table.as_ref(), &token, input).await?;
+    Ok(Json(
+        json!({"partner_id": partner.id, "status": partner.status, "session_token": session}),
+    ))
+}
+
+/// The language a browser asks for (`Accept-Language`), when the invitation can't tell.
+fn browser_lang(headers: &axum::http::HeaderMap) -> Lang {
+    headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.split(',')
+                .find_map(|tag| Lang::parse(tag.split(';').next().unwrap_or_default().trim()))
+        })
+        .unwrap_or(Lang::FALLBACK)
+}
+
+fn error_page(e: impl Into<ApiError>, lang: Lang) -> Response {
+    PageError(e.into(), lang).render("invitation_error")
+}
+
+async fn invitation_page(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    match invitation_view(&s, &token).await {
+        Ok((invite, lang)) => render(
+            StatusCode::OK,
+            "invitation",
+            lang,
+            "invitation_title",
+            json!({ "invite": invite }),
+        ),
+        Err(e) => error_page(e, browser_lang(&headers)),
+    }
+}
+
+/// The invitation form: accept, set the portal session cookie, go to the task list.
+async fn accept_form(
+    State(s): State<AppState>,
+    Path(token): Path<String>,
+    headers: axum::http::HeaderMap,
+    form: axum::body::Bytes,
+) -> Response {
+    let fields: std::collections::HashMap<String, String> = form_urlencoded::parse(&form).into_owned().collect();
+    let get = |k: &str| fields.get(k).cloned().unwrap_or_default();
+    let body =
+        json!({"organization_name": get("organization_name"), "user": {"name": get("name"), "email": get("email")}});
+    let input: AcceptInput = match parse_json(body.to_string().as_bytes()) {
+        Ok(i) => i,
+        Err(e) => return error_page(e, browser_lang(&headers)),
+    };
+    match partners::accept(s.table.as_ref(), &token, input).await {
+        Ok((_, session)) => {
+            let cookie = super::portal_html::session_cookie(&s, &session);
+            ([(header::SET_COOKIE, cookie)], Redirect::to("/portal")).into_response()
+        }
+        Err(AppError::Domain(DomainError::Invalid(errors))) => match invitation_view(&s, &token).await {
+            Ok((invite, lang)) => render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invitation",
+                lang,
+                "invitation_title",
+                json!({"invite": invite, "errors": errors}),
+            ),
+            Err(e) => error_page(e, browser_lang(&headers)),
+        },
+        Err(e) => error_page(e, browser_lang(&headers)),
+    }
+}

@@ -1,0 +1,191 @@
+//! The portal's HTML pages (not under /v1): the access confirmation page, the task list and
+//! the run page with info text, journey form and done button. The session travels as an
+//! HttpOnly cookie; every action is a plain form POST followed by a redirect.
+
+use app::repo::access::{self, SESSION_HOURS};
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use domain::i18n::Lang;
+use serde_json::{json, Map, Value};
+
+use super::portal::{self, Participant, PortalRunView, SESSION_COOKIE};
+use super::AppState;
+use crate::error::ApiError;
+use crate::pages::{render, PageError};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/portal", get(task_page))
+        .route("/portal/access/{token}", get(confirm_page).post(open_session))
+        .route("/portal/runs/{run_id}", get(run_page))
+        .route("/portal/runs/{run_id}/steps/{key}/submission", post(submit_form))
+        .route("/portal/runs/{run_id}/steps/{key}/complete", post(complete_form))
+        .route("/portal/runs/{run_id}/steps/{key}/due-date", post(due_date_form))
+        .route("/portal/logout", post(logout))
+}
+
+async fn confirm_page(State(s): State<AppState>, Path(token): Path<String>) -> Result<Response, PageError> {
+    // Reading the link's row is harmless: only the POST below opens a session.
+    let who = access::peek_access(s.table.as_ref(), &token).await?;
+    let lang = Lang::resolve(who.as_ref().and_then(|p| p.locale), Some(s.config.default_locale));
+    let ctx = json!({"token": token, "name": who.map(|p| p.name)});
+    Ok(render(StatusCode::OK, "confirm", lang, "confirm_title", ctx))
+}
+
+fn cookie(s: &AppState, value: &str, max_age: i64) -> String {
+    let secure = if s.config.portal_base_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!("{SESSION_COOKIE}={value}; Path=/portal; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+}
+
+/// The `Set-Cookie` value of a new portal session.
+pub fn session_cookie(s: &AppState, session: &str) -> String {
+    cookie(s, session, SESSION_HOURS * 3600)
+}
+
+async fn open_session(State(s): State<AppState>, Path(token): Path<String>) -> Result<Response, PageError> {
+    let (session, _, _) = access::open_session(s.table.as_ref(), &token).await?;
+    let set = session_cookie(&s, &session);
+    Ok(([(header::SET_COOKIE, set)], Redirect::to("/portal")).into_response())
+}
+
+async fn task_page(State(s): State<AppState>, p: Result<Participant, ApiError>) -> Result<Response, PageError> {
+    let p = p?;
+    let lang = p.lang();
+    let tasks = portal::tasks(&s, &p).await.map_err(|e| PageError(e, lang))?;
+    Ok(render(
+        StatusCode::OK,
+        "tasks",
+        lang,
+        "your_tasks",
+        json!({ "tasks": tasks }),
+    ))
+}
+
+async fn render_run(s: &AppState, p: &Participant, run_id: &str, errors: Option<Value>) -> Result<Response, PageError> {
+    let lang = p.lang();
+    let run = portal::load_run(s, p, run_id).await.map_err(|e| PageError(e, lang))?;
+    let view = PortalRunView::new(p, &run);
+    let status = if errors.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let ctx = json!({"title": view.title, "run": view, "errors": errors});
+    Ok(render(status, "run", lang, "", ctx))
+}
+
+async fn run_page(
+    State(s): State<AppState>,
+    p: Result<Participant, ApiError>,
+    Path(run_id): Path<String>,
+) -> Result<Response, PageError> {
+    render_run(&s, &p?, &run_id, None).await
+}
+
+/// Turns form fields into journey answers, typed by the step's journey.
+fn answers(form: &Bytes, fields: &[domain::journey::Field]) -> Map<String, Value> {
+    use domain::journey::FieldType;
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(form).into_owned().collect();
+    let mut data = Map::new();
+    for (key, value) in &pairs {
+        let kind = fields.iter().find(|f| &f.key == key).map(|f| f.kind);
+        let value = match kind {
+            _ if value.trim().is_empty() => continue,
+            Some(FieldType::Number) => value
+                .trim()
+                .parse::<f64>()
+                .ok()
+                .and_then(|n| serde_json::Number::from_f64(n).map(Value::Number))
+                .unwrap_or_else(|| Value::String(value.clone())),
+            Some(FieldType::Checkbox) => Value::Bool(true),
+            _ => Value::String(value.clone()),
+        };
+        data.insert(key.clone(), value);
+    }
+    for f in fields.iter().filter(|f| f.kind == FieldType::Checkbox) {
+        data.entry(f.key.clone()).or_insert(Value::Bool(false));
+    }
+    data
+}
+
+async fn submit_form(
+    State(s): State<AppState>,
+    p: Result<Participant, ApiError>,
+    Path((run_id, key)): Path<(String, String)>,
+    form: Bytes,
+) -> Result<Response, PageError> {
+    let p = p?;
+    let lang = p.lang();
+    let run = portal::load_run(&s, &p, &run_id)
+        .await
+        .map_err(|e| PageError(e, lang))?;
+    let fields = run
+        .step(&key)
+        .and_then(|st| st.journey.as_ref())
+        .map(|j| j.fields.clone())
+        .unwrap_or_default();
+    match portal::submit_answers(&s, &p, &run_id, &key, answers(&form, &fields)).await {
+        Ok(_) => Ok(Redirect::to(&format!("/portal/runs/{run_id}")).into_response()),
+        Err(ApiError::Validation(errors)) => render_run(&s, &p, &run_id, Some(json!(errors))).await,
+        Err(e) => Err(PageError(e, lang)),
+    }
+}
+
+async fn complete_form(
+    State(s): State<AppState>,
+    p: Result<Participant, ApiError>,
+    Path((run_id, key)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let p = p?;
+    let lang = p.lang();
+    match portal::complete_step(&s, &p, &run_id, &key).await {
+        Ok(_) => Ok(Redirect::to(&format!("/portal/runs/{run_id}")).into_response()),
+        Err(ApiError::Validation(errors)) => render_run(&s, &p, &run_id, Some(json!(errors))).await,
+        Err(e) => Err(PageError(e, lang)),
+    }
+}
+
+/// The appointment form: `due_at` as the browser's `datetime-local` value, taken as UTC.
+async fn due_date_form(
+    State(s): State<AppState>,
+    p: Result<Participant, ApiError>,
+    Path((run_id, key)): Path<(String, String)>,
+    form: Bytes,
+) -> Result<Response, PageError> {
+    let p = p?;
+    let lang = p.lang();
+    let value = form_urlencoded::parse(&form)
+        .find(|(k, _)| k == "due_at")
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default();
+    let due_at = chrono::NaiveDateTime::parse_from_str(&value, "%Y-%m-%dT%H:%M")
+        .map(|t| t.and_utc())
+        .map_err(|_| {
+            PageError(
+                ApiError::invalid("due_at", "not_a_date", "must be a date and time"),
+                lang,
+            )
+        })?;
+    match portal::set_due_date(&s, &p, &run_id, &key, due_at).await {
+        Ok(_) => Ok(Redirect::to(&format!("/portal/runs/{run_id}")).into_response()),
+        Err(ApiError::Validation(errors)) => render_run(&s, &p, &run_id, Some(json!(errors))).await,
+        Err(e) => Err(PageError(e, lang)),
+    }
+}
+
+async fn logout(State(s): State<AppState>, headers: axum::http::HeaderMap) -> Result<Response, PageError> {
+    let (mut parts, _) = axum::http::Request::new(()).into_parts();
+    parts.headers = headers;
+    if let Some(token) = portal::session_token(&parts) {
+        access::close_session(s.table.as_ref(), &token).await?;
+    }
+    Ok(([(header::SET_COOKIE, cookie(&s, "", 0))], Redirect::to("/portal")).into_response())
+}

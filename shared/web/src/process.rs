@@ -1,0 +1,212 @@
+//! process-api: journeys, process definitions, runs and steps (staff).
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::extract::{idempotency_key, if_match_version, ApiJson, ApiQuery};
+use super::{created, finish, staff_actor, tenant, to_json, AppState};
+use crate::auth::Staff;
+use crate::error::ApiResult;
+use app::repo::definitions as defs;
+use app::repo::runs::{self, RunFilter};
+use app::repo::{page_json, PageParams};
+use domain::journey::JourneyInput;
+use domain::process::ProcessInput;
+use domain::run::{Creator, Run, RunInput};
+
+/// The area's routes, for hosts that merge areas (local-server); finish with [`finish`].
+pub fn routes(state: AppState) -> Router {
+    Router::new()
+        .route("/v1/journeys", post(create_journey).get(list_journeys))
+        .route("/v1/journeys/{id}", get(get_journey))
+        .route("/v1/processes", post(create_process).get(list_processes))
+        .route(
+            "/v1/processes/{id}",
+            get(get_process).put(update_process).delete(archive_process),
+        )
+        .route("/v1/processes/{id}/duplicate", post(duplicate_process))
+        .route("/v1/processes/{id}/runs", post(start_run))
+        .route("/v1/runs", get(list_runs))
+        .route("/v1/runs/{id}", get(get_run))
+        .route("/v1/runs/{id}/steps/{key}/complete", post(complete_step))
+        .route("/v1/runs/{id}/cancel", post(cancel_run))
+        .route("/v1/runs/{id}/history", get(history))
+        .merge(super::admin::routes())
+        .with_state(state)
+}
+
+/// The area as one Lambda function serves it.
+pub fn router(state: AppState) -> Router {
+    finish(routes(state))
+}
+
+async fn create_journey(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    ApiJson(input): ApiJson<JourneyInput>,
+) -> ApiResult<Response> {
+    let journey = defs::create_journey(s.table.as_ref(), tenant(&id), input).await?;
+    Ok(created(to_json(&journey)))
+}
+
+async fn list_journeys(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> ApiResult<Json<Value>> {
+    let (items, last) = defs::list_journeys(s.table.as_ref(), tenant(&id), &p).await?;
+    Ok(Json(page_json(items.iter().map(to_json).collect(), last)))
+}
+
+async fn get_journey(State(s): State<AppState>, Staff(id): Staff, Path(jid): Path<String>) -> ApiResult<Json<Value>> {
+    Ok(Json(to_json(
+        &defs::get_journey(s.table.as_ref(), tenant(&id), &jid).await?,
+    )))
+}
+
+async fn create_process(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    ApiJson(input): ApiJson<ProcessInput>,
+) -> ApiResult<Response> {
+    let process = defs::create_process(s.table.as_ref(), tenant(&id), input).await?;
+    Ok(created(to_json(&process)))
+}
+
+async fn list_processes(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> ApiResult<Json<Value>> {
+    let (items, last) = defs::list_processes(s.table.as_ref(), tenant(&id), &p).await?;
+    Ok(Json(page_json(items.iter().map(to_json).collect(), last)))
+}
+
+async fn get_process(State(s): State<AppState>, Staff(id): Staff, Path(pid): Path<String>) -> ApiResult<Response> {
+    let process = defs::get_process(s.table.as_ref(), tenant(&id), &pid).await?;
+    let etag = format!("\"{}\"", process.version);
+    Ok(([(axum::http::header::ETAG, etag)], Json(to_json(&process))).into_response())
+}
+
+async fn update_process(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    Path(pid): Path<String>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<ProcessInput>,
+) -> ApiResult<Json<Value>> {
+    let expected = if_match_version(&headers)?;
+    let process = defs::update_process(s.table.as_ref(), tenant(&id), &pid, expected, input).await?;
+    Ok(Json(to_json(&process)))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct DuplicateInput {
+    #[serde(default)]
+    name: Option<String>,
+}
+
+async fn duplicate_process(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    Path(pid): Path<String>,
+    body: axum::body::Bytes,
+) -> ApiResult<Response> {
+    let input: DuplicateInput = if body.iter().all(u8::is_ascii_whitespace) {
+        DuplicateInput::default()
+    } else {
+        super::extract::parse_json(&body)?
+    };
+    let process = defs::duplicate_process(s.table.as_ref(), tenant(&id), &pid, input.name).await?;
+    Ok(created(to_json(&process)))
+}
+
+async fn archive_process(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    Path(pid): Path<String>,
+) -> ApiResult<StatusCode> {
+    defs::archive_process(s.table.as_ref(), tenant(&id), &pid).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn start_run(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    Path(pid): Path<String>,
+    headers: HeaderMap,
+    ApiJson(input): ApiJson<RunInput>,
+) -> ApiResult<Response> {
+    let key = idempotency_key(&headers)?;
+    let t = tenant(&id);
+    let process = defs::get_process(s.table.as_ref(), t, &pid).await?;
+    let creator = Creator {
+        sub: id.sub.clone(),
+        email: id.email.clone(),
+        name: id.name.clone(),
+        locale: id.locale,
+    };
+    let run = runs::create(s.table.as_ref(), t, &process, input, creator, key.as_deref()).await?;
+    Ok(created(to_json(&run.view())))
+}
+
+async fn list_runs(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    ApiQuery(f): ApiQuery<RunFilter>,
+) -> ApiResult<Json<Value>> {
+    let (items, last) = runs::list(s.table.as_ref(), tenant(&id), &f).await?;
+    Ok(Json(page_json(
+        items.iter().map(|r| to_json(&r.view())).collect(),
+        last,
+    )))
+}
+
+async fn get_run(State(s): State<AppState>, Staff(id): Staff, Path(rid): Path<String>) -> ApiResult<Json<Value>> {
+    let run: Run = app::repo::load(s.table.as_ref(), tenant(&id), &rid).await?;
+    Ok(Json(to_json(&run.view())))
+}
+
+async fn complete_step(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    Path((rid, key)): Path<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let who = staff_actor(&id);
+    let run = app::repo::change::<domain::run::Run, _>(s.table.as_ref(), tenant(&id), &rid, &who, |run, now| {
+        run.complete(&key, &who, now)
+    })
+    .await?;
+    Ok(Json(to_json(&run.view())))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CancelInput {
+    reason: String,
+}
+
+async fn cancel_run(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    Path(rid): Path<String>,
+    ApiJson(input): ApiJson<CancelInput>,
+) -> ApiResult<Json<Value>> {
+    let who = staff_actor(&id);
+    let run = app::repo::change::<domain::run::Run, _>(s.table.as_ref(), tenant(&id), &rid, &who, |run, now| {
+        run.cancel(&input.reason, now)
+    })
+    .await?;
+    Ok(Json(to_json(&run.view())))
+}
+
+async fn history(State(s): State<AppState>, Staff(id): Staff, Path(rid): Path<String>) -> ApiResult<Json<Value>> {
+    let events = app::repo::history::<domain::run::Run>(s.table.as_ref(), tenant(&id), &rid).await?;
+    Ok(Json(json!({ "events": events })))
+}
