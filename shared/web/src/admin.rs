@@ -3,12 +3,12 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::extract::ApiJson;
-use super::{record_tenant, AppState};
+use super::{record_tenant, AppState, Routes};
 use crate::auth::Admin;
 use crate::error::{ApiError, ApiResult};
 use app::email::notify::template_for;
@@ -16,8 +16,8 @@ use app::email::{render, sample_vars, validate, EmailKind, Template};
 use app::repo::settings::{self, Settings, TemplateOverride};
 use domain::i18n::Lang;
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::default()
         .route("/v1/settings", get(get_settings).put(put_settings))
         .route("/v1/email-templates", get(list_templates))
         .route(

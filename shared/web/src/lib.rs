@@ -24,6 +24,36 @@ use crate::error::ApiError;
 use app::config::Config;
 use store::Table;
 
+/// An area's routes with the paths they declare: what the route-table test holds against
+/// `infra/template.yaml` (each path is probed for the methods it serves).
+#[derive(Default)]
+pub struct Routes {
+    router: Router<AppState>,
+    paths: Vec<&'static str>,
+}
+
+impl Routes {
+    pub fn route(mut self, path: &'static str, methods: axum::routing::MethodRouter<AppState>) -> Self {
+        self.router = self.router.route(path, methods);
+        self.paths.push(path);
+        self
+    }
+
+    pub fn merge(mut self, other: Routes) -> Self {
+        self.router = self.router.merge(other.router);
+        self.paths.extend(other.paths);
+        self
+    }
+
+    pub fn paths(&self) -> &[&'static str] {
+        &self.paths
+    }
+
+    pub fn with_state(self, state: AppState) -> Router {
+        self.router.with_state(state)
+    }
+}
+
 /// What every handler gets: the table and the configuration.
 #[derive(Clone)]
 pub struct AppState {

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::extract::{optional_if_match, ApiJson, ApiQuery};
-use super::{created, finish, staff_actor, tenant, tenant_default, to_json, AppState};
+use super::{created, finish, staff_actor, tenant, tenant_default, to_json, AppState, Routes};
 use crate::auth::{Admin, Customer};
 use crate::error::{ApiError, ApiResult};
 use app::repo::offers::{self, OfferFilter};
@@ -21,14 +21,18 @@ use store::attr_str;
 
 /// The area's routes, for hosts that merge areas (local-server); finish with [`finish`].
 pub fn routes(state: AppState) -> Router {
-    Router::new()
+    table().with_state(state)
+}
+
+/// The area's route table (paths and handlers).
+pub fn table() -> Routes {
+    Routes::default()
         .route("/v1/offers", post(create_offer).get(list_offers))
         .route("/v1/offers/{id}", get(get_offer).put(update_offer))
         .route("/v1/offers/{id}/activate", post(activate_offer))
         .route("/v1/offers/{id}/close", post(close_offer))
         .route("/v1/offers/{id}/preview", get(preview))
         .route("/v1/app/offers", get(app_offers))
-        .with_state(state)
 }
 
 /// The area as one Lambda function serves it.

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
 use super::extract::{idempotency_key, optional_if_match, ApiJson, ApiQuery};
-use super::{created, finish, staff_actor, tenant, tenant_default, AppState};
+use super::{created, finish, staff_actor, tenant, tenant_default, AppState, Routes};
 use crate::auth::{Admin, Customer, Identity};
 use crate::error::{ApiError, ApiResult};
 use app::repo::orders::{self, OrderFilter};
@@ -21,7 +21,12 @@ use domain::order::{Order, OrderStepsInput, OrderUser};
 
 /// The area's routes, for hosts that merge areas (local-server); finish with [`finish`].
 pub fn routes(state: AppState) -> Router {
-    Router::new()
+    table().with_state(state)
+}
+
+/// The area's route table (paths and handlers).
+pub fn table() -> Routes {
+    Routes::default()
         .route("/v1/app/orders", post(place_order).get(my_orders))
         .route("/v1/app/orders/{id}", get(my_order))
         .route("/v1/orders", get(list_orders))
@@ -31,7 +36,6 @@ pub fn routes(state: AppState) -> Router {
         .route("/v1/orders/{id}/deactivate", post(deactivate))
         .route("/v1/orders/{id}/history", get(history))
         .route("/v1/order-steps", get(get_steps).put(put_steps))
-        .with_state(state)
 }
 
 /// The area as one Lambda function serves it.

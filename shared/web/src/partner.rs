@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::extract::{parse_json, ApiJson, ApiQuery};
-use super::{created, finish, record_tenant, staff_actor, AppState};
+use super::{created, finish, record_tenant, staff_actor, AppState, Routes};
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
 use crate::pages::{render, PageError};
@@ -23,7 +23,12 @@ use domain::DomainError;
 
 /// The area's routes, for hosts that merge areas (local-server); finish with [`finish`].
 pub fn routes(state: AppState) -> Router {
-    Router::new()
+    table().with_state(state)
+}
+
+/// The area's route table (paths and handlers).
+pub fn table() -> Routes {
+    Routes::default()
         .route("/v1/partners", post(create).get(list))
         .route("/v1/partners/{id}", get(get_one).delete(revoke))
         .route("/v1/partners/{id}/invitation", post(resend))
@@ -32,7 +37,6 @@ pub fn routes(state: AppState) -> Router {
         .route("/v1/partner-invitations/{token}", get(invitation))
         .route("/v1/partner-invitations/{token}/accept", post(accept))
         .route("/partners/invitations/{token}", get(invitation_page).post(accept_form))
-        .with_state(state)
 }
 
 /// The area as one Lambda function serves it.

@@ -18,14 +18,19 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use super::extract::ApiJson;
-use super::{finish, record_tenant, AppState};
+use super::{finish, record_tenant, AppState, Routes};
 use crate::error::{ApiError, ApiResult};
 
 pub const SESSION_COOKIE: &str = "portal_session";
 
 /// The area's routes, for hosts that merge areas (local-server); finish with [`finish`].
 pub fn routes(state: AppState) -> Router {
-    Router::new()
+    table().with_state(state)
+}
+
+/// The area's route table (paths and handlers).
+pub fn table() -> Routes {
+    Routes::default()
         .route("/v1/portal/sessions", post(create_session))
         .route("/v1/portal/tasks", get(list_tasks))
         .route("/v1/portal/runs/{run_id}", get(get_run))
@@ -33,7 +38,6 @@ pub fn routes(state: AppState) -> Router {
         .route("/v1/portal/runs/{run_id}/steps/{key}/complete", post(complete))
         .route("/v1/portal/runs/{run_id}/steps/{key}/due-date", post(due_date))
         .merge(super::portal_html::routes())
-        .with_state(state)
 }
 
 /// The area as one Lambda function serves it.

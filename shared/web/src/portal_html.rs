@@ -8,17 +8,16 @@ use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use domain::i18n::Lang;
 use serde_json::{json, Map, Value};
 
 use super::portal::{self, Participant, PortalRunView, SESSION_COOKIE};
-use super::AppState;
+use super::{AppState, Routes};
 use crate::error::ApiError;
 use crate::pages::{render, PageError};
 
-pub fn routes() -> Router<AppState> {
-    Router::new()
+pub fn routes() -> Routes {
+    Routes::default()
         .route("/portal", get(task_page))
         .route("/portal/access/{token}", get(confirm_page).post(open_session))
         .route("/portal/runs/{run_id}", get(run_page))

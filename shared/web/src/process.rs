@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::extract::{idempotency_key, if_match_version, ApiJson, ApiQuery};
-use super::{created, finish, staff_actor, tenant, to_json, AppState};
+use super::{created, finish, staff_actor, tenant, to_json, AppState, Routes};
 use crate::auth::Staff;
 use crate::error::ApiResult;
 use app::repo::definitions as defs;
@@ -21,7 +21,12 @@ use domain::run::{Creator, Run, RunInput};
 
 /// The area's routes, for hosts that merge areas (local-server); finish with [`finish`].
 pub fn routes(state: AppState) -> Router {
-    Router::new()
+    table().with_state(state)
+}
+
+/// The area's route table (paths and handlers).
+pub fn table() -> Routes {
+    Routes::default()
         .route("/v1/journeys", post(create_journey).get(list_journeys))
         .route("/v1/journeys/{id}", get(get_journey))
         .route("/v1/processes", post(create_process).get(list_processes))
@@ -37,7 +42,6 @@ pub fn routes(state: AppState) -> Router {
         .route("/v1/runs/{id}/cancel", post(cancel_run))
         .route("/v1/runs/{id}/history", get(history))
         .merge(super::admin::routes())
-        .with_state(state)
 }
 
 /// The area as one Lambda function serves it.
