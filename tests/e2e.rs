@@ -6,5 +6,6 @@ mod contract;
 mod lambda_events;
 mod offers_orders;
 mod partners;
+mod routes;
 mod scenarios;
 mod sender;

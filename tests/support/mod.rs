@@ -11,6 +11,7 @@ use store::dynamo::DynamoTable;
 use web::AppState;
 
 pub mod aws;
+pub mod routes;
 pub mod scenario;
 
 /// A unique suffix for table, queue, tenant and email names.
@@ -312,13 +313,13 @@ pub async fn invoke(router: &axum::Router, event: &Value) -> Resp {
     }
 }
 
-/// The AWS path: area routers on the DynamoDB adapter, called with API Gateway events.
+/// The AWS path: area routers on the DynamoDB adapter, called with API Gateway events and
+/// chosen by the routes of `infra/template.yaml`, as API Gateway chooses the function.
 pub struct Gateway {
-    pub process: axum::Router,
-    pub portal: axum::Router,
-    pub partner: axum::Router,
-    pub offer: axum::Router,
-    pub order: axum::Router,
+    /// Each area's router, by its function's binary name.
+    pub routers: HashMap<&'static str, axum::Router>,
+    /// The API routes the template declares.
+    pub routes: Vec<routes::Route>,
     pub tenant: String,
     pub state: AppState,
 }
@@ -327,14 +328,29 @@ impl Gateway {
     pub fn new(table: Arc<DynamoTable>, config: Config, tenant: &str) -> Gateway {
         let state = AppState::new(table, config);
         Gateway {
-            process: web::process::router(state.clone()),
-            portal: web::portal::router(state.clone()),
-            partner: web::partner::router(state.clone()),
-            offer: web::offer::router(state.clone()),
-            order: web::order::router(state.clone()),
+            routers: routes::routers(&state),
+            routes: routes::load(),
             tenant: tenant.into(),
             state,
         }
+    }
+
+    /// The router of the function the template routes this request to; `None` when no
+    /// route matches.
+    fn router_for(&self, method: &str, path: &str) -> Option<&axum::Router> {
+        let function = routes::function_for(&self.routes, method, path)?;
+        let router = self.routers.get(function);
+        let router = router.unwrap_or_else(|| panic!("the template routes {method} {path} to {function}, no API area"));
+        Some(router)
+    }
+}
+
+/// API Gateway's answer to a request that matches no route.
+fn no_route() -> Resp {
+    Resp {
+        status: 404,
+        body: json!({"message": "Not Found"}),
+        content_type: "application/json".into(),
     }
 }
 
@@ -350,6 +366,9 @@ impl Client for Gateway {
         headers: &[(&str, &str)],
         body: Option<String>,
     ) -> Resp {
+        let Some(router) = self.router_for(method, path) else {
+            return no_route();
+        };
         let portal = path.starts_with("/v1/portal")
             || path.starts_with("/portal")
             || path.starts_with("/v1/partner-invitations");
@@ -374,24 +393,6 @@ impl Client for Gateway {
         };
         let h: Vec<(&str, &str)> = hdrs.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let event = apigw_event(method, path, claims.as_ref(), &h, body.as_deref());
-        let partner = ["/v1/partners", "/v1/partner-invitations", "/partners/"]
-            .iter()
-            .any(|p| path.starts_with(p));
-        let offer = ["/v1/offers", "/v1/app/offers"].iter().any(|p| path.starts_with(p));
-        let order = ["/v1/orders", "/v1/app/orders", "/v1/order-steps"]
-            .iter()
-            .any(|p| path.starts_with(p));
-        let router = if partner {
-            &self.partner
-        } else if offer {
-            &self.offer
-        } else if order {
-            &self.order
-        } else if portal {
-            &self.portal
-        } else {
-            &self.process
-        };
         invoke(router, &event).await
     }
 }

@@ -32,6 +32,32 @@ pub struct Field {
     pub options: Option<Vec<String>>,
 }
 
+/// A field with its label in the reader's language (journeys in the portal, questionnaires
+/// in the app).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LocalizedField {
+    pub key: String,
+    pub label: Option<String>,
+    #[serde(rename = "type")]
+    pub kind: FieldType,
+    pub required: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub options: Option<Vec<String>>,
+}
+
+impl Field {
+    /// The field in `lang`, else the tenant's default language, else German, else any.
+    pub fn localized(&self, lang: crate::i18n::Lang, tenant_default: crate::i18n::Lang) -> LocalizedField {
+        LocalizedField {
+            key: self.key.clone(),
+            label: crate::i18n::pick_in(&self.label, lang, tenant_default).map(str::to_string),
+            kind: self.kind,
+            required: self.required,
+            options: self.options.clone(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JourneyInput {
@@ -109,6 +135,20 @@ pub fn validate_fields(fields: &[Field], prefix: &str, errors: &mut Vec<FieldErr
                 "only a select has options",
             )),
         }
+    }
+}
+
+impl Journey {
+    /// A new journey (version 1) from checked input.
+    pub fn create(id: String, input: JourneyInput, now: chrono::DateTime<chrono::Utc>) -> Result<Journey, DomainError> {
+        input.validate()?;
+        Ok(Journey {
+            id,
+            name: input.name.trim().into(),
+            fields: input.fields,
+            version: 1,
+            created_at: now,
+        })
     }
 }
 

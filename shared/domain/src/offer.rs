@@ -13,9 +13,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
 
-use super::journey::{validate_fields, Field};
+use super::journey::{validate_fields, Field, LocalizedField};
 use super::{into_result, require_text};
 use crate::error::{DomainError, FieldError};
 use crate::events::OfferEvent;
@@ -58,7 +57,7 @@ impl OfferStatus {
 }
 
 /// The texts of an offer in one language.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OfferContent {
     /// The card's and the detail page's title.
@@ -105,6 +104,37 @@ pub struct Offer {
     /// The offer whose activation closed this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaced_by: Option<String>,
+}
+
+/// What the app's offer card and detail page show, in one language.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OfferPreview {
+    pub id: String,
+    pub category: OfferCategory,
+    pub status: OfferStatus,
+    /// The language shown (`None` when the offer has no content at all).
+    pub locale: Option<Lang>,
+    pub requested_locale: Lang,
+    pub available_locales: Vec<Lang>,
+    pub card: OfferCard,
+    pub detail: OfferDetail,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OfferCard {
+    pub title: String,
+    pub header: String,
+    pub image_url: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OfferDetail {
+    pub title: String,
+    pub header: String,
+    pub description: String,
+    pub details: String,
+    pub image_url: Option<String>,
+    pub questionnaire: Vec<LocalizedField>,
 }
 
 /// A plausible absolute http(s) URL: scheme, a host, no spaces, at most 2000 characters.
@@ -293,56 +323,34 @@ impl Offer {
 
     /// What the app shows in `lang`: the card (list) and the detail page with the
     /// questionnaire's labels in that language.
-    pub fn preview(&self, lang: Lang, tenant_default: Lang) -> Value {
+    pub fn preview(&self, lang: Lang, tenant_default: Lang) -> OfferPreview {
         let shown = self.content_lang(lang, tenant_default);
-        let content = shown.and_then(|l| self.content.get(&l));
-        let (title, header, description, details) = content
-            .map(|c| {
-                (
-                    c.title.clone(),
-                    c.header.clone(),
-                    c.description.clone(),
-                    c.details.clone(),
-                )
-            })
-            .unwrap_or_default();
-        let questionnaire: Vec<Value> = self
-            .questionnaire
-            .iter()
-            .map(|f| {
-                let mut field = json!({
-                    "key": f.key,
-                    "label": crate::i18n::pick_in(&f.label, lang, tenant_default),
-                    "type": f.kind,
-                    "required": f.required,
-                });
-                if let Some(o) = &f.options {
-                    field["options"] = json!(o);
-                }
-                field
-            })
-            .collect();
-        json!({
-            "id": self.id,
-            "category": self.category,
-            "status": self.status,
-            "locale": shown,
-            "requested_locale": lang,
-            "available_locales": self.content.keys().collect::<Vec<_>>(),
-            "card": {
-                "title": title,
-                "header": header,
-                "image_url": self.teaser_image_url,
+        let content = shown.and_then(|l| self.content.get(&l)).cloned().unwrap_or_default();
+        OfferPreview {
+            id: self.id.clone(),
+            category: self.category,
+            status: self.status,
+            locale: shown,
+            requested_locale: lang,
+            available_locales: self.content.keys().copied().collect(),
+            card: OfferCard {
+                title: content.title.clone(),
+                header: content.header.clone(),
+                image_url: self.teaser_image_url.clone(),
             },
-            "detail": {
-                "title": title,
-                "header": header,
-                "description": description,
-                "details": details,
-                "image_url": self.detail_image_url,
-                "questionnaire": questionnaire,
+            detail: OfferDetail {
+                title: content.title,
+                header: content.header,
+                description: content.description,
+                details: content.details,
+                image_url: self.detail_image_url.clone(),
+                questionnaire: self
+                    .questionnaire
+                    .iter()
+                    .map(|f| f.localized(lang, tenant_default))
+                    .collect(),
             },
-        })
+        }
     }
 }
 
@@ -484,23 +492,23 @@ mod tests {
     fn preview_falls_back_language_by_language() {
         let offer = draft();
         let fr = offer.preview(Lang::Fr, Lang::De);
-        assert_eq!(fr["locale"], "fr");
-        assert_eq!(fr["card"]["title"], "Solaire");
-        assert_eq!(fr["card"]["image_url"], "https://cdn.example/teaser.png");
-        assert_eq!(fr["detail"]["questionnaire"][0]["label"], "Surface");
+        assert_eq!(fr.locale, Some(Lang::Fr));
+        assert_eq!(fr.card.title, "Solaire");
+        assert_eq!(fr.card.image_url.as_deref(), Some("https://cdn.example/teaser.png"));
+        assert_eq!(fr.detail.questionnaire[0].label.as_deref(), Some("Surface"));
         // No Italian: the tenant's default (French here), then German.
         let it = offer.preview(Lang::It, Lang::Fr);
-        assert_eq!(it["locale"], "fr");
-        assert_eq!(it["detail"]["details"], "Solaire details");
+        assert_eq!(it.locale, Some(Lang::Fr));
+        assert_eq!(it.detail.details, "Solaire details");
         let en = offer.preview(Lang::En, Lang::It);
-        assert_eq!(en["locale"], "de");
-        assert_eq!(en["card"]["header"], "Solarstrom header");
-        assert_eq!(en["detail"]["questionnaire"][0]["label"], "Dachfläche");
+        assert_eq!(en.locale, Some(Lang::De));
+        assert_eq!(en.card.header, "Solarstrom header");
+        assert_eq!(en.detail.questionnaire[0].label.as_deref(), Some("Dachfläche"));
         // Only English: any language is better than nothing.
         let mut only_en = input();
         only_en.content = BTreeMap::from([(Lang::En, content("Solar"))]);
         let offer = Offer::create("o2".into(), only_en, Utc::now()).unwrap().0;
-        assert_eq!(offer.preview(Lang::Fr, Lang::De)["card"]["title"], "Solar");
+        assert_eq!(offer.preview(Lang::Fr, Lang::De).card.title, "Solar");
         assert_eq!(offer.titles(), I18n::from([(Lang::En, "Solar".to_string())]));
     }
 }

@@ -13,7 +13,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::journey::validate_answers;
 use super::offer::{Offer, OfferCategory, OfferStatus};
@@ -150,19 +150,40 @@ impl OrderSteps {
     }
 
     /// The configuration as the API shows it (`custom` is false for the built-in set).
-    pub fn to_json(&self) -> Value {
-        let steps: Vec<Value> = self
-            .steps
-            .iter()
-            .enumerate()
-            .map(|(i, s)| json!({"number": i + 1, "name": s.name, "explanation": s.explanation}))
-            .collect();
-        let mut v = json!({"steps": steps, "version": self.version, "custom": self.version > 0});
-        if let Some(at) = self.updated_at {
-            v["updated_at"] = json!(at);
+    pub fn view(&self) -> OrderStepsView<'_> {
+        OrderStepsView {
+            steps: self
+                .steps
+                .iter()
+                .enumerate()
+                .map(|(i, s)| NumberedStep {
+                    number: i + 1,
+                    name: &s.name,
+                    explanation: &s.explanation,
+                })
+                .collect(),
+            version: self.version,
+            custom: self.version > 0,
+            updated_at: self.updated_at,
         }
-        v
     }
+}
+
+/// The tenant's five order steps as the API shows them.
+#[derive(Debug, Serialize)]
+pub struct OrderStepsView<'a> {
+    pub steps: Vec<NumberedStep<'a>>,
+    pub version: u64,
+    pub custom: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct NumberedStep<'a> {
+    pub number: usize,
+    pub name: &'a I18n,
+    pub explanation: &'a I18n,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -427,13 +448,16 @@ impl Order {
 
     /// The order in one language. Staff see who completed each step and who ordered; the
     /// user's own card (`staff = false`) leaves out staff identities.
-    pub fn view(&self, lang: Lang, tenant_default: Lang, staff: bool) -> Value {
+    pub fn view(&self, lang: Lang, tenant_default: Lang, staff: bool) -> OrderView<'_> {
         let text = |t: &I18n| pick_in(t, lang, tenant_default).unwrap_or_default().to_string();
-        let steps: Vec<Value> = self
+        let steps = self
             .steps
             .iter()
-            .map(|s| {
-                let status = if s.completed_at.is_some() {
+            .map(|s| OrderStepView {
+                number: s.number,
+                name: text(&s.name),
+                explanation: text(&s.explanation),
+                status: if s.completed_at.is_some() {
                     "done"
                 } else if self.current_step == Some(s.number) {
                     "current"
@@ -441,46 +465,71 @@ impl Order {
                     "pending"
                 } else {
                     "skipped"
-                };
-                let mut v = json!({
-                    "number": s.number,
-                    "name": text(&s.name),
-                    "explanation": text(&s.explanation),
-                    "status": status,
-                    "completed_at": s.completed_at,
-                });
-                if staff {
-                    v["completed_by"] = json!(s.completed_by);
-                }
-                v
+                },
+                completed_at: s.completed_at,
+                completed_by: staff.then_some(s.completed_by.as_ref()),
             })
             .collect();
-        let mut v = json!({
-            "id": self.id,
-            "offer_id": self.offer_id,
-            "offer_category": self.offer_category,
-            "offer_title": text(&self.offer_title),
-            "status": self.status,
-            "current_step": self.current_step,
-            "steps": steps,
-            "reason": self.reason,
-            "answers": self.answers,
-            "version": self.version,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
-            "activated_at": self.activated_at,
-            "ended_at": self.ended_at,
-            "locale": lang,
-        });
-        if staff {
-            v["user"] = json!(self.user);
+        OrderView {
+            id: &self.id,
+            offer_id: &self.offer_id,
+            offer_category: self.offer_category,
+            offer_title: text(&self.offer_title),
+            status: self.status,
+            current_step: self.current_step,
+            steps,
+            reason: self.reason.as_deref(),
+            answers: &self.answers,
+            version: self.version,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            activated_at: self.activated_at,
+            ended_at: self.ended_at,
+            locale: lang,
+            user: staff.then_some(&self.user),
         }
-        v
     }
+}
+
+/// An order as the app (its user) or the back office (staff) shows it, in one language.
+#[derive(Debug, Serialize)]
+pub struct OrderView<'a> {
+    pub id: &'a str,
+    pub offer_id: &'a str,
+    pub offer_category: OfferCategory,
+    pub offer_title: String,
+    pub status: OrderStatus,
+    pub current_step: Option<u8>,
+    pub steps: Vec<OrderStepView<'a>>,
+    pub reason: Option<&'a str>,
+    pub answers: &'a Map<String, Value>,
+    pub version: u64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub activated_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub locale: Lang,
+    /// Staff only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<&'a OrderUser>,
+}
+
+/// One of an order's five steps: `done`, `current`, `pending` or `skipped` (order ended).
+#[derive(Debug, Serialize)]
+pub struct OrderStepView<'a> {
+    pub number: u8,
+    pub name: String,
+    pub explanation: String,
+    pub status: &'static str,
+    pub completed_at: Option<DateTime<Utc>>,
+    /// Staff only (`Some(None)`: not completed yet).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub completed_by: Option<Option<&'a Actor>>,
 }
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
     use std::collections::BTreeMap;
 
     use super::*;
@@ -705,7 +754,7 @@ mod tests {
     fn views_are_in_the_users_language() {
         let mut order = placed();
         order.advance(1, &admin(), Utc::now()).unwrap();
-        let card = order.view(Lang::Fr, Lang::De, false);
+        let card = serde_json::to_value(order.view(Lang::Fr, Lang::De, false)).unwrap();
         assert_eq!(card["steps"][0]["name"], "Commande reçue");
         assert_eq!(card["steps"][0]["status"], "done");
         assert!(card["steps"][0]["completed_at"].is_string());
@@ -720,7 +769,7 @@ mod tests {
         assert_eq!(card["status"], "in_progress");
         // The offer had only German: the title falls back.
         assert_eq!(card["offer_title"], "Wallbox");
-        let staff = order.view(Lang::It, Lang::De, true);
+        let staff = serde_json::to_value(order.view(Lang::It, Lang::De, true)).unwrap();
         assert_eq!(
             staff["steps"][1]["explanation"],
             "Abbiamo verificato i Suoi dati; il Suo ordine può essere eseguito."
@@ -728,7 +777,7 @@ mod tests {
         assert_eq!(staff["steps"][0]["completed_by"]["id"], "alice");
         assert_eq!(staff["user"]["sub"], "u1");
         order.cancel("x", Utc::now()).unwrap();
-        let card = order.view(Lang::De, Lang::De, false);
+        let card = serde_json::to_value(order.view(Lang::De, Lang::De, false)).unwrap();
         assert_eq!(card["current_step"], Value::Null);
         assert_eq!(card["steps"][4]["status"], "skipped");
         assert_eq!(card["reason"], "x");
@@ -758,7 +807,8 @@ mod tests {
         };
         let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["steps", "steps[1].name", "steps[2].explanation.en"]);
-        assert_eq!(default.to_json()["custom"], false);
-        assert_eq!(default.to_json()["steps"][4]["number"], 5);
+        let view = serde_json::to_value(default.view()).unwrap();
+        assert_eq!(view["custom"], false);
+        assert_eq!(view["steps"][4]["number"], 5);
     }
 }

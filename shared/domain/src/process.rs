@@ -105,6 +105,23 @@ pub struct Process {
 
 pub const MAX_STEPS: usize = 40;
 
+impl Process {
+    /// A new, active process definition (version 1) from checked input.
+    pub fn create(id: String, input: ProcessInput, now: DateTime<Utc>) -> Result<Process, DomainError> {
+        input.validate()?;
+        Ok(Process {
+            id,
+            version: 1,
+            name: input.name.trim().into(),
+            description: input.description,
+            steps: input.steps,
+            status: ProcessStatus::Active,
+            created_at: now,
+            updated_at: now,
+        })
+    }
+}
+
 impl ProcessInput {
     /// Everything that can be checked without the store (journey ids are checked by the caller).
     pub fn validate(&self) -> Result<(), DomainError> {

@@ -68,44 +68,41 @@ impl DynamoTable {
     }
 
     fn write_item(&self, w: Write) -> Result<TransactWriteItem, StoreError> {
-        let built = match w {
-            Write::Put { item, cond } => {
-                check_item(&item)?;
-                let (expr, names, values) = condition(&cond);
-                let put = Put::builder()
+        // Each kind of write gets the same condition expression, names and values.
+        macro_rules! conditioned {
+            ($builder:expr, $condition:expr) => {{
+                let (expr, names, values) = $condition;
+                $builder
                     .table_name(&self.name)
-                    .set_item(Some(to_av(&item)?))
                     .set_condition_expression(expr)
                     .set_expression_attribute_names(names)
                     .set_expression_attribute_values(values)
+            }};
+        }
+        let built = match w {
+            Write::Put { item, cond } => {
+                check_item(&item)?;
+                let put = conditioned!(Put::builder().set_item(Some(to_av(&item)?)), condition(&cond))
                     .build()
                     .map_err(backend)?;
                 TransactWriteItem::builder().put(put).build()
             }
             Write::Delete { pk, sk, cond } => {
-                let (expr, names, values) = condition(&cond);
-                let del = Delete::builder()
-                    .table_name(&self.name)
-                    .set_key(Some(key(&pk, &sk)))
-                    .set_condition_expression(expr)
-                    .set_expression_attribute_names(names)
-                    .set_expression_attribute_values(values)
+                let del = conditioned!(Delete::builder().set_key(Some(key(&pk, &sk))), condition(&cond))
                     .build()
                     .map_err(backend)?;
                 TransactWriteItem::builder().delete(del).build()
             }
             Write::Check { pk, sk, cond } => {
+                // A check needs an expression: `Cond::None` holds for any item.
                 let (expr, names, values) = condition(&cond);
-                let check = ConditionCheck::builder()
-                    .table_name(&self.name)
-                    .set_key(Some(key(&pk, &sk)))
-                    .condition_expression(
-                        expr.unwrap_or_else(|| "attribute_exists(pk) OR attribute_not_exists(pk)".into()),
-                    )
-                    .set_expression_attribute_names(names)
-                    .set_expression_attribute_values(values)
-                    .build()
-                    .map_err(backend)?;
+                let expr = expr.unwrap_or_else(|| "attribute_exists(pk) OR attribute_not_exists(pk)".into());
+                let check = conditioned!(
+                    ConditionCheck::builder().set_key(Some(key(&pk, &sk))),
+                    (Some(expr), names, values)
+                )
+                .build()
+                .map_err(backend)?;
                 TransactWriteItem::builder().condition_check(check).build()
             }
         };

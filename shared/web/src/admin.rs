@@ -88,7 +88,7 @@ async fn list_templates(State(s): State<AppState>, admin: Admin) -> ApiResult<Js
     let t = tenant(&admin);
     let overrides = settings::list_templates(s.table.as_ref(), t).await?;
     let mut items = Vec::new();
-    for kind in EmailKind::ALL {
+    for &kind in EmailKind::ALL {
         for lang in Lang::ALL {
             let own = overrides.iter().find(|o| o.kind == kind.name() && o.locale == lang);
             let template = match own {

@@ -116,56 +116,47 @@ impl<S: Send + Sync> FromRequestParts<S> for Identity {
     }
 }
 
-/// A caller with the `admin` or `staff` role.
-#[derive(Debug, Clone)]
-pub struct Staff(pub Identity);
+/// Declares an extractor for callers with a role: 403 (naming the role) for anyone else.
+macro_rules! role {
+    ($(#[$doc:meta])* $name:ident, $allowed:expr, $message:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone)]
+        pub struct $name(pub Identity);
 
-impl<S: Send + Sync> FromRequestParts<S> for Staff {
-    type Rejection = ApiError;
+        impl<S: Send + Sync> FromRequestParts<S> for $name {
+            type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let id = Identity::from_request_parts(parts, state).await?;
-        if id.is_staff() {
-            Ok(Staff(id))
-        } else {
-            Err(ApiError::Forbidden("this needs the staff or admin role"))
+            async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+                let id = Identity::from_request_parts(parts, state).await?;
+                let allowed: fn(&Identity) -> bool = $allowed;
+                if allowed(&id) {
+                    Ok($name(id))
+                } else {
+                    Err(ApiError::Forbidden($message))
+                }
+            }
         }
-    }
+    };
 }
 
-/// A caller with the `admin` role.
-#[derive(Debug, Clone)]
-pub struct Admin(pub Identity);
-
-impl<S: Send + Sync> FromRequestParts<S> for Admin {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let id = Identity::from_request_parts(parts, state).await?;
-        if id.roles.contains(&Role::Admin) {
-            Ok(Admin(id))
-        } else {
-            Err(ApiError::Forbidden("this needs the admin role"))
-        }
-    }
-}
-
-/// A caller with the `customer` role: an end user of the tenant's app.
-#[derive(Debug, Clone)]
-pub struct Customer(pub Identity);
-
-impl<S: Send + Sync> FromRequestParts<S> for Customer {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let id = Identity::from_request_parts(parts, state).await?;
-        if id.roles.contains(&Role::Customer) {
-            Ok(Customer(id))
-        } else {
-            Err(ApiError::Forbidden("this needs the customer role"))
-        }
-    }
-}
+role!(
+    /// A caller with the `staff` or `admin` role.
+    Staff,
+    |id| id.is_staff(),
+    "this needs the staff or admin role"
+);
+role!(
+    /// A caller with the `admin` role.
+    Admin,
+    |id| id.roles.contains(&Role::Admin),
+    "this needs the admin role"
+);
+role!(
+    /// A caller with the `customer` role: an end user of the tenant's app.
+    Customer,
+    |id| id.roles.contains(&Role::Customer),
+    "this needs the customer role"
+);
 
 #[cfg(test)]
 mod tests {

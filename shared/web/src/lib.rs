@@ -20,7 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use tower_http::trace::TraceLayer;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 use app::config::Config;
 use store::Table;
 
@@ -124,6 +124,51 @@ pub(crate) fn tenant(id: &crate::auth::Identity) -> &str {
 pub(crate) fn staff_actor(id: &crate::auth::Identity) -> domain::events::Actor {
     record_tenant(&id.tenant_id);
     domain::events::Actor::staff(&id.sub, id.name.as_deref())
+}
+
+/// A staff member's command on an aggregate: one read, the command, one conditional write
+/// with its events (the staff member is their actor).
+pub(crate) async fn staff_change<A, F>(
+    s: &AppState,
+    id: &crate::auth::Identity,
+    aggregate_id: &str,
+    command: F,
+) -> ApiResult<A>
+where
+    A: app::repo::Aggregate,
+    F: FnOnce(
+        &mut A,
+        &domain::events::Actor,
+        chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<A::Event>, domain::DomainError>,
+{
+    let who = staff_actor(id);
+    let changed = app::repo::change(s.table.as_ref(), &id.tenant_id, aggregate_id, &who, |a: &mut A, now| {
+        command(a, &who, now)
+    })
+    .await?;
+    Ok(changed)
+}
+
+/// `{"events": [...]}`: an aggregate's history.
+pub(crate) async fn history_of<A: app::repo::Aggregate>(
+    s: &AppState,
+    id: &crate::auth::Identity,
+    aggregate_id: &str,
+) -> ApiResult<axum::Json<serde_json::Value>> {
+    let events = app::repo::history::<A>(s.table.as_ref(), tenant(id), aggregate_id).await?;
+    Ok(axum::Json(serde_json::json!({ "events": events })))
+}
+
+/// A page of a list as `{items, next_cursor}`.
+pub(crate) fn page<T: serde::Serialize>((items, last): (Vec<T>, Option<store::Item>)) -> axum::Json<serde_json::Value> {
+    axum::Json(app::repo::page_json(items.iter().map(to_json).collect(), last))
+}
+
+/// A versioned resource with its version as `ETag` (what `If-Match` sends back).
+pub(crate) fn with_etag<T: serde::Serialize>(version: u64, body: &T) -> Response {
+    let etag = format!("\"{version}\"");
+    ([(axum::http::header::ETAG, etag)], axum::Json(to_json(body))).into_response()
 }
 
 /// A value as JSON for a response.

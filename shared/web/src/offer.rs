@@ -3,28 +3,23 @@
 
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::extract::{optional_if_match, ApiJson, ApiQuery};
-use super::{created, finish, staff_actor, tenant, tenant_default, to_json, AppState, Routes};
+use super::{created, finish, page, staff_actor, tenant, tenant_default, to_json, with_etag, AppState, Routes};
 use crate::auth::{Admin, Customer};
 use crate::error::{ApiError, ApiResult};
 use app::repo::offers::{self, OfferFilter};
-use app::repo::{orders, page_json};
+use app::repo::orders;
 use domain::i18n::Lang;
-use domain::offer::OfferInput;
+use domain::offer::{OfferInput, OfferPreview};
 use store::attr_str;
 
-/// The area's routes, for hosts that merge areas (local-server); finish with [`finish`].
-pub fn routes(state: AppState) -> Router {
-    table().with_state(state)
-}
-
-/// The area's route table (paths and handlers).
+/// The area's route table, for hosts that merge areas (local-server).
 pub fn table() -> Routes {
     Routes::default()
         .route("/v1/offers", post(create_offer).get(list_offers))
@@ -37,7 +32,7 @@ pub fn table() -> Routes {
 
 /// The area as one Lambda function serves it.
 pub fn router(state: AppState) -> Router {
-    finish(routes(state))
+    finish(table().with_state(state))
 }
 
 async fn create_offer(
@@ -56,14 +51,12 @@ async fn list_offers(
     Admin(id): Admin,
     ApiQuery(f): ApiQuery<OfferFilter>,
 ) -> ApiResult<Json<Value>> {
-    let (items, last) = offers::list(s.table.as_ref(), tenant(&id), &f).await?;
-    Ok(Json(page_json(items.iter().map(to_json).collect(), last)))
+    Ok(page(offers::list(s.table.as_ref(), tenant(&id), &f).await?))
 }
 
 async fn get_offer(State(s): State<AppState>, Admin(id): Admin, Path(oid): Path<String>) -> ApiResult<Response> {
     let offer = app::repo::load::<domain::offer::Offer>(s.table.as_ref(), tenant(&id), &oid).await?;
-    let etag = format!("\"{}\"", offer.version);
-    Ok(([(axum::http::header::ETAG, etag)], Json(to_json(&offer))).into_response())
+    Ok(with_etag(offer.version, &offer))
 }
 
 async fn update_offer(
@@ -116,7 +109,23 @@ async fn preview(
         None => Lang::resolve(id.locale, Some(default)),
     };
     let offer = app::repo::load::<domain::offer::Offer>(s.table.as_ref(), t, &oid).await?;
-    Ok(Json(offer.preview(lang, default)))
+    Ok(Json(to_json(&offer.preview(lang, default))))
+}
+
+/// An active offer as the app lists it, with the user's open order of it (or null).
+#[derive(Serialize)]
+struct AppOffer {
+    #[serde(flatten)]
+    offer: OfferPreview,
+    open_order: Option<OpenOrder>,
+}
+
+/// The user's open order of an offer, from its open-order row.
+#[derive(Serialize)]
+struct OpenOrder {
+    id: Value,
+    status: Value,
+    current_step: Value,
 }
 
 /// The active offers of the user's tenant in the user's language, each with the user's open
@@ -127,22 +136,18 @@ async fn app_offers(State(s): State<AppState>, Customer(id): Customer) -> ApiRes
     let lang = Lang::resolve(id.locale, Some(default));
     let active = offers::active_offers(s.table.as_ref(), t).await?;
     let open = orders::open_orders_of(s.table.as_ref(), t, &id.sub).await?;
-    let items: Vec<Value> = active
+    let items: Vec<AppOffer> = active
         .iter()
-        .map(|offer| {
-            let mut v = offer.preview(lang, default);
-            v["open_order"] = open
+        .map(|offer| AppOffer {
+            offer: offer.preview(lang, default),
+            open_order: open
                 .iter()
                 .find(|row| attr_str(row, "offer_id") == Some(offer.id.as_str()))
-                .map(|row| {
-                    json!({
-                        "id": row.get("order_id"),
-                        "status": row.get("status"),
-                        "current_step": row.get("current_step"),
-                    })
-                })
-                .unwrap_or(Value::Null);
-            v
+                .map(|row| OpenOrder {
+                    id: row.get("order_id").cloned().unwrap_or_default(),
+                    status: row.get("status").cloned().unwrap_or_default(),
+                    current_step: row.get("current_step").cloned().unwrap_or_default(),
+                }),
         })
         .collect();
     Ok(Json(json!({ "items": items, "next_cursor": null })))

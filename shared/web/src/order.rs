@@ -8,10 +8,12 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use super::extract::{idempotency_key, optional_if_match, ApiJson, ApiQuery};
-use super::{created, finish, staff_actor, tenant, tenant_default, AppState, Routes};
+use super::{
+    created, finish, history_of, staff_actor, staff_change, tenant, tenant_default, to_json, AppState, Routes,
+};
 use crate::auth::{Admin, Customer, Identity};
 use crate::error::{ApiError, ApiResult};
 use app::repo::orders::{self, OrderFilter};
@@ -19,12 +21,7 @@ use app::repo::{page_json, PageParams};
 use domain::i18n::Lang;
 use domain::order::{Order, OrderStepsInput, OrderUser};
 
-/// The area's routes, for hosts that merge areas (local-server); finish with [`finish`].
-pub fn routes(state: AppState) -> Router {
-    table().with_state(state)
-}
-
-/// The area's route table (paths and handlers).
+/// The area's route table, for hosts that merge areas (local-server).
 pub fn table() -> Routes {
     Routes::default()
         .route("/v1/app/orders", post(place_order).get(my_orders))
@@ -40,7 +37,7 @@ pub fn table() -> Routes {
 
 /// The area as one Lambda function serves it.
 pub fn router(state: AppState) -> Router {
-    finish(routes(state))
+    finish(table().with_state(state))
 }
 
 fn user_of(id: &Identity) -> OrderUser {
@@ -83,7 +80,7 @@ async fn place_order(
     )
     .await?;
     let (lang, default) = langs(&s, &id).await?;
-    Ok(created(order.view(lang, default, false)))
+    Ok(created(to_json(&order.view(lang, default, false))))
 }
 
 /// The user's orders as cards, newest first, in their language.
@@ -95,7 +92,7 @@ async fn my_orders(
     let (items, last) = orders::user_orders(s.table.as_ref(), tenant(&id), &id.sub, &p).await?;
     let (lang, default) = langs(&s, &id).await?;
     Ok(Json(page_json(
-        items.iter().map(|o| o.view(lang, default, false)).collect(),
+        items.iter().map(|o| to_json(&o.view(lang, default, false))).collect(),
         last,
     )))
 }
@@ -111,12 +108,12 @@ async fn my_order(
         return Err(ApiError::NotFound("order"));
     }
     let (lang, default) = langs(&s, &id).await?;
-    Ok(Json(order.view(lang, default, false)))
+    Ok(Json(to_json(&order.view(lang, default, false))))
 }
 
 async fn staff_view(s: &AppState, id: &Identity, order: &Order) -> ApiResult<Json<Value>> {
     let (lang, default) = langs(s, id).await?;
-    Ok(Json(order.view(lang, default, true)))
+    Ok(Json(to_json(&order.view(lang, default, true))))
 }
 
 /// All orders, newest first, optionally with one status.
@@ -128,7 +125,7 @@ async fn list_orders(
     let (items, last) = orders::list(s.table.as_ref(), tenant(&id), &f).await?;
     let (lang, default) = langs(&s, &id).await?;
     Ok(Json(page_json(
-        items.iter().map(|o| o.view(lang, default, true)).collect(),
+        items.iter().map(|o| to_json(&o.view(lang, default, true))).collect(),
         last,
     )))
 }
@@ -151,12 +148,10 @@ async fn advance(
     Path(oid): Path<String>,
     ApiJson(input): ApiJson<AdvanceInput>,
 ) -> ApiResult<Json<Value>> {
-    let who = staff_actor(&id);
-    let order =
-        app::repo::change::<domain::order::Order, _>(s.table.as_ref(), tenant(&id), &oid, &who, |order, now| {
-            order.advance(input.expected_step, &who, now)
-        })
-        .await?;
+    let order = staff_change(&s, &id, &oid, |order: &mut Order, who, now| {
+        order.advance(input.expected_step, who, now)
+    })
+    .await?;
     staff_view(&s, &id, &order).await
 }
 
@@ -174,12 +169,10 @@ async fn cancel(
     Path(oid): Path<String>,
     ApiJson(input): ApiJson<ReasonInput>,
 ) -> ApiResult<Json<Value>> {
-    let who = staff_actor(&id);
-    let order =
-        app::repo::change::<domain::order::Order, _>(s.table.as_ref(), tenant(&id), &oid, &who, |order, now| {
-            order.cancel(&input.reason, now)
-        })
-        .await?;
+    let order = staff_change(&s, &id, &oid, |order: &mut Order, _, now| {
+        order.cancel(&input.reason, now)
+    })
+    .await?;
     staff_view(&s, &id, &order).await
 }
 
@@ -189,24 +182,20 @@ async fn deactivate(
     Path(oid): Path<String>,
     ApiJson(input): ApiJson<ReasonInput>,
 ) -> ApiResult<Json<Value>> {
-    let who = staff_actor(&id);
-    let order =
-        app::repo::change::<domain::order::Order, _>(s.table.as_ref(), tenant(&id), &oid, &who, |order, now| {
-            order.deactivate(&input.reason, now)
-        })
-        .await?;
+    let order = staff_change(&s, &id, &oid, |order: &mut Order, _, now| {
+        order.deactivate(&input.reason, now)
+    })
+    .await?;
     staff_view(&s, &id, &order).await
 }
 
 async fn history(State(s): State<AppState>, Admin(id): Admin, Path(oid): Path<String>) -> ApiResult<Json<Value>> {
-    let events = app::repo::history::<domain::order::Order>(s.table.as_ref(), tenant(&id), &oid).await?;
-    Ok(Json(json!({ "events": events })))
+    history_of::<Order>(&s, &id, &oid).await
 }
 
 async fn get_steps(State(s): State<AppState>, Admin(id): Admin) -> ApiResult<Json<Value>> {
-    Ok(Json(
-        orders::get_order_steps(s.table.as_ref(), tenant(&id)).await?.to_json(),
-    ))
+    let steps = orders::get_order_steps(s.table.as_ref(), tenant(&id)).await?;
+    Ok(Json(to_json(&steps.view())))
 }
 
 /// Sets the tenant's five steps (admins only); orders already placed keep theirs.
@@ -218,5 +207,5 @@ async fn put_steps(
 ) -> ApiResult<Json<Value>> {
     let expected = optional_if_match(&headers)?;
     let steps = orders::put_order_steps(s.table.as_ref(), tenant(&id), input, expected, &staff_actor(&id)).await?;
-    Ok(Json(steps.to_json()))
+    Ok(Json(to_json(&steps.view())))
 }

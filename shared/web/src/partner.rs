@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::extract::{parse_json, ApiJson, ApiQuery};
-use super::{created, finish, record_tenant, staff_actor, AppState, Routes};
+use super::{created, finish, record_tenant, staff_actor, staff_change, AppState, Routes};
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
 use crate::pages::{render, PageError};
@@ -21,12 +21,7 @@ use domain::ids::new_id;
 use domain::partner::{Partner, PartnerInput, Permission, UserInput};
 use domain::DomainError;
 
-/// The area's routes, for hosts that merge areas (local-server); finish with [`finish`].
-pub fn routes(state: AppState) -> Router {
-    table().with_state(state)
-}
-
-/// The area's route table (paths and handlers).
+/// The area's route table, for hosts that merge areas (local-server).
 pub fn table() -> Routes {
     Routes::default()
         .route("/v1/partners", post(create).get(list))
@@ -41,7 +36,7 @@ pub fn table() -> Routes {
 
 /// The area as one Lambda function serves it.
 pub fn router(state: AppState) -> Router {
-    finish(routes(state))
+    finish(table().with_state(state))
 }
 
 fn view(p: &Partner) -> Value {
@@ -82,11 +77,7 @@ async fn get_one(State(s): State<AppState>, Staff(id): Staff, Path(pid): Path<St
 }
 
 async fn resend(State(s): State<AppState>, Staff(id): Staff, Path(pid): Path<String>) -> ApiResult<Json<Value>> {
-    let actor = staff_actor(&id);
-    let p = app::repo::change::<domain::partner::Partner, _>(s.table.as_ref(), &id.tenant_id, &pid, &actor, |p, _| {
-        p.resend(new_id())
-    })
-    .await?;
+    let p = staff_change(&s, &id, &pid, |p: &mut Partner, _, _| p.resend(new_id())).await?;
     Ok(Json(view(&p)))
 }
 
@@ -102,8 +93,7 @@ async fn set_permissions(
     Path(pid): Path<String>,
     ApiJson(input): ApiJson<PermissionsInput>,
 ) -> ApiResult<Json<Value>> {
-    let actor = staff_actor(&id);
-    let p = app::repo::change::<domain::partner::Partner, _>(s.table.as_ref(), &id.tenant_id, &pid, &actor, |p, _| {
+    let p = staff_change(&s, &id, &pid, |p: &mut Partner, _, _| {
         p.set_permissions(input.permissions)
     })
     .await?;
@@ -116,10 +106,8 @@ async fn add_user(
     Path(pid): Path<String>,
     ApiJson(input): ApiJson<UserInput>,
 ) -> ApiResult<Response> {
-    let actor = staff_actor(&id);
     let user_id = new_id();
-    let now = chrono::Utc::now();
-    let p = app::repo::change::<domain::partner::Partner, _>(s.table.as_ref(), &id.tenant_id, &pid, &actor, |p, _| {
+    let p = staff_change(&s, &id, &pid, |p: &mut Partner, _, now| {
         p.add_user(input, user_id.clone(), now)
     })
     .await?;
@@ -133,12 +121,7 @@ async fn add_user(
 }
 
 async fn revoke(State(s): State<AppState>, Staff(id): Staff, Path(pid): Path<String>) -> ApiResult<StatusCode> {
-    let actor = staff_actor(&id);
-    let now = chrono::Utc::now();
-    app::repo::change::<domain::partner::Partner, _>(s.table.as_ref(), &id.tenant_id, &pid, &actor, |p, _| {
-        p.revoke(now)
-    })
-    .await?;
+    staff_change(&s, &id, &pid, |p: &mut Partner, _, now| p.revoke(now)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

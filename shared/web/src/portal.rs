@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use chrono::{DateTime, Utc};
 use domain::events::{Actor, RunEvent};
 use domain::i18n::{pick, I18n, Lang};
-use domain::journey::FieldType;
+use domain::journey::LocalizedField;
 use domain::partner::{Partner, PartnerStatus, Permission};
 use domain::run::{JourneySnapshot, Run, RunStatus, RunStep, StepStatus};
 use domain::DomainError;
@@ -23,12 +23,7 @@ use crate::error::{ApiError, ApiResult};
 
 pub const SESSION_COOKIE: &str = "portal_session";
 
-/// The area's routes, for hosts that merge areas (local-server); finish with [`finish`].
-pub fn routes(state: AppState) -> Router {
-    table().with_state(state)
-}
-
-/// The area's route table (paths and handlers).
+/// The area's route table, for hosts that merge areas (local-server).
 pub fn table() -> Routes {
     Routes::default()
         .route("/v1/portal/sessions", post(create_session))
@@ -42,7 +37,7 @@ pub fn table() -> Routes {
 
 /// The area as one Lambda function serves it.
 pub fn router(state: AppState) -> Router {
-    finish(routes(state))
+    finish(table().with_state(state))
 }
 
 /// The session token of a request: `Authorization: Bearer …` or the portal cookie.
@@ -142,41 +137,23 @@ async fn create_session(State(s): State<AppState>, ApiJson(input): ApiJson<Sessi
     })))
 }
 
-/// A journey's field with its label in the reader's language.
-#[derive(Debug, Serialize)]
-pub struct FieldView {
-    pub key: String,
-    pub label: Option<String>,
-    #[serde(rename = "type")]
-    pub kind: FieldType,
-    pub required: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub options: Option<Vec<String>>,
-}
-
 /// A journey (the step's form) in the reader's language.
 #[derive(Debug, Serialize)]
 pub struct JourneyView {
     pub id: String,
     pub name: String,
-    pub fields: Vec<FieldView>,
+    pub fields: Vec<LocalizedField>,
 }
 
 impl JourneyView {
-    pub fn new(journey: &JourneySnapshot, lang: Lang) -> Self {
+    pub fn new(journey: &JourneySnapshot, lang: Lang, tenant_default: Lang) -> Self {
         JourneyView {
             id: journey.id.clone(),
             name: journey.name.clone(),
             fields: journey
                 .fields
                 .iter()
-                .map(|f| FieldView {
-                    key: f.key.clone(),
-                    label: pick(&f.label, lang).map(str::to_string),
-                    kind: f.kind,
-                    required: f.required,
-                    options: f.options.clone(),
-                })
+                .map(|f| f.localized(lang, tenant_default))
                 .collect(),
         }
     }
@@ -233,7 +210,7 @@ pub async fn tasks(s: &AppState, p: &Participant) -> ApiResult<Vec<TaskView>> {
                 info_text: row.info_text.as_ref().and_then(|t| pick(t, lang)).map(str::to_string),
                 status: row.status,
                 due_at: row.due_at,
-                journey: row.journey.as_ref().map(|j| JourneyView::new(j, lang)),
+                journey: row.journey.as_ref().map(|j| JourneyView::new(j, lang, p.2)),
                 run_title: row.run_title,
                 process_name: row.process_name,
                 run_status: row.run_status,
@@ -319,7 +296,7 @@ impl PortalRunView {
                         .map(str::to_string),
                     due_at: step.due_at,
                     completed_at: step.completed_at,
-                    journey: step.journey.as_ref().map(|j| JourneyView::new(j, lang)),
+                    journey: step.journey.as_ref().map(|j| JourneyView::new(j, lang, p.2)),
                     submission: step.submission.as_ref().map(|s| s.data.clone()),
                     can_complete: step.status == StepStatus::Active && p.may(Permission::TasksComplete),
                     can_set_due_date: step.status == StepStatus::Active && p.may_set_due_dates(),

@@ -2,14 +2,14 @@
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::extract::{idempotency_key, if_match_version, ApiJson, ApiQuery};
-use super::{created, finish, staff_actor, tenant, to_json, AppState, Routes};
+use super::{created, finish, history_of, page, staff_change, tenant, to_json, with_etag, AppState, Routes};
 use crate::auth::Staff;
 use crate::error::ApiResult;
 use app::repo::definitions as defs;
@@ -19,12 +19,7 @@ use domain::journey::JourneyInput;
 use domain::process::ProcessInput;
 use domain::run::{Creator, Run, RunInput};
 
-/// The area's routes, for hosts that merge areas (local-server); finish with [`finish`].
-pub fn routes(state: AppState) -> Router {
-    table().with_state(state)
-}
-
-/// The area's route table (paths and handlers).
+/// The area's route table, for hosts that merge areas (local-server).
 pub fn table() -> Routes {
     Routes::default()
         .route("/v1/journeys", post(create_journey).get(list_journeys))
@@ -46,7 +41,7 @@ pub fn table() -> Routes {
 
 /// The area as one Lambda function serves it.
 pub fn router(state: AppState) -> Router {
-    finish(routes(state))
+    finish(table().with_state(state))
 }
 
 async fn create_journey(
@@ -63,8 +58,7 @@ async fn list_journeys(
     Staff(id): Staff,
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> ApiResult<Json<Value>> {
-    let (items, last) = defs::list_journeys(s.table.as_ref(), tenant(&id), &p).await?;
-    Ok(Json(page_json(items.iter().map(to_json).collect(), last)))
+    Ok(page(defs::list_journeys(s.table.as_ref(), tenant(&id), &p).await?))
 }
 
 async fn get_journey(State(s): State<AppState>, Staff(id): Staff, Path(jid): Path<String>) -> ApiResult<Json<Value>> {
@@ -87,14 +81,12 @@ async fn list_processes(
     Staff(id): Staff,
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> ApiResult<Json<Value>> {
-    let (items, last) = defs::list_processes(s.table.as_ref(), tenant(&id), &p).await?;
-    Ok(Json(page_json(items.iter().map(to_json).collect(), last)))
+    Ok(page(defs::list_processes(s.table.as_ref(), tenant(&id), &p).await?))
 }
 
 async fn get_process(State(s): State<AppState>, Staff(id): Staff, Path(pid): Path<String>) -> ApiResult<Response> {
     let process = defs::get_process(s.table.as_ref(), tenant(&id), &pid).await?;
-    let etag = format!("\"{}\"", process.version);
-    Ok(([(axum::http::header::ETAG, etag)], Json(to_json(&process))).into_response())
+    Ok(with_etag(process.version, &process))
 }
 
 async fn update_process(
@@ -182,11 +174,7 @@ async fn complete_step(
     Staff(id): Staff,
     Path((rid, key)): Path<(String, String)>,
 ) -> ApiResult<Json<Value>> {
-    let who = staff_actor(&id);
-    let run = app::repo::change::<domain::run::Run, _>(s.table.as_ref(), tenant(&id), &rid, &who, |run, now| {
-        run.complete(&key, &who, now)
-    })
-    .await?;
+    let run = staff_change(&s, &id, &rid, |run: &mut Run, who, now| run.complete(&key, who, now)).await?;
     Ok(Json(to_json(&run.view())))
 }
 
@@ -202,15 +190,10 @@ async fn cancel_run(
     Path(rid): Path<String>,
     ApiJson(input): ApiJson<CancelInput>,
 ) -> ApiResult<Json<Value>> {
-    let who = staff_actor(&id);
-    let run = app::repo::change::<domain::run::Run, _>(s.table.as_ref(), tenant(&id), &rid, &who, |run, now| {
-        run.cancel(&input.reason, now)
-    })
-    .await?;
+    let run = staff_change(&s, &id, &rid, |run: &mut Run, _, now| run.cancel(&input.reason, now)).await?;
     Ok(Json(to_json(&run.view())))
 }
 
 async fn history(State(s): State<AppState>, Staff(id): Staff, Path(rid): Path<String>) -> ApiResult<Json<Value>> {
-    let events = app::repo::history::<domain::run::Run>(s.table.as_ref(), tenant(&id), &rid).await?;
-    Ok(Json(json!({ "events": events })))
+    history_of::<Run>(&s, &id, &rid).await
 }

@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn every_kind_has_all_four_languages_and_renders_with_only_its_variables() {
-        for kind in EmailKind::ALL {
+        for &kind in EmailKind::ALL {
             assert!(kind.vars().contains(&"recipient_name") && kind.vars().contains(&"link"));
             for lang in Lang::ALL {
                 let at = format!("{}/{}", kind.name(), lang.code());

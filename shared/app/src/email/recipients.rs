@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use domain::events::{Actor, OrderEvent, PartnerEvent, RunEvent};
-use domain::i18n::{pick, pick_in, I18n, Lang};
+use domain::i18n::{pick_in, I18n, Lang};
 use domain::ids::participant_id;
 use domain::order::Order;
 use domain::partner::{Partner, PartnerStatus};
@@ -80,7 +80,6 @@ impl<'a> Builder<'a> {
         Lang::resolve(preferred, Some(self.tenant.default_locale))
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn add(
         &mut self,
         email: &str,
@@ -142,7 +141,12 @@ pub fn run_recipients(
                 return b.out;
             }
             let extra = vars(&[("step_name", json!(step_name)), ("due_date", json!(date(*due_at)))]);
-            let info = |lang: Lang| json!(info_text.as_ref().and_then(|t| pick(t, lang)).unwrap_or_default());
+            let info = |lang: Lang| {
+                json!(info_text
+                    .as_ref()
+                    .and_then(|t| pick_in(t, lang, tenant.default_locale))
+                    .unwrap_or_default())
+            };
             match assignee {
                 Assignee::Staff { user_id, email } => b.add(
                     email,
@@ -305,7 +309,7 @@ pub fn partner_recipients(
 
 /// Who an order event tells: the user who placed the order.
 pub fn order_recipients(event: &OrderEvent, order: &Order, tenant: &Tenant, config: &Config) -> Vec<Recipient> {
-    let Some(email) = order.user.email.as_deref().filter(|e| valid_email(e)) else {
+    let Some(email) = order.user.email.as_deref().map(str::trim).filter(|e| valid_email(e)) else {
         return Vec::new();
     };
     let lang = Lang::resolve(order.user.locale, Some(tenant.default_locale));
@@ -358,4 +362,971 @@ pub fn order_recipients(event: &OrderEvent, order: &Order, tenant: &Tenant, conf
         Link::To(config.customer_order_link(&order.id)),
     );
     b.out
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, HashSet};
+
+    use chrono::TimeZone;
+    use domain::events::type_of;
+    use domain::journey::{Field, FieldType};
+    use domain::offer::{Offer, OfferCategory, OfferContent, OfferInput};
+    use domain::order::{OrderSteps, OrderUser};
+    use domain::partner::{participant_of, PartnerInput, Permission, UserInput};
+    use domain::process::{InfoTexts, Owner, Process, ProcessInput, StepDef};
+    use domain::run::{Contact, Creator, JourneySnapshot, Participants, RunContext, RunInput};
+
+    use super::*;
+    use crate::email::{default_template, render, Rendered};
+
+    const STAFF_LINK: &str = "https://portal.example/local/staff/acme/runs/r1";
+    const ORDER_LINK: &str = "https://portal.example/v1/app/orders/or1";
+
+    /// Its default language is English, so that "the tenant's default" differs from German.
+    fn tenant() -> Tenant {
+        Tenant {
+            id: "acme".into(),
+            name: "Acme Energie".into(),
+            default_locale: Lang::En,
+        }
+    }
+
+    fn config() -> Config {
+        Config::local("https://portal.example")
+    }
+
+    /// 2030-03-`d`, 09:00 UTC: fixed times make the dates checkable.
+    fn day(d: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2030, 3, d, 9, 0, 0).unwrap()
+    }
+
+    fn texts(pairs: &[(Lang, &str)]) -> I18n {
+        pairs.iter().map(|(l, t)| (*l, t.to_string())).collect()
+    }
+
+    /// Renders a recipient's email with the built-in template, as the notifier does (a sample
+    /// link stands in for the secret one). The recipient must set exactly its kind's variables,
+    /// less the link: a missing one would render empty, an extra one would never show.
+    fn rendered(r: &Recipient) -> Rendered {
+        let link = match &r.link {
+            Link::To(url) => url.clone(),
+            Link::Portal(_) => config().portal_access_link("TOKEN"),
+            Link::Invitation { .. } => config().partner_invitation_link("TOKEN"),
+        };
+        let mut names: Vec<&str> = r.vars.keys().map(String::as_str).collect();
+        names.push("link");
+        names.sort_unstable();
+        let mut declared = r.kind.vars().to_vec();
+        declared.sort_unstable();
+        assert_eq!(names, declared, "{}: the variables are the kind's", r.kind.name());
+        let mut vars = r.vars.clone();
+        vars.insert("link".into(), json!(link));
+        let template = default_template(r.kind, r.lang).expect("a built-in template");
+        render(&template, &Value::Object(vars)).unwrap_or_else(|e| panic!("{}: {e}", r.kind.name()))
+    }
+
+    // Runs.
+
+    fn step(key: &str, name: &str, assignee: Assignee) -> StepDef {
+        StepDef {
+            key: key.into(),
+            name: name.into(),
+            assignee,
+            info_texts: InfoTexts::default(),
+            journey_id: None,
+            due_in_days: None,
+            owner: None,
+        }
+    }
+
+    fn owner(user_id: &str, email: &str) -> Option<Owner> {
+        Some(Owner {
+            user_id: user_id.into(),
+            email: email.into(),
+        })
+    }
+
+    /// `check` (staff, owner Olga, due in 3 days), `install` (installer, a journey, owner the
+    /// run's creator, due in 5 days), `commission` (partner pa1, owner Olga), `confirm`
+    /// (customer, no owner, no due date).
+    fn process() -> Process {
+        let staff = Assignee::Staff {
+            user_id: "bob".into(),
+            email: "bob@acme.example".into(),
+        };
+        let partner = Assignee::Partner {
+            partner_id: "pa1".into(),
+        };
+        let steps = vec![
+            StepDef {
+                due_in_days: Some(3),
+                owner: owner("olga", "olga@acme.example"),
+                ..step("check", "Check documents", staff)
+            },
+            StepDef {
+                info_texts: InfoTexts {
+                    installer: Some(texts(&[
+                        (Lang::De, "Zähler bereitstellen"),
+                        (Lang::Fr, "Préparer le compteur"),
+                    ])),
+                    ..InfoTexts::default()
+                },
+                journey_id: Some("j1".into()),
+                due_in_days: Some(5),
+                owner: owner("alice", "alice@acme.example"),
+                ..step("install", "Install meter", Assignee::Installer)
+            },
+            StepDef {
+                info_texts: InfoTexts {
+                    partner: Some(texts(&[
+                        (Lang::De, "Termin vereinbaren"),
+                        (Lang::It, "Fissare un appuntamento"),
+                    ])),
+                    ..InfoTexts::default()
+                },
+                owner: owner("olga", "olga@acme.example"),
+                ..step("commission", "Commissioning", partner)
+            },
+            StepDef {
+                info_texts: InfoTexts {
+                    customer: Some(texts(&[(Lang::De, "Bitte bestätigen"), (Lang::En, "Please confirm")])),
+                    ..InfoTexts::default()
+                },
+                ..step("confirm", "Confirm", Assignee::Customer)
+            },
+        ];
+        let input = ProcessInput {
+            name: "Meter change".into(),
+            description: None,
+            steps,
+        };
+        Process::create("p1".into(), input, day(1)).unwrap()
+    }
+
+    fn journeys() -> Vec<JourneySnapshot> {
+        let meter = Field {
+            key: "meter".into(),
+            label: texts(&[(Lang::De, "Zähler")]),
+            kind: FieldType::Text,
+            required: true,
+            options: None,
+        };
+        vec![JourneySnapshot {
+            id: "j1".into(),
+            name: "Meter".into(),
+            fields: vec![meter],
+        }]
+    }
+
+    fn answers() -> Map<String, Value> {
+        json!({"meter": "M-1"}).as_object().cloned().unwrap()
+    }
+
+    fn contact(name: &str, email: &str, locale: Option<Lang>) -> Contact {
+        Contact {
+            name: name.into(),
+            email: email.into(),
+            locale,
+        }
+    }
+
+    fn creator(email: Option<&str>) -> Creator {
+        Creator {
+            sub: "alice".into(),
+            email: email.map(str::to_string),
+            name: Some("Alice".into()),
+            locale: Some(Lang::De),
+        }
+    }
+
+    /// Run r1 of [`process`], started on day 1: Ivo the installer reads French, Carla the
+    /// customer has no language.
+    fn start(test: bool, created_by: Creator) -> (Run, Vec<RunEvent>) {
+        let input = RunInput {
+            context: RunContext {
+                opportunity_id: None,
+                title: Some("Musterstrasse 1".into()),
+            },
+            participants: Participants {
+                customer: Some(contact("Carla", "carla@home.example", None)),
+                installer: Some(contact("Ivo", "ivo@install.example", Some(Lang::Fr))),
+            },
+            test,
+        };
+        Run::start("r1".into(), &process(), &journeys(), input, created_by, day(1)).unwrap()
+    }
+
+    /// Started by Alice, whose address differs from the install step owner's only in case.
+    fn started() -> (Run, Vec<RunEvent>) {
+        start(false, creator(Some("Alice@Acme.example")))
+    }
+
+    fn staff() -> Actor {
+        Actor::staff("bob", Some("Bob Meier"))
+    }
+
+    fn installer() -> Actor {
+        Actor::new("installer", &participant_id("ivo@install.example"), None)
+    }
+
+    fn customer() -> Actor {
+        Actor::new("customer", &participant_id("carla@home.example"), Some("Carla"))
+    }
+
+    fn partner_user() -> Actor {
+        Actor::new("partner", &participant_of("pa1"), Some("Ina"))
+    }
+
+    /// Completes `check` (staff) and `install` (the installer, journey filled in); returns the
+    /// events of the last completion, which activate `commission`.
+    fn to_commission(run: &mut Run) -> Vec<RunEvent> {
+        run.complete("check", &staff(), day(2)).unwrap();
+        run.submit("install", answers(), &installer(), day(3)).unwrap();
+        run.complete("install", &installer(), day(3)).unwrap()
+    }
+
+    /// Then completes `commission` (the partner); returns its events, which activate `confirm`.
+    fn to_confirm(run: &mut Run) -> Vec<RunEvent> {
+        to_commission(run);
+        run.complete("commission", &partner_user(), day(4)).unwrap()
+    }
+
+    fn event<'a>(events: &'a [RunEvent], kind: &str) -> &'a RunEvent {
+        events
+            .iter()
+            .find(|e| type_of(*e) == kind)
+            .unwrap_or_else(|| panic!("no {kind} in {events:?}"))
+    }
+
+    fn tell(event: &RunEvent, actor: &Actor, run: &Run, partner: Option<&Partner>) -> Vec<Recipient> {
+        run_recipients(event, actor, run, partner, &tenant(), &config())
+    }
+
+    // Partners.
+
+    /// Invited on day 1 with the invitation `inv1`.
+    fn invited(id: &str, locale: Option<Lang>) -> (Partner, Vec<PartnerEvent>) {
+        let input = PartnerInput {
+            name: "Solar AG".into(),
+            email: "office@solar.example".into(),
+            locale,
+            permissions: None,
+        };
+        Partner::invite(id.into(), input, "inv1".into(), day(1)).unwrap()
+    }
+
+    fn user(name: &str, email: &str, locale: Option<Lang>) -> UserInput {
+        UserInput {
+            name: name.into(),
+            email: email.into(),
+            locale,
+        }
+    }
+
+    /// Speaks Italian; accepted as Solar Montage AG by Ina (German u1), then Max (u2, no
+    /// language of his own) added.
+    fn active_partner(id: &str) -> Partner {
+        let (mut p, _) = invited(id, Some(Lang::It));
+        let ina = user("Ina", "ina@solar.example", Some(Lang::De));
+        p.accept("inv1", "Solar Montage AG", ina, "u1".into(), day(1)).unwrap();
+        p.add_user(user("Max", "max@solar.example", None), "u2".into(), day(1))
+            .unwrap();
+        p
+    }
+
+    /// The portal link of a user of partner pa1.
+    fn partner_link(name: &str, user_id: &str, locale: Lang) -> Link {
+        Link::Portal(PortalParticipant {
+            tenant_id: "acme".into(),
+            participant_id: participant_of("pa1"),
+            kind: "partner".into(),
+            name: name.into(),
+            locale: Some(locale),
+            partner_id: Some("pa1".into()),
+            user_id: Some(user_id.into()),
+        })
+    }
+
+    // Orders.
+
+    /// Order or1 of Chiara for an offer titled in German and French only.
+    fn order(locale: Option<Lang>, email: Option<&str>) -> (Order, Vec<OrderEvent>) {
+        let content = |title: &str| OfferContent {
+            title: title.into(),
+            header: "h".into(),
+            description: "d".into(),
+            details: "x".into(),
+        };
+        let input = OfferInput {
+            category: OfferCategory::Energy,
+            content: BTreeMap::from([(Lang::De, content("Solarstrom")), (Lang::Fr, content("Solaire"))]),
+            teaser_image_url: None,
+            detail_image_url: None,
+            questionnaire: Vec::new(),
+        };
+        let mut offer = Offer::create("of1".into(), input, day(1)).unwrap().0;
+        offer.activate(None, day(1)).unwrap();
+        let user = OrderUser {
+            sub: "u1".into(),
+            email: email.map(str::to_string),
+            name: Some("Chiara".into()),
+            locale,
+        };
+        Order::place(
+            "or1".into(),
+            &offer,
+            &OrderSteps::default_set(),
+            user,
+            Map::new(),
+            day(1),
+        )
+        .unwrap()
+    }
+
+    fn tell_order(event: &OrderEvent, order: &Order) -> Vec<Recipient> {
+        order_recipients(event, order, &tenant(), &config())
+    }
+
+    // Run emails.
+
+    #[test]
+    fn a_staff_step_goes_to_the_staff_member_with_the_run_link() {
+        let (run, events) = started();
+        assert_eq!(
+            events.iter().map(type_of).collect::<Vec<_>>(),
+            ["run_started", "step_activated"]
+        );
+        let r = tell(&events[1], &staff(), &run, None);
+        assert_eq!(r.len(), 1);
+        let r = &r[0];
+        assert_eq!(
+            (r.email.as_str(), r.kind),
+            ("bob@acme.example", EmailKind::StepActivatedStaff)
+        );
+        assert_eq!(r.lang, Lang::En, "staff have no language here: the tenant's default");
+        assert_eq!(STAFF_LINK, config().staff_run_link("acme", "r1"));
+        assert_eq!(r.link, Link::To(STAFF_LINK.into()));
+        assert_eq!(r.vars["recipient_name"], "bob");
+        assert_eq!(r.vars["tenant_name"], "Acme Energie");
+        assert_eq!(r.vars["process_name"], "Meter change");
+        assert_eq!(r.vars["run_title"], "Musterstrasse 1");
+        assert_eq!(r.vars["step_name"], "Check documents");
+        assert_eq!(r.vars["due_date"], "2030-03-04", "activated on day 1, due in 3 days");
+        assert!(!r.test);
+        let mail = rendered(r);
+        assert!(
+            mail.subject.starts_with("New task: Check documents"),
+            "{}",
+            mail.subject
+        );
+        assert!(mail.text.contains("Please complete it by 2030-03-04."), "{}", mail.text);
+        assert!(mail.text.contains(STAFF_LINK), "{}", mail.text);
+    }
+
+    #[test]
+    fn an_installer_step_goes_to_the_contact_of_the_event_in_their_language() {
+        let (mut run, _) = started();
+        let events = run.complete("check", &staff(), day(2)).unwrap();
+        // The run's installer changes afterwards: the email goes to whom the step went.
+        run.participants.installer = Some(contact("Other", "other@install.example", None));
+        let r = tell(event(&events, "step_activated"), &staff(), &run, None);
+        assert_eq!(r.len(), 1);
+        let r = &r[0];
+        assert_eq!(
+            (r.email.as_str(), r.lang, r.kind),
+            ("ivo@install.example", Lang::Fr, EmailKind::StepActivatedParticipant)
+        );
+        let who = PortalParticipant {
+            tenant_id: "acme".into(),
+            participant_id: participant_id("ivo@install.example"),
+            kind: "installer".into(),
+            name: "Ivo".into(),
+            locale: Some(Lang::Fr),
+            partner_id: None,
+            user_id: None,
+        };
+        assert_eq!(r.link, Link::Portal(who));
+        assert_eq!(r.vars["recipient_name"], "Ivo");
+        assert_eq!(r.vars["step_name"], "Install meter");
+        assert_eq!(r.vars["info_text"], "Préparer le compteur");
+        assert_eq!(r.vars["due_date"], "2030-03-07", "activated on day 2, due in 5 days");
+        let mail = rendered(r);
+        assert!(
+            mail.subject.starts_with("Action requise : Install meter"),
+            "{}",
+            mail.subject
+        );
+        assert!(mail.text.contains("Bonjour Ivo,"), "{}", mail.text);
+        assert!(mail.text.contains("Préparer le compteur"), "{}", mail.text);
+        assert!(mail.text.contains("au plus tard le 2030-03-07."), "{}", mail.text);
+        assert!(
+            mail.text.contains(&config().portal_access_link("TOKEN")),
+            "{}",
+            mail.text
+        );
+    }
+
+    #[test]
+    fn a_customer_without_a_language_is_told_in_the_tenants() {
+        let (mut run, _) = started();
+        let events = to_confirm(&mut run);
+        let r = tell(event(&events, "step_activated"), &partner_user(), &run, None);
+        assert_eq!(r.len(), 1);
+        let r = &r[0];
+        assert_eq!(
+            (r.email.as_str(), r.lang, r.kind),
+            ("carla@home.example", Lang::En, EmailKind::StepActivatedParticipant)
+        );
+        let who = PortalParticipant {
+            tenant_id: "acme".into(),
+            participant_id: participant_id("carla@home.example"),
+            kind: "customer".into(),
+            name: "Carla".into(),
+            locale: None,
+            partner_id: None,
+            user_id: None,
+        };
+        assert_eq!(r.link, Link::Portal(who));
+        assert_eq!(r.vars["info_text"], "Please confirm");
+        assert_eq!(r.vars["due_date"], "", "the step has no due date");
+        let mail = rendered(r);
+        assert!(mail.text.contains("Hello Carla,"), "{}", mail.text);
+        assert!(mail.text.contains("Please confirm"), "{}", mail.text);
+        assert!(!mail.text.contains("Please complete this step by"), "{}", mail.text);
+    }
+
+    #[test]
+    fn a_partner_step_goes_to_every_user_of_the_active_partner() {
+        let (mut run, _) = started();
+        let events = to_commission(&mut run);
+        let activated = event(&events, "step_activated");
+        let partner = active_partner("pa1");
+        let r = tell(activated, &installer(), &run, Some(&partner));
+        let to: Vec<_> = r.iter().map(|r| (r.email.as_str(), r.lang, r.kind)).collect();
+        assert_eq!(
+            to,
+            [
+                ("ina@solar.example", Lang::De, EmailKind::StepActivatedParticipant),
+                ("max@solar.example", Lang::It, EmailKind::StepActivatedParticipant),
+            ],
+            "Max has no language: the partner's"
+        );
+        assert_eq!(r[0].link, partner_link("Ina", "u1", Lang::De));
+        assert_eq!(r[1].link, partner_link("Max", "u2", Lang::It));
+        assert_eq!(r[0].vars["recipient_name"], "Ina");
+        assert_eq!(r[1].vars["recipient_name"], "Max");
+        assert_eq!(r[0].vars["info_text"], "Termin vereinbaren");
+        assert_eq!(r[1].vars["info_text"], "Fissare un appuntamento");
+        assert!(r.iter().all(|r| r.vars["step_name"] == "Commissioning"));
+        let mail = rendered(&r[1]);
+        assert!(mail.text.contains("Fissare un appuntamento"), "{}", mail.text);
+
+        // Nobody when the partner is not loaded, another one, or not (or no longer) active.
+        assert!(tell(activated, &installer(), &run, None).is_empty());
+        assert!(tell(activated, &installer(), &run, Some(&active_partner("pa2"))).is_empty());
+        assert!(tell(activated, &installer(), &run, Some(&invited("pa1", None).0)).is_empty());
+        let mut revoked = partner.clone();
+        revoked.revoke(day(3)).unwrap();
+        assert!(tell(activated, &installer(), &run, Some(&revoked)).is_empty());
+    }
+
+    #[test]
+    fn a_late_step_activated_for_a_step_no_longer_active_sends_nothing() {
+        let (mut run, events) = started();
+        let activated = event(&events, "step_activated");
+        assert_eq!(
+            tell(activated, &staff(), &run, None).len(),
+            1,
+            "while the step is active"
+        );
+        let mut cancelled = run.clone();
+        run.complete("check", &staff(), day(2)).unwrap();
+        assert!(tell(activated, &staff(), &run, None).is_empty(), "done meanwhile");
+        cancelled.cancel("customer moved", day(2)).unwrap();
+        assert!(
+            tell(activated, &staff(), &cancelled, None).is_empty(),
+            "cancelled meanwhile"
+        );
+    }
+
+    #[test]
+    fn a_completed_step_tells_its_owner_and_the_runs_creator() {
+        let (mut run, _) = started();
+        let events = run.complete("check", &staff(), day(2)).unwrap();
+        let r = tell(event(&events, "step_completed"), &staff(), &run, None);
+        assert_eq!(r.len(), 2);
+        assert_eq!((r[0].email.as_str(), r[0].lang), ("olga@acme.example", Lang::En));
+        assert_eq!(r[0].vars["recipient_name"], "olga");
+        assert_eq!((r[1].email.as_str(), r[1].lang), ("Alice@Acme.example", Lang::De));
+        assert_eq!(r[1].vars["recipient_name"], "Alice");
+        for r in &r {
+            assert_eq!(r.kind, EmailKind::StepCompleted);
+            assert_eq!(r.link, Link::To(STAFF_LINK.into()));
+            assert_eq!(r.vars["step_name"], "Check documents");
+            assert_eq!(r.vars["completed_by"], "Bob Meier", "the actor's name");
+        }
+        let mail = rendered(&r[1]);
+        assert!(
+            mail.text.contains(
+                "Im Prozess «Meter change» (Musterstrasse 1) wurde der Schritt «Check documents» von Bob Meier"
+            ),
+            "{}",
+            mail.text
+        );
+    }
+
+    #[test]
+    fn a_creator_who_owns_the_step_is_told_once_and_unowned_steps_tell_the_creator() {
+        let (mut run, _) = started();
+        // install's owner is alice@acme.example, the creator Alice@Acme.example.
+        let events = to_commission(&mut run);
+        let r = tell(event(&events, "step_completed"), &installer(), &run, None);
+        assert_eq!(r.len(), 1, "{r:?}");
+        assert_eq!(r[0].email, "alice@acme.example");
+        assert_eq!(r[0].vars["step_name"], "Install meter");
+        assert_eq!(
+            r[0].vars["completed_by"],
+            json!(installer().id),
+            "an actor without a name: their id"
+        );
+
+        run.complete("commission", &partner_user(), day(4)).unwrap();
+        let events = run.complete("confirm", &customer(), day(5)).unwrap();
+        let r = tell(event(&events, "step_completed"), &customer(), &run, None);
+        assert_eq!(r.len(), 1);
+        assert_eq!(
+            (r[0].email.as_str(), r[0].kind),
+            ("Alice@Acme.example", EmailKind::StepCompleted)
+        );
+        assert_eq!(r[0].vars["completed_by"], "Carla");
+    }
+
+    #[test]
+    fn a_due_date_set_tells_the_owner_the_date_of_the_event() {
+        let (mut run, _) = started();
+        to_commission(&mut run);
+        let partner = active_partner("pa1");
+        let first = Utc.with_ymd_and_hms(2030, 4, 10, 8, 0, 0).unwrap();
+        let second = Utc.with_ymd_and_hms(2030, 4, 17, 8, 0, 0).unwrap();
+        let set_first = run.set_due_date("commission", first, &partner_user(), day(4)).unwrap();
+        let set_second = run.set_due_date("commission", second, &partner_user(), day(4)).unwrap();
+        assert_eq!(run.step("commission").unwrap().due_at, Some(second));
+
+        let r = tell(&set_first[0], &partner_user(), &run, Some(&partner));
+        assert_eq!(r.len(), 1);
+        let r = &r[0];
+        assert_eq!(
+            (r.email.as_str(), r.lang, r.kind),
+            ("olga@acme.example", Lang::En, EmailKind::PartnerCommissioning)
+        );
+        assert_eq!(r.link, Link::To(STAFF_LINK.into()));
+        assert_eq!(r.vars["due_date"], "2030-04-10", "the event's date, not the run's now");
+        assert_eq!(r.vars["partner_name"], "Solar Montage AG");
+        assert_eq!(r.vars["step_name"], "Commissioning");
+        let mail = rendered(r);
+        assert!(
+            mail.text
+                .contains("Solar Montage AG has set the appointment for the step “Commissioning”"),
+            "{}",
+            mail.text
+        );
+        assert!(mail.text.contains(": 2030-04-10."), "{}", mail.text);
+        let r = tell(&set_second[0], &partner_user(), &run, Some(&partner));
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].vars["due_date"], "2030-04-17");
+
+        // A step without an owner tells nobody.
+        run.complete("commission", &partner_user(), day(5)).unwrap();
+        let set = run.set_due_date("confirm", second, &staff(), day(5)).unwrap();
+        assert_eq!(type_of(&set[0]), "step_due_date_set");
+        assert!(tell(&set[0], &staff(), &run, None).is_empty());
+    }
+
+    #[test]
+    fn the_creator_is_told_when_the_run_completes_or_is_cancelled() {
+        let (mut run, _) = started();
+        to_confirm(&mut run);
+        let events = run.complete("confirm", &customer(), day(5)).unwrap();
+        let r = tell(event(&events, "run_completed"), &customer(), &run, None);
+        assert_eq!(r.len(), 1);
+        assert_eq!(
+            (r[0].email.as_str(), r[0].lang, r[0].kind),
+            ("Alice@Acme.example", Lang::De, EmailKind::RunCompleted)
+        );
+        assert_eq!(r[0].link, Link::To(STAFF_LINK.into()));
+        assert_eq!(r[0].vars["recipient_name"], "Alice");
+        let mail = rendered(&r[0]);
+        assert!(
+            mail.text
+                .contains("Alle Schritte im Prozess «Meter change» (Musterstrasse 1) sind erledigt"),
+            "{}",
+            mail.text
+        );
+
+        let (mut run, _) = started();
+        let events = run.cancel(" customer moved ", day(2)).unwrap();
+        let r = tell(&events[0], &staff(), &run, None);
+        assert_eq!(r.len(), 1);
+        assert_eq!(
+            (r[0].email.as_str(), r[0].lang, r[0].kind),
+            ("Alice@Acme.example", Lang::De, EmailKind::RunCancelled)
+        );
+        assert_eq!(r[0].link, Link::To(STAFF_LINK.into()));
+        assert_eq!(r[0].vars["reason"], "customer moved");
+        let mail = rendered(&r[0]);
+        assert!(mail.text.contains("Grund: customer moved"), "{}", mail.text);
+    }
+
+    #[test]
+    fn nothing_for_a_creator_without_an_address() {
+        let (mut run, _) = start(false, creator(None));
+        to_confirm(&mut run);
+        let events = run.complete("confirm", &customer(), day(5)).unwrap();
+        assert_eq!(
+            events.iter().map(type_of).collect::<Vec<_>>(),
+            ["step_completed", "run_completed"]
+        );
+        for e in &events {
+            assert!(tell(e, &customer(), &run, None).is_empty(), "{e:?}");
+        }
+        let (mut run, _) = start(false, creator(None));
+        let events = run.cancel("customer moved", day(2)).unwrap();
+        assert!(tell(&events[0], &staff(), &run, None).is_empty());
+    }
+
+    #[test]
+    fn starting_a_run_and_submitting_a_step_send_nothing() {
+        let (mut run, events) = started();
+        assert!(tell(event(&events, "run_started"), &staff(), &run, None).is_empty());
+        run.complete("check", &staff(), day(2)).unwrap();
+        let events = run.submit("install", answers(), &installer(), day(3)).unwrap();
+        assert_eq!(type_of(&events[0]), "step_submitted");
+        assert!(tell(&events[0], &installer(), &run, None).is_empty());
+    }
+
+    #[test]
+    fn emails_of_test_runs_are_marked() {
+        let (mut run, events) = start(true, creator(Some("alice@acme.example")));
+        let mut r = tell(event(&events, "step_activated"), &staff(), &run, None);
+        let events = run.complete("check", &staff(), day(2)).unwrap();
+        for e in &events {
+            r.extend(tell(e, &staff(), &run, None));
+        }
+        let events = run.cancel("only a test", day(2)).unwrap();
+        r.extend(tell(&events[0], &staff(), &run, None));
+        let kinds: Vec<_> = r.iter().map(|r| r.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                EmailKind::StepActivatedStaff,
+                EmailKind::StepCompleted,
+                EmailKind::StepCompleted,
+                EmailKind::StepActivatedParticipant,
+                EmailKind::RunCancelled,
+            ]
+        );
+        assert!(r.iter().all(|r| r.test), "{r:?}");
+    }
+
+    // Partner emails.
+
+    #[test]
+    fn an_invitation_goes_to_the_partners_address_while_it_is_open() {
+        let now = day(2);
+        let (mut partner, invited_events) = invited("pa1", Some(Lang::Fr));
+        let first = &invited_events[0];
+        let r = partner_recipients(first, &partner, &tenant(), now);
+        assert_eq!(r.len(), 1);
+        let r = &r[0];
+        assert_eq!(
+            (r.email.as_str(), r.lang, r.kind),
+            ("office@solar.example", Lang::Fr, EmailKind::PartnerInvitation)
+        );
+        let link = Link::Invitation {
+            partner_id: "pa1".into(),
+            invitation_id: "inv1".into(),
+        };
+        assert_eq!(r.link, link);
+        let expires = (now + Duration::days(INVITATION_DAYS)).format("%Y-%m-%d").to_string();
+        assert_eq!(r.vars["expires_date"], json!(expires));
+        assert_eq!(r.vars["partner_name"], "Solar AG");
+        assert_eq!(r.vars["recipient_name"], "Solar AG");
+        assert!(!r.test);
+        let mail = rendered(r);
+        assert!(
+            mail.text.contains(&format!("valable jusqu'au {expires}")),
+            "{}",
+            mail.text
+        );
+        assert!(
+            mail.text.contains(&config().partner_invitation_link("TOKEN")),
+            "{}",
+            mail.text
+        );
+
+        // Resent: the first email would carry a dead link; the new one goes out.
+        let resent = partner.resend("inv2".into()).unwrap();
+        assert!(partner_recipients(first, &partner, &tenant(), now).is_empty());
+        let r = partner_recipients(&resent[0], &partner, &tenant(), now);
+        assert_eq!(r.len(), 1);
+        let link = Link::Invitation {
+            partner_id: "pa1".into(),
+            invitation_id: "inv2".into(),
+        };
+        assert_eq!(r[0].link, link);
+
+        // Accepted meanwhile: nothing, and the acceptance itself sends nothing.
+        let mut accepted = partner.clone();
+        let ina = user("Ina", "ina@solar.example", None);
+        let acceptance = accepted
+            .accept("inv2", "Solar Montage AG", ina, "u1".into(), now)
+            .unwrap();
+        assert!(partner_recipients(&resent[0], &accepted, &tenant(), now).is_empty());
+        assert!(partner_recipients(&acceptance[0], &accepted, &tenant(), now).is_empty());
+
+        // Revoked meanwhile: nothing, and the revocation itself sends nothing.
+        let revocation = partner.revoke(now).unwrap();
+        assert!(partner_recipients(&resent[0], &partner, &tenant(), now).is_empty());
+        assert!(partner_recipients(&revocation[0], &partner, &tenant(), now).is_empty());
+    }
+
+    #[test]
+    fn an_invitation_without_a_language_is_in_the_tenants() {
+        let (partner, events) = invited("pa1", None);
+        let r = partner_recipients(&events[0], &partner, &tenant(), day(1));
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].lang, Lang::En);
+        assert!(rendered(&r[0]).text.contains("Solar AG"));
+    }
+
+    #[test]
+    fn an_added_user_gets_a_portal_link_while_the_partner_is_active() {
+        let (mut partner, _) = invited("pa1", Some(Lang::It));
+        let ina = user("Ina", "ina@solar.example", Some(Lang::De));
+        let accepted = partner
+            .accept("inv1", "Solar Montage AG", ina, "u1".into(), day(1))
+            .unwrap();
+        assert!(partner_recipients(&accepted[0], &partner, &tenant(), day(1)).is_empty());
+        let added = partner
+            .add_user(user("Max", "max@solar.example", None), "u2".into(), day(2))
+            .unwrap();
+        let r = partner_recipients(&added[0], &partner, &tenant(), day(2));
+        assert_eq!(r.len(), 1);
+        assert_eq!(
+            (r[0].email.as_str(), r[0].lang, r[0].kind),
+            ("max@solar.example", Lang::It, EmailKind::PartnerUserAdded),
+            "Max has no language: the partner's"
+        );
+        assert_eq!(r[0].link, partner_link("Max", "u2", Lang::It));
+        assert_eq!(r[0].vars["partner_name"], "Solar Montage AG");
+        assert_eq!(r[0].vars["recipient_name"], "Max");
+        assert!(!r[0].test);
+        let mail = rendered(&r[0]);
+        assert!(mail.text.contains("Buongiorno Max,"), "{}", mail.text);
+        assert!(mail.text.contains("presso Solar Montage AG"), "{}", mail.text);
+
+        let changed = partner.set_permissions(vec![Permission::TasksComplete]).unwrap();
+        assert!(partner_recipients(&changed[0], &partner, &tenant(), day(2)).is_empty());
+        partner.revoke(day(3)).unwrap();
+        assert!(
+            partner_recipients(&added[0], &partner, &tenant(), day(3)).is_empty(),
+            "revoked meanwhile"
+        );
+    }
+
+    // Order emails.
+
+    #[test]
+    fn a_placed_order_is_confirmed_in_the_users_language() {
+        let (o, events) = order(Some(Lang::Fr), Some("chiara@x.ch"));
+        let r = tell_order(&events[0], &o);
+        assert_eq!(r.len(), 1);
+        assert_eq!(
+            (r[0].email.as_str(), r[0].lang, r[0].kind),
+            ("chiara@x.ch", Lang::Fr, EmailKind::OrderPlaced)
+        );
+        assert_eq!(r[0].vars["recipient_name"], "Chiara");
+        assert_eq!(r[0].vars["offer_title"], "Solaire");
+        assert_eq!(r[0].vars["step_name"], "Commande reçue");
+        assert_eq!(
+            r[0].vars["step_explanation"],
+            "Nous avons bien reçu votre commande et l'examinerons prochainement."
+        );
+        assert_eq!(ORDER_LINK, config().customer_order_link("or1"));
+        assert_eq!(r[0].link, Link::To(ORDER_LINK.into()));
+        assert!(!r[0].test);
+        let mail = rendered(&r[0]);
+        assert_eq!(mail.subject, "Votre commande : Solaire");
+        assert!(mail.text.contains("Bonjour Chiara,"), "{}", mail.text);
+        assert!(mail.text.contains("Étape en cours : Commande reçue"), "{}", mail.text);
+        assert!(mail.text.contains(ORDER_LINK), "{}", mail.text);
+
+        // Without a language: the tenant's (English); the offer has no English title: German.
+        let (o, events) = order(None, Some("chiara@x.ch"));
+        let r = tell_order(&events[0], &o);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].lang, Lang::En);
+        assert_eq!(r[0].vars["offer_title"], "Solarstrom");
+        assert_eq!(r[0].vars["step_name"], "Order received");
+        assert_eq!(rendered(&r[0]).subject, "Your order: Solarstrom");
+    }
+
+    #[test]
+    fn each_completed_step_names_the_next_and_step_five_only_activates() {
+        let (mut o, _) = order(Some(Lang::It), Some("chiara@x.ch"));
+        let steps = OrderSteps::default_set().steps;
+        let name = |i: usize| steps[i].name[&Lang::It].as_str();
+        let explanation = |i: usize| steps[i].explanation[&Lang::It].as_str();
+
+        let events = o.advance(1, &staff(), day(2)).unwrap();
+        let r = tell_order(&events[0], &o);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].kind, EmailKind::OrderStepCompleted);
+        assert_eq!(r[0].vars["step_number"], json!(1));
+        assert_eq!(r[0].vars["step_name"], "Ordine ricevuto");
+        assert_eq!(r[0].vars["next_step_name"], "Ordine verificato");
+        let mail = rendered(&r[0]);
+        assert!(
+            mail.text.contains("la fase 1, «Ordine ricevuto», è completata"),
+            "{}",
+            mail.text
+        );
+        assert!(mail.text.contains("Prossima fase: Ordine verificato"), "{}", mail.text);
+        for n in 2..=4u8 {
+            let events = o.advance(u32::from(n), &staff(), day(2)).unwrap();
+            let r = tell_order(&events[0], &o);
+            assert_eq!(r.len(), 1, "step {n}");
+            assert_eq!(r[0].kind, EmailKind::OrderStepCompleted, "step {n}");
+            let i = usize::from(n);
+            assert_eq!(r[0].vars["step_number"], json!(n));
+            assert_eq!(r[0].vars["step_name"], name(i - 1), "step {n}");
+            assert_eq!(r[0].vars["next_step_name"], name(i), "step {n}");
+            assert_eq!(r[0].vars["next_step_explanation"], explanation(i), "step {n}");
+        }
+
+        let events = o.advance(5, &staff(), day(3)).unwrap();
+        assert_eq!(
+            events.iter().map(type_of).collect::<Vec<_>>(),
+            ["order_step_completed", "order_activated"]
+        );
+        assert!(
+            tell_order(&events[0], &o).is_empty(),
+            "step five sends only order_activated"
+        );
+        let r = tell_order(&events[1], &o);
+        assert_eq!(r.len(), 1);
+        assert_eq!((r[0].lang, r[0].kind), (Lang::It, EmailKind::OrderActivated));
+        assert_eq!(r[0].vars["step_explanation"], explanation(4));
+        let mail = rendered(&r[0]);
+        assert_eq!(mail.subject, "Il Suo prodotto è attivo: Solarstrom");
+        assert!(mail.text.contains(explanation(4)), "{}", mail.text);
+    }
+
+    #[test]
+    fn cancelled_and_deactivated_orders_give_the_reason_escaped_in_html() {
+        let (mut o, _) = order(Some(Lang::It), Some("chiara@x.ch"));
+        for n in 1..=5 {
+            o.advance(n, &staff(), day(2)).unwrap();
+        }
+        let events = o.deactivate(" Contratto disdetto ", day(3)).unwrap();
+        let r = tell_order(&events[0], &o);
+        assert_eq!(r.len(), 1);
+        assert_eq!((r[0].lang, r[0].kind), (Lang::It, EmailKind::OrderDeactivated));
+        assert_eq!(r[0].vars["reason"], "Contratto disdetto");
+        let mail = rendered(&r[0]);
+        assert!(mail.text.contains("Motivo: Contratto disdetto"), "{}", mail.text);
+        assert!(mail.html.unwrap_or_default().contains("Contratto disdetto"));
+
+        let (mut o, _) = order(Some(Lang::En), Some("chiara@x.ch"));
+        let events = o.cancel("Moved <away>", day(2)).unwrap();
+        let r = tell_order(&events[0], &o);
+        assert_eq!(r.len(), 1);
+        assert_eq!((r[0].lang, r[0].kind), (Lang::En, EmailKind::OrderCancelled));
+        assert_eq!(r[0].vars["reason"], "Moved <away>");
+        let mail = rendered(&r[0]);
+        assert!(mail.text.contains("Reason: Moved <away>"), "{}", mail.text);
+        let html = mail.html.unwrap_or_default();
+        assert!(html.contains("Moved &lt;away&gt;"), "the reason is escaped: {html}");
+        assert!(!html.contains("<away>"), "{html}");
+    }
+
+    #[test]
+    fn nothing_for_an_order_without_a_valid_address() {
+        for email in [None, Some(""), Some("not-an-address")] {
+            let (mut o, mut events) = order(Some(Lang::Fr), email);
+            events.extend(o.advance(1, &staff(), day(2)).unwrap());
+            events.extend(o.cancel("moved", day(3)).unwrap());
+            assert_eq!(events.len(), 3);
+            for e in &events {
+                assert!(tell_order(e, &o).is_empty(), "{email:?}: {e:?}");
+            }
+        }
+    }
+
+    // All of them.
+
+    #[test]
+    fn every_kind_is_sent_with_exactly_its_variables_and_renders() {
+        let partner = active_partner("pa1");
+        let mut all = Vec::new();
+        let mut tell_all = |events: &[RunEvent], actor: &Actor, run: &Run| {
+            for e in events {
+                all.extend(tell(e, actor, run, Some(&partner)));
+            }
+        };
+        let (mut run, events) = started();
+        tell_all(&events, &staff(), &run);
+        let events = run.complete("check", &staff(), day(2)).unwrap();
+        tell_all(&events, &staff(), &run);
+        let events = run.submit("install", answers(), &installer(), day(3)).unwrap();
+        tell_all(&events, &installer(), &run);
+        let events = run.complete("install", &installer(), day(3)).unwrap();
+        tell_all(&events, &installer(), &run);
+        let due = Utc.with_ymd_and_hms(2030, 4, 10, 8, 0, 0).unwrap();
+        let events = run.set_due_date("commission", due, &partner_user(), day(4)).unwrap();
+        tell_all(&events, &partner_user(), &run);
+        let events = run.complete("commission", &partner_user(), day(4)).unwrap();
+        tell_all(&events, &partner_user(), &run);
+        let events = run.complete("confirm", &customer(), day(5)).unwrap();
+        tell_all(&events, &customer(), &run);
+        let (mut run, _) = started();
+        let events = run.cancel("customer moved", day(2)).unwrap();
+        tell_all(&events, &staff(), &run);
+
+        let (mut p, events) = invited("pa2", None);
+        all.extend(partner_recipients(&events[0], &p, &tenant(), day(1)));
+        p.accept(
+            "inv1",
+            "Wind AG",
+            user("Ina", "ina@wind.example", None),
+            "u1".into(),
+            day(1),
+        )
+        .unwrap();
+        let events = p
+            .add_user(user("Max", "max@wind.example", None), "u2".into(), day(1))
+            .unwrap();
+        all.extend(partner_recipients(&events[0], &p, &tenant(), day(1)));
+
+        let (mut o, mut events) = order(Some(Lang::De), Some("chiara@x.ch"));
+        for n in 1..=5 {
+            events.extend(o.advance(n, &staff(), day(2)).unwrap());
+        }
+        events.extend(o.deactivate("ended", day(3)).unwrap());
+        all.extend(events.iter().flat_map(|e| tell_order(e, &o)));
+        let (mut o, _) = order(Some(Lang::De), Some("chiara@x.ch"));
+        let events = o.cancel("moved", day(3)).unwrap();
+        all.extend(events.iter().flat_map(|e| tell_order(e, &o)));
+
+        for r in &all {
+            rendered(r);
+        }
+        let kinds: HashSet<EmailKind> = all.iter().map(|r| r.kind).collect();
+        assert_eq!(
+            kinds.len(),
+            EmailKind::ALL.len(),
+            "every kind is sent by some event: {kinds:?}"
+        );
+    }
 }

@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use store::{Cond, Index, Item, Query, StoreError, Table, Write};
 
-use super::{from_item, to_item, Idempotency};
+use super::{to_item, Idempotency};
 use crate::error::{stale, AppError, AppResult};
 use crate::keys::{self, Key};
 
@@ -19,10 +19,9 @@ use crate::keys::{self, Key};
 pub trait Aggregate: Serialize + DeserializeOwned + Send + Sync {
     /// Its typed events.
     type Event: Serialize + Send + Sync;
-    /// The item's `entity` and the events' `aggregate` (`run`, `partner`, …).
+    /// The item's `entity`, the events' `aggregate` (`run`, `partner`, …), and how errors
+    /// name it ("run not found", "the run was changed meanwhile").
     const KIND: &'static str;
-    /// How errors name it ("run" in "run not found", "the run was changed meanwhile").
-    const NAME: &'static str;
 
     fn key(tenant: &str, id: &str) -> Key;
     fn id(&self) -> &str;
@@ -44,6 +43,39 @@ pub trait Aggregate: Serialize + DeserializeOwned + Send + Sync {
         Vec::new()
     }
 }
+
+/// The part of an [`Aggregate`] impl that every aggregate spells the same way: its events,
+/// its kind, its key builder, and `id` / `version` fields (`singleton`: one per tenant, its
+/// key has no id).
+macro_rules! aggregate {
+    ($event:ty, $kind:literal, $key:path) => {
+        type Event = $event;
+        const KIND: &'static str = $kind;
+        fn key(tenant: &str, id: &str) -> $crate::keys::Key {
+            $key(tenant, id)
+        }
+        fn id(&self) -> &str {
+            &self.id
+        }
+        fn version(&self) -> u64 {
+            self.version
+        }
+    };
+    ($event:ty, $kind:literal, singleton $key:path) => {
+        type Event = $event;
+        const KIND: &'static str = $kind;
+        fn key(tenant: &str, _id: &str) -> $crate::keys::Key {
+            $key(tenant)
+        }
+        fn id(&self) -> &str {
+            $kind
+        }
+        fn version(&self) -> u64 {
+            self.version
+        }
+    };
+}
+pub(crate) use aggregate;
 
 /// The aggregate's item with its keys and index attributes.
 pub fn item_of<A: Aggregate>(tenant: &str, a: &A) -> AppResult<Item> {
@@ -111,12 +143,7 @@ pub fn writes_of<A: Aggregate>(
 
 /// The aggregate, or a 404 naming it.
 pub async fn load<A: Aggregate>(table: &dyn Table, tenant: &str, id: &str) -> AppResult<A> {
-    let k = A::key(tenant, id);
-    let item = table
-        .get(&k.pk, &k.sk)
-        .await?
-        .ok_or(AppError::Domain(DomainError::NotFound(A::NAME)))?;
-    from_item(item)
+    super::get_as(table, A::key(tenant, id), A::KIND).await
 }
 
 /// Writes the aggregate with its rows and events, plus `extra` writes (an idempotency
@@ -152,7 +179,7 @@ where
     let events = command(&mut a, now)?;
     save(table, tenant, &a, Some(expected), &events, actor, now, Vec::new())
         .await
-        .map_err(stale(A::NAME))?;
+        .map_err(stale(&format!("the {}", A::KIND)))?;
     Ok(a)
 }
 

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 
-use super::{from_item, page_of, to_item, PageParams};
+use super::{get_as, list_in, to_item, PageParams};
 use crate::error::{stale, AppError};
 use crate::keys;
 use domain::ids::new_id;
@@ -11,29 +11,17 @@ use domain::process::{Process, ProcessInput, ProcessStatus};
 use domain::run::JourneySnapshot;
 use domain::DomainError;
 use domain::FieldError;
-use store::{Cond, Index, Item, Query, Table, Write};
+use store::{Cond, Item, Table, Write};
 
 pub async fn create_journey(table: &dyn Table, tenant: &str, input: JourneyInput) -> Result<Journey, AppError> {
-    input.validate()?;
-    let journey = Journey {
-        id: new_id(),
-        name: input.name.trim().into(),
-        fields: input.fields,
-        version: 1,
-        created_at: Utc::now(),
-    };
+    let journey = Journey::create(new_id(), input, Utc::now())?;
     let item = to_item(&journey, keys::journey(tenant, &journey.id), "journey", &[])?;
     table.transact(vec![Write::put(item, Cond::NotExists)]).await?;
     Ok(journey)
 }
 
 pub async fn get_journey(table: &dyn Table, tenant: &str, id: &str) -> Result<Journey, AppError> {
-    let k = keys::journey(tenant, id);
-    let item = table
-        .get(&k.pk, &k.sk)
-        .await?
-        .ok_or(AppError::Domain(DomainError::NotFound("journey")))?;
-    from_item(item)
+    get_as(table, keys::journey(tenant, id), "journey").await
 }
 
 pub async fn list_journeys(
@@ -41,9 +29,7 @@ pub async fn list_journeys(
     tenant: &str,
     page: &PageParams,
 ) -> Result<(Vec<Journey>, Option<Item>), AppError> {
-    let q = Query::new(Index::Primary, keys::journeys_pk(tenant)).begins_with(keys::JOURNEY_SK_PREFIX);
-    let q = page.apply(q, tenant)?;
-    page_of(table.query(q).await?)
+    list_in(table, tenant, keys::journeys_pk(tenant), keys::JOURNEY_SK_PREFIX, page).await
 }
 
 /// Checks that every partner the steps are assigned to exists in the tenant and is not revoked.
@@ -109,29 +95,14 @@ pub async fn create_process(table: &dyn Table, tenant: &str, input: ProcessInput
     input.validate()?;
     journeys_of(table, tenant, &input).await?;
     check_partners(table, tenant, &input).await?;
-    let now = Utc::now();
-    let process = Process {
-        id: new_id(),
-        version: 1,
-        name: input.name.trim().into(),
-        description: input.description,
-        steps: input.steps,
-        status: ProcessStatus::Active,
-        created_at: now,
-        updated_at: now,
-    };
+    let process = Process::create(new_id(), input, Utc::now())?;
     let item = to_item(&process, keys::process(tenant, &process.id), "process", &[])?;
     table.transact(vec![Write::put(item, Cond::NotExists)]).await?;
     Ok(process)
 }
 
 pub async fn get_process(table: &dyn Table, tenant: &str, id: &str) -> Result<Process, AppError> {
-    let k = keys::process(tenant, id);
-    let item = table
-        .get(&k.pk, &k.sk)
-        .await?
-        .ok_or(AppError::Domain(DomainError::NotFound("process")))?;
-    from_item(item)
+    get_as(table, keys::process(tenant, id), "process").await
 }
 
 pub async fn list_processes(
@@ -139,9 +110,7 @@ pub async fn list_processes(
     tenant: &str,
     page: &PageParams,
 ) -> Result<(Vec<Process>, Option<Item>), AppError> {
-    let q = Query::new(Index::Primary, keys::processes_pk(tenant)).begins_with(keys::PROCESS_SK_PREFIX);
-    let q = page.apply(q, tenant)?;
-    page_of(table.query(q).await?)
+    list_in(table, tenant, keys::processes_pk(tenant), keys::PROCESS_SK_PREFIX, page).await
 }
 
 /// Writes `process` if the stored one still has `expected` as its version.

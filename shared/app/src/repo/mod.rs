@@ -102,6 +102,31 @@ pub fn page_json(items: Vec<Value>, page_last_key: Option<Item>) -> Value {
     json!({ "items": items, "next_cursor": next })
 }
 
+/// The item under `key` as a `T`, or a 404 naming `what`.
+pub async fn get_as<T: DeserializeOwned>(
+    table: &dyn store::Table,
+    key: Key,
+    what: &'static str,
+) -> Result<T, AppError> {
+    let item = table
+        .get(&key.pk, &key.sk)
+        .await?
+        .ok_or(AppError::Domain(domain::DomainError::NotFound(what)))?;
+    from_item(item)
+}
+
+/// A page of the `T` items in a partition whose sort keys start with `prefix`.
+pub async fn list_in<T: DeserializeOwned>(
+    table: &dyn store::Table,
+    tenant: &str,
+    pk: String,
+    prefix: &str,
+    page: &PageParams,
+) -> Result<(Vec<T>, Option<Item>), AppError> {
+    let q = page.apply(store::Query::new(Index::Primary, pk).begins_with(prefix), tenant)?;
+    page_of(table.query(q).await?)
+}
+
 /// Reads a page of aggregates of type `T`.
 pub fn page_of<T: DeserializeOwned>(page: Page) -> Result<(Vec<T>, Option<Item>), AppError> {
     let items = page.items.into_iter().map(from_item).collect::<Result<Vec<T>, _>>()?;

@@ -8,10 +8,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::aggregate::aggregate;
 use super::aggregate::writes_of;
 use super::{from_item, load, page_of, save, to_item, Aggregate, PageParams};
 use crate::error::{stale, AppError};
-use crate::keys::{self, Key};
+use crate::keys;
 use domain::events::{Actor, OfferEvent};
 use domain::ids::new_id;
 use domain::offer::{Offer, OfferCategory, OfferInput, OfferStatus};
@@ -19,19 +20,7 @@ use domain::DomainError;
 use store::{Cond, Index, Item, Query, Table, Write};
 
 impl Aggregate for Offer {
-    type Event = OfferEvent;
-    const KIND: &'static str = "offer";
-    const NAME: &'static str = "offer";
-
-    fn key(tenant: &str, id: &str) -> Key {
-        keys::offer(tenant, id)
-    }
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
+    aggregate!(OfferEvent, "offer", keys::offer);
 
     fn index(&self, tenant: &str) -> Vec<(&'static str, String)> {
         let category = self.category.as_str();

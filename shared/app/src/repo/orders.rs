@@ -11,9 +11,10 @@ use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
+use super::aggregate::aggregate;
 use super::{from_item, load, page_of, save, Aggregate, Idempotency, PageParams};
 use crate::error::{stale, AppError};
-use crate::keys::{self, Key};
+use crate::keys;
 use domain::events::{Actor, OrderEvent, SettingsEvent};
 use domain::ids::new_id;
 use domain::offer::Offer;
@@ -22,19 +23,7 @@ use domain::DomainError;
 use store::{Cond, Index, Item, Query, StoreError, Table, Write};
 
 impl Aggregate for Order {
-    type Event = OrderEvent;
-    const KIND: &'static str = "order";
-    const NAME: &'static str = "order";
-
-    fn key(tenant: &str, id: &str) -> Key {
-        keys::order(tenant, id)
-    }
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
+    aggregate!(OrderEvent, "order", keys::order);
 
     fn index(&self, tenant: &str) -> Vec<(&'static str, String)> {
         vec![
@@ -71,19 +60,7 @@ impl Aggregate for Order {
 }
 
 impl Aggregate for OrderSteps {
-    type Event = SettingsEvent;
-    const KIND: &'static str = "order_steps";
-    const NAME: &'static str = "order steps";
-
-    fn key(tenant: &str, _id: &str) -> Key {
-        keys::order_steps(tenant)
-    }
-    fn id(&self) -> &str {
-        "order_steps"
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
+    aggregate!(SettingsEvent, "order_steps", singleton keys::order_steps);
 }
 
 /// The idempotency scope of a user's order requests (their keys never meet another user's).

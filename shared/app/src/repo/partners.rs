@@ -4,29 +4,18 @@ use chrono::Utc;
 use serde::Deserialize;
 
 use super::access::{self, PortalParticipant};
-use super::{load, page_of, save, Aggregate, Idempotency, PageParams};
+use super::aggregate::aggregate;
+use super::{load, save, Aggregate, Idempotency, PageParams};
 use crate::error::{stale, AppError, AppResult};
-use crate::keys::{self, Key};
+use crate::keys;
 use domain::events::{Actor, PartnerEvent};
 use domain::ids::new_id;
 use domain::partner::{participant_of, Partner, PartnerInput, PartnerStatus, UserInput};
 use domain::DomainError;
-use store::{Index, Item, Query, Table};
+use store::{Item, Table};
 
 impl Aggregate for Partner {
-    type Event = PartnerEvent;
-    const KIND: &'static str = "partner";
-    const NAME: &'static str = "partner";
-
-    fn key(tenant: &str, id: &str) -> Key {
-        keys::partner(tenant, id)
-    }
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
+    aggregate!(PartnerEvent, "partner", keys::partner);
     fn events_pk(tenant: &str, id: &str) -> String {
         keys::partner_events_pk(tenant, id)
     }
@@ -46,14 +35,8 @@ pub async fn create(
     super::create(table, tenant, partner, &events, actor, idem).await
 }
 
-pub async fn list(
-    table: &dyn Table,
-    tenant: &str,
-    page: &PageParams,
-) -> Result<(Vec<Partner>, Option<Item>), AppError> {
-    let q = Query::new(Index::Primary, keys::partners_pk(tenant)).begins_with(keys::PARTNER_SK_PREFIX);
-    let q = page.apply(q, tenant)?;
-    page_of(table.query(q).await?)
+pub async fn list(table: &dyn Table, tenant: &str, page: &PageParams) -> AppResult<(Vec<Partner>, Option<Item>)> {
+    super::list_in(table, tenant, keys::partners_pk(tenant), keys::PARTNER_SK_PREFIX, page).await
 }
 
 /// Who invites, for the invitation page: 410 when the link was used, replaced or revoked.

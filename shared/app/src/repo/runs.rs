@@ -7,24 +7,13 @@ use domain::run::{Creator, Run, RunInput, RunStatus};
 use serde_json::{json, Value};
 use store::{Cond, Index, Item, Query, Table, Write};
 
+use super::aggregate::aggregate;
 use super::{page_of, Aggregate, Idempotency, PageParams};
 use crate::error::AppResult;
-use crate::keys::{self, Key};
+use crate::keys;
 
 impl Aggregate for Run {
-    type Event = RunEvent;
-    const KIND: &'static str = "run";
-    const NAME: &'static str = "run";
-
-    fn key(tenant: &str, id: &str) -> Key {
-        keys::run(tenant, id)
-    }
-    fn id(&self) -> &str {
-        &self.id
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
+    aggregate!(RunEvent, "run", keys::run);
 
     fn index(&self, tenant: &str) -> Vec<(&'static str, String)> {
         let status = self.status.as_str();

@@ -3,10 +3,11 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::aggregate::aggregate;
 use super::{from_item, load, save, to_item, Aggregate};
 use crate::email::Template;
 use crate::error::{stale, AppError, AppResult};
-use crate::keys::{self, Key};
+use crate::keys;
 use domain::events::{Actor, SettingsEvent};
 use domain::i18n::Lang;
 use store::{Cond, Index, Query, Table, Write};
@@ -24,19 +25,7 @@ pub struct Settings {
 }
 
 impl Aggregate for Settings {
-    type Event = SettingsEvent;
-    const KIND: &'static str = "settings";
-    const NAME: &'static str = "settings";
-
-    fn key(tenant: &str, _id: &str) -> Key {
-        keys::settings(tenant)
-    }
-    fn id(&self) -> &str {
-        "settings"
-    }
-    fn version(&self) -> u64 {
-        self.version
-    }
+    aggregate!(SettingsEvent, "settings", singleton keys::settings);
 }
 
 /// The tenant's settings; the defaults (version 0) until an admin sets them.
