@@ -51,7 +51,7 @@ async fn rejects_bad_input(w: &impl World) {
     let missing = w
         .call("POST", "/v1/journeys", Some(&staff), Some(json!({"fields": []})))
         .await;
-    assert_eq!(missing.problem(422).error_fields(), ["name"]);
+    assert_eq!(missing.problem(422).error_codes(), [("name".into(), "required".into())]);
     let wrong_type = w
         .call(
             "POST",
@@ -67,6 +67,15 @@ async fn rejects_bad_input(w: &impl World) {
             {"key": "b", "name": "B", "assignee": {"kind": "customer"}, "journey_id": "no-such-journey", "due_in_days": 0},
             {"key": "b", "name": "C", "assignee": {"kind": "installer"}, "info_texts": {"installer": {}}}]})))
         .await;
+    let codes = invalid.problem(422).error_codes();
+    for (field, code) in [
+        ("steps[0].key", "invalid_key"),
+        ("steps[0].assignee.email", "invalid_email"),
+        ("steps[1].due_in_days", "out_of_range"),
+        ("steps[2].key", "duplicate"),
+    ] {
+        assert!(codes.contains(&(field.into(), code.into())), "{field} {code}: {codes:?}");
+    }
     let fields = invalid.problem(422).error_fields();
     for f in [
         "name",
@@ -307,7 +316,7 @@ async fn rejects_bad_input(w: &impl World) {
             Some(r#"{"data": {"meter_number": "M", "reading": 1e300}}"#.into()),
         )
         .await;
-    assert_eq!(huge.problem(422).error_fields(), ["data.reading"]);
+    assert_eq!(huge.problem(422).error_codes(), [("data.reading".into(), "out_of_range".into())]);
     w.call(
         "POST",
         &format!("/v1/portal/runs/{run}/steps/install/submission"),

@@ -162,3 +162,53 @@ async fn a_message_that_keeps_failing_ends_in_the_dlq() {
     assert_eq!(in_dlq, 1, "the failing message is dead-lettered");
     assert!(ses_inbox(&installer).await.is_empty());
 }
+
+/// SES refusing one address for good (a rejected recipient).
+struct Rejecting<'a> {
+    inner: &'a dyn Mailer,
+    address: String,
+    tried: AtomicUsize,
+}
+
+#[async_trait::async_trait]
+impl Mailer for Rejecting<'_> {
+    async fn send(&self, email: &OutgoingEmail) -> Result<String, MailError> {
+        if email.to == self.address {
+            self.tried.fetch_add(1, Ordering::SeqCst);
+            return Err(MailError::Rejected("MessageRejected: simulated".into()));
+        }
+        self.inner.send(email).await
+    }
+}
+
+#[tokio::test]
+async fn a_permanent_failure_is_not_retried() {
+    let w = AwsWorld::new().await;
+    let tag = unique();
+    let (_, process) = define(&w, &tag).await;
+    let (run, installer, _) = start(&w, &process, &tag).await;
+    relay_run(&w, &run, 1).await;
+    let mailer = Rejecting {
+        inner: w.mailer.as_ref(),
+        address: installer.clone(),
+        tried: AtomicUsize::new(0),
+    };
+    let notifier = Notifier {
+        table: w.table.as_ref(),
+        mailer: &mailer,
+        config: &w.config,
+    };
+    let (mut event, _) = e2e_tests::aws::receive(&w.sqs, &w.queues.url).await;
+    let response = lambda_host::events::send_batch(&notifier, &event).await;
+    assert!(
+        response.batch_item_failures.is_empty(),
+        "a rejected address is not sent to the DLQ five times later"
+    );
+    assert_eq!(mailer.tried.load(Ordering::SeqCst), 1);
+    assert!(ses_inbox(&installer).await.is_empty());
+    // A body that is no event cannot succeed either: dropped, not retried.
+    event.records[0].body = Some("{not json".into());
+    event.records[0].message_id = Some("broken".into());
+    let response = lambda_host::events::send_batch(&notifier, &event).await;
+    assert!(response.batch_item_failures.is_empty());
+}

@@ -149,7 +149,24 @@ impl Resp {
         );
         assert_eq!(self.body["status"], json!(status));
         assert!(self.body["title"].is_string() && self.body["type"].is_string() && self.body["detail"].is_string());
+        if status == 422 {
+            // Every field error says where, a machine code and a message.
+            for e in self.body["errors"].as_array().into_iter().flatten() {
+                for part in ["field", "code", "message"] {
+                    assert!(e[part].as_str().is_some_and(|v| !v.is_empty()), "{part} missing in {e}");
+                }
+            }
+        }
         self
+    }
+
+    /// The (field, code) pairs a 422 names.
+    pub fn error_codes(&self) -> Vec<(String, String)> {
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_string();
+        self.body["errors"]
+            .as_array()
+            .map(|a| a.iter().map(|e| (text(&e["field"]), text(&e["code"]))).collect())
+            .unwrap_or_default()
     }
 
     /// The fields a 422 names.
