@@ -74,7 +74,10 @@ async fn rejects_bad_input(w: &impl World) {
         ("steps[1].due_in_days", "out_of_range"),
         ("steps[2].key", "duplicate"),
     ] {
-        assert!(codes.contains(&(field.into(), code.into())), "{field} {code}: {codes:?}");
+        assert!(
+            codes.contains(&(field.into(), code.into())),
+            "{field} {code}: {codes:?}"
+        );
     }
     let fields = invalid.problem(422).error_fields();
     for f in [
@@ -316,7 +319,10 @@ async fn rejects_bad_input(w: &impl World) {
             Some(r#"{"data": {"meter_number": "M", "reading": 1e300}}"#.into()),
         )
         .await;
-    assert_eq!(huge.problem(422).error_codes(), [("data.reading".into(), "out_of_range".into())]);
+    assert_eq!(
+        huge.problem(422).error_codes(),
+        [("data.reading".into(), "out_of_range".into())]
+    );
     w.call(
         "POST",
         &format!("/v1/portal/runs/{run}/steps/install/submission"),

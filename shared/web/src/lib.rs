@@ -10,7 +10,6 @@ pub mod order;
 pub mod pages;
 pub mod partner;
 pub mod portal;
-pub mod portal_html;
 pub mod process;
 
 use std::sync::Arc;

@@ -202,7 +202,7 @@ async fn accept_form(
     };
     match partners::accept(s.table.as_ref(), &token, input).await {
         Ok((_, session)) => {
-            let cookie = super::portal_html::session_cookie(&s, &session);
+            let cookie = crate::portal::html::session_cookie(&s, &session);
             ([(header::SET_COOKIE, cookie)], Redirect::to("/portal")).into_response()
         }
         Err(AppError::Domain(DomainError::Invalid(errors))) => match invitation_view(&s, &token).await {

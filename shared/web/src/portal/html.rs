@@ -11,12 +11,13 @@ use axum::routing::{get, post};
 use domain::i18n::Lang;
 use serde_json::{json, Map, Value};
 
-use super::portal::{self, Participant, PortalRunView, SESSION_COOKIE};
-use super::{AppState, Routes};
+use super::participant::{self as portal, Participant, SESSION_COOKIE};
+use super::views::PortalRunView;
 use crate::error::ApiError;
 use crate::pages::{render, PageError};
+use crate::{AppState, Routes};
 
-pub fn routes() -> Routes {
+pub(super) fn routes() -> Routes {
     Routes::default()
         .route("/portal", get(task_page))
         .route("/portal/access/{token}", get(confirm_page).post(open_session))

@@ -1,0 +1,105 @@
+//! The portal's JSON routes (`/v1/portal/...`).
+
+use app::repo::access::{self};
+use axum::extract::{Path, State};
+use axum::routing::{get, post};
+use axum::Json;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+use crate::error::ApiResult;
+use crate::extract::ApiJson;
+use crate::{AppState, Routes};
+
+use super::participant::{complete_step, load_run, set_due_date, submit_answers, tasks};
+use super::views::{PortalRunView, TaskView};
+use super::Participant;
+
+pub(super) fn routes() -> Routes {
+    Routes::default()
+        .route("/v1/portal/sessions", post(create_session))
+        .route("/v1/portal/tasks", get(list_tasks))
+        .route("/v1/portal/runs/{run_id}", get(get_run))
+        .route("/v1/portal/runs/{run_id}/steps/{key}/submission", post(submit))
+        .route("/v1/portal/runs/{run_id}/steps/{key}/complete", post(complete))
+        .route("/v1/portal/runs/{run_id}/steps/{key}/due-date", post(due_date))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SessionInput {
+    token: String,
+}
+
+async fn create_session(State(s): State<AppState>, ApiJson(input): ApiJson<SessionInput>) -> ApiResult<Json<Value>> {
+    let (token, expires_at, p) = access::open_session(s.table.as_ref(), &input.token).await?;
+    Ok(Json(json!({
+        "session_token": token,
+        "expires_at": expires_at,
+        "participant": {"name": p.name, "kind": p.kind},
+    })))
+}
+
+#[derive(Serialize)]
+struct TasksView {
+    tasks: Vec<TaskView>,
+}
+
+async fn list_tasks(State(s): State<AppState>, p: Participant) -> ApiResult<Json<TasksView>> {
+    Ok(Json(TasksView {
+        tasks: tasks(&s, &p).await?,
+    }))
+}
+
+async fn get_run(
+    State(s): State<AppState>,
+    p: Participant,
+    Path(run_id): Path<String>,
+) -> ApiResult<Json<PortalRunView>> {
+    let run = load_run(&s, &p, &run_id).await?;
+    Ok(Json(PortalRunView::new(&p, &run)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SubmissionInput {
+    data: Map<String, Value>,
+}
+
+async fn submit(
+    State(s): State<AppState>,
+    p: Participant,
+    Path((run_id, key)): Path<(String, String)>,
+    ApiJson(input): ApiJson<SubmissionInput>,
+) -> ApiResult<Json<PortalRunView>> {
+    let run = submit_answers(&s, &p, &run_id, &key, input.data).await?;
+    Ok(Json(PortalRunView::new(&p, &run)))
+}
+
+async fn complete(
+    State(s): State<AppState>,
+    p: Participant,
+    Path((run_id, key)): Path<(String, String)>,
+) -> ApiResult<Json<PortalRunView>> {
+    let run = complete_step(&s, &p, &run_id, &key).await?;
+    Ok(Json(PortalRunView::new(&p, &run)))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DueDateInput {
+    due_at: DateTime<Utc>,
+}
+
+/// Commissioning: a partner user with tasks:complete sets the appointment of its active step;
+/// the step's owner is told.
+async fn due_date(
+    State(s): State<AppState>,
+    p: Participant,
+    Path((run_id, key)): Path<(String, String)>,
+    ApiJson(input): ApiJson<DueDateInput>,
+) -> ApiResult<Json<PortalRunView>> {
+    let run = set_due_date(&s, &p, &run_id, &key, input.due_at).await?;
+    Ok(Json(PortalRunView::new(&p, &run)))
+}

@@ -1,0 +1,179 @@
+//! What a participant sees: their tasks, a run and its steps, a step's form, in their
+//! language. The JSON routes and the pages show the same views.
+
+use chrono::{DateTime, Utc};
+use domain::i18n::{pick_in, I18n, Lang};
+use domain::journey::LocalizedField;
+use domain::partner::Permission;
+use domain::run::{JourneySnapshot, Run, RunStatus, RunStep, StepStatus};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{ApiError, ApiResult};
+
+use super::Participant;
+
+/// A journey (the step's form) in the reader's language.
+#[derive(Debug, Serialize)]
+pub struct JourneyView {
+    pub id: String,
+    pub name: String,
+    pub fields: Vec<LocalizedField>,
+}
+
+impl JourneyView {
+    pub fn new(journey: &JourneySnapshot, lang: Lang, tenant_default: Lang) -> Self {
+        JourneyView {
+            id: journey.id.clone(),
+            name: journey.name.clone(),
+            fields: journey
+                .fields
+                .iter()
+                .map(|f| f.localized(lang, tenant_default))
+                .collect(),
+        }
+    }
+}
+
+/// A participant's task row as the run wrote it (see `app::repo::runs`).
+#[derive(Debug, Deserialize)]
+struct TaskRow {
+    run_id: String,
+    step_key: String,
+    name: String,
+    status: StepStatus,
+    #[serde(default)]
+    due_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    info_text: Option<I18n>,
+    #[serde(default)]
+    journey: Option<JourneySnapshot>,
+    #[serde(default)]
+    run_title: Option<String>,
+    process_name: String,
+    run_status: RunStatus,
+}
+
+/// One of the participant's tasks, in their language (`GET /portal/tasks`, the task page).
+#[derive(Debug, Serialize)]
+pub struct TaskView {
+    pub run_id: String,
+    pub step_key: String,
+    pub name: String,
+    pub info_text: Option<String>,
+    pub status: StepStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journey: Option<JourneyView>,
+    pub run_title: Option<String>,
+    pub process_name: String,
+    pub run_status: RunStatus,
+}
+
+/// A step of a run as the participant sees it; what only the assignee needs is on their steps.
+#[derive(Debug, Serialize)]
+pub struct StepView {
+    pub key: String,
+    pub name: String,
+    pub status: StepStatus,
+    pub mine: bool,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    pub own: Option<OwnStepView>,
+}
+
+/// What the assignee of a step sees of it.
+#[derive(Debug, Serialize)]
+pub struct OwnStepView {
+    pub info_text: Option<String>,
+    pub due_at: Option<DateTime<Utc>>,
+    pub completed_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub journey: Option<JourneyView>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub submission: Option<Map<String, Value>>,
+    pub can_complete: bool,
+    pub can_set_due_date: bool,
+}
+
+/// Where the run stands and what is needed from this participant (`GET /portal/runs/{id}`).
+#[derive(Debug, Serialize)]
+pub struct PortalRunView {
+    pub run_id: String,
+    pub title: String,
+    pub process_name: String,
+    pub status: RunStatus,
+    pub test: bool,
+    pub current_step: Option<String>,
+    pub steps: Vec<StepView>,
+}
+
+impl PortalRunView {
+    pub fn new(p: &Participant, run: &Run) -> Self {
+        let lang = p.lang();
+        let all_steps = p.may(Permission::RunsViewAllSteps);
+        let mine = |step: &RunStep| run.participant_for(step).is_some_and(|x| x.id == p.0.participant_id);
+        let steps = run
+            .steps
+            .iter()
+            .filter(|step| all_steps || mine(step))
+            .map(|step| StepView {
+                key: step.key.clone(),
+                name: step.name.clone(),
+                status: step.status,
+                mine: mine(step),
+                own: mine(step).then(|| OwnStepView {
+                    info_text: step
+                        .info_texts
+                        .for_kind(step.assignee.kind())
+                        .and_then(|t| pick_in(t, lang, p.2))
+                        .map(str::to_string),
+                    due_at: step.due_at,
+                    completed_at: step.completed_at,
+                    journey: step.journey.as_ref().map(|j| JourneyView::new(j, lang, p.2)),
+                    submission: step.submission.as_ref().map(|s| s.data.clone()),
+                    can_complete: step.status == StepStatus::Active && p.may(Permission::TasksComplete),
+                    can_set_due_date: step.status == StepStatus::Active && p.may_set_due_dates(),
+                }),
+            })
+            .collect();
+        // Without runs:view_all_steps a partner does not learn which other step is current.
+        let current = run
+            .current_step()
+            .filter(|k| all_steps || run.step(k).is_some_and(mine))
+            .map(str::to_string);
+        PortalRunView {
+            run_id: run.id.clone(),
+            title: run.context.title.clone().unwrap_or_else(|| run.process_name.clone()),
+            process_name: run.process_name.clone(),
+            status: run.status,
+            test: run.test,
+            current_step: current,
+            steps,
+        }
+    }
+}
+
+impl TaskView {
+    /// A task row in the reader's language.
+    pub fn from_row(row: store::Item, lang: Lang, tenant_default: Lang) -> ApiResult<TaskView> {
+        let row: TaskRow = serde_json::from_value(Value::Object(row))
+            .map_err(|e| ApiError::Internal(format!("unreadable task row: {e}")))?;
+        Ok(TaskView {
+            run_id: row.run_id,
+            step_key: row.step_key,
+            name: row.name,
+            info_text: row
+                .info_text
+                .as_ref()
+                .and_then(|t| pick_in(t, lang, tenant_default))
+                .map(str::to_string),
+            status: row.status,
+            due_at: row.due_at,
+            journey: row.journey.as_ref().map(|j| JourneyView::new(j, lang, tenant_default)),
+            run_title: row.run_title,
+            process_name: row.process_name,
+            run_status: row.run_status,
+        })
+    }
+}
