@@ -18,8 +18,11 @@ use crate::auth::{Admin, Customer, Identity};
 use crate::error::{ApiError, ApiResult};
 use app::repo::orders::{self, OrderFilter};
 use app::repo::{page_json, PageParams};
+use chrono::{DateTime, Utc};
+use domain::events::{Actor, OrderEvent};
 use domain::i18n::Lang;
 use domain::order::{Order, OrderStepsInput, OrderUser};
+use domain::DomainError;
 
 /// The area's route table, for hosts that merge areas (local-server).
 pub fn table() -> Routes {
@@ -116,6 +119,15 @@ async fn staff_view(s: &AppState, id: &Identity, order: &Order) -> ApiResult<Jso
     Ok(Json(to_json(&order.view(lang, default, true))))
 }
 
+/// A staff command on an order, answered with the order as staff see it.
+async fn order_command<F>(s: &AppState, id: &Identity, oid: &str, command: F) -> ApiResult<Json<Value>>
+where
+    F: FnOnce(&mut Order, &Actor, DateTime<Utc>) -> Result<Vec<OrderEvent>, DomainError>,
+{
+    let order = staff_change(s, id, oid, command).await?;
+    staff_view(s, id, &order).await
+}
+
 /// All orders, newest first, optionally with one status.
 async fn list_orders(
     State(s): State<AppState>,
@@ -148,11 +160,10 @@ async fn advance(
     Path(oid): Path<String>,
     ApiJson(input): ApiJson<AdvanceInput>,
 ) -> ApiResult<Json<Value>> {
-    let order = staff_change(&s, &id, &oid, |order: &mut Order, who, now| {
+    order_command(&s, &id, &oid, |order, who, now| {
         order.advance(input.expected_step, who, now)
     })
-    .await?;
-    staff_view(&s, &id, &order).await
+    .await
 }
 
 #[derive(Deserialize)]
@@ -169,11 +180,7 @@ async fn cancel(
     Path(oid): Path<String>,
     ApiJson(input): ApiJson<ReasonInput>,
 ) -> ApiResult<Json<Value>> {
-    let order = staff_change(&s, &id, &oid, |order: &mut Order, _, now| {
-        order.cancel(&input.reason, now)
-    })
-    .await?;
-    staff_view(&s, &id, &order).await
+    order_command(&s, &id, &oid, |order, _, now| order.cancel(&input.reason, now)).await
 }
 
 async fn deactivate(
@@ -182,11 +189,7 @@ async fn deactivate(
     Path(oid): Path<String>,
     ApiJson(input): ApiJson<ReasonInput>,
 ) -> ApiResult<Json<Value>> {
-    let order = staff_change(&s, &id, &oid, |order: &mut Order, _, now| {
-        order.deactivate(&input.reason, now)
-    })
-    .await?;
-    staff_view(&s, &id, &order).await
+    order_command(&s, &id, &oid, |order, _, now| order.deactivate(&input.reason, now)).await
 }
 
 async fn history(State(s): State<AppState>, Admin(id): Admin, Path(oid): Path<String>) -> ApiResult<Json<Value>> {

@@ -12,22 +12,22 @@ use super::extract::{idempotency_key, if_match_version, ApiJson, ApiQuery};
 use super::{created, finish, history_of, page, staff_change, tenant, to_json, with_etag, AppState, Routes};
 use crate::auth::Staff;
 use crate::error::ApiResult;
-use app::repo::definitions as defs;
+use app::repo::definitions::{self as defs, Definition};
 use app::repo::runs::{self, RunFilter};
 use app::repo::{page_json, PageParams};
-use domain::journey::JourneyInput;
-use domain::process::ProcessInput;
+use domain::journey::{Journey, JourneyInput};
+use domain::process::{Process, ProcessInput};
 use domain::run::{Creator, Run, RunInput};
 
 /// The area's route table, for hosts that merge areas (local-server).
 pub fn table() -> Routes {
     Routes::default()
-        .route("/v1/journeys", post(create_journey).get(list_journeys))
-        .route("/v1/journeys/{id}", get(get_journey))
-        .route("/v1/processes", post(create_process).get(list_processes))
+        .route("/v1/journeys", post(create_journey).get(list_of::<Journey>))
+        .route("/v1/journeys/{id}", get(get_of::<Journey>))
+        .route("/v1/processes", post(create_process).get(list_of::<Process>))
         .route(
             "/v1/processes/{id}",
-            get(get_process).put(update_process).delete(archive_process),
+            get(get_of::<Process>).put(update_process).delete(archive_process),
         )
         .route("/v1/processes/{id}/duplicate", post(duplicate_process))
         .route("/v1/processes/{id}/runs", post(start_run))
@@ -53,18 +53,23 @@ async fn create_journey(
     Ok(created(to_json(&journey)))
 }
 
-async fn list_journeys(
+/// A page of the tenant's journeys or processes.
+async fn list_of<D: Definition>(
     State(s): State<AppState>,
     Staff(id): Staff,
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> ApiResult<Json<Value>> {
-    Ok(page(defs::list_journeys(s.table.as_ref(), tenant(&id), &p).await?))
+    Ok(page(defs::list::<D>(s.table.as_ref(), tenant(&id), &p).await?))
 }
 
-async fn get_journey(State(s): State<AppState>, Staff(id): Staff, Path(jid): Path<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(to_json(
-        &defs::get_journey(s.table.as_ref(), tenant(&id), &jid).await?,
-    )))
+/// A journey or process, with its version as `ETag`.
+async fn get_of<D: Definition>(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    Path(did): Path<String>,
+) -> ApiResult<Response> {
+    let d: D = defs::get(s.table.as_ref(), tenant(&id), &did).await?;
+    Ok(with_etag(d.version(), &d))
 }
 
 async fn create_process(
@@ -74,19 +79,6 @@ async fn create_process(
 ) -> ApiResult<Response> {
     let process = defs::create_process(s.table.as_ref(), tenant(&id), input).await?;
     Ok(created(to_json(&process)))
-}
-
-async fn list_processes(
-    State(s): State<AppState>,
-    Staff(id): Staff,
-    ApiQuery(p): ApiQuery<PageParams>,
-) -> ApiResult<Json<Value>> {
-    Ok(page(defs::list_processes(s.table.as_ref(), tenant(&id), &p).await?))
-}
-
-async fn get_process(State(s): State<AppState>, Staff(id): Staff, Path(pid): Path<String>) -> ApiResult<Response> {
-    let process = defs::get_process(s.table.as_ref(), tenant(&id), &pid).await?;
-    Ok(with_etag(process.version, &process))
 }
 
 async fn update_process(
@@ -141,7 +133,7 @@ async fn start_run(
 ) -> ApiResult<Response> {
     let key = idempotency_key(&headers)?;
     let t = tenant(&id);
-    let process = defs::get_process(s.table.as_ref(), t, &pid).await?;
+    let process: Process = defs::get(s.table.as_ref(), t, &pid).await?;
     let creator = Creator {
         sub: id.sub.clone(),
         email: id.email.clone(),

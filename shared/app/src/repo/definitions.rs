@@ -13,23 +13,82 @@ use domain::DomainError;
 use domain::FieldError;
 use store::{Cond, Item, Table, Write};
 
-pub async fn create_journey(table: &dyn Table, tenant: &str, input: JourneyInput) -> Result<Journey, AppError> {
-    let journey = Journey::create(new_id(), input, Utc::now())?;
-    let item = to_item(&journey, keys::journey(tenant, &journey.id), "journey", &[])?;
-    table.transact(vec![Write::put(item, Cond::NotExists)]).await?;
-    Ok(journey)
+/// A definition (journey or process): versioned, listed per tenant, without events.
+pub trait Definition: serde::Serialize + serde::de::DeserializeOwned + Send + Sync {
+    /// The item's `entity` and how errors name it.
+    const KIND: &'static str;
+    fn key(tenant: &str, id: &str) -> keys::Key;
+    /// The tenant's partition of them and their sort-key prefix.
+    fn partition(tenant: &str) -> (String, &'static str);
+    fn id(&self) -> &str;
+    fn version(&self) -> u64;
 }
 
-pub async fn get_journey(table: &dyn Table, tenant: &str, id: &str) -> Result<Journey, AppError> {
-    get_as(table, keys::journey(tenant, id), "journey").await
+/// Implements [`Definition`] for a type with `id` and `version` fields.
+macro_rules! definition {
+    ($type:ty, $kind:literal, $key:path, $partition:path, $prefix:path) => {
+        impl Definition for $type {
+            const KIND: &'static str = $kind;
+            fn key(tenant: &str, id: &str) -> keys::Key {
+                $key(tenant, id)
+            }
+            fn partition(tenant: &str) -> (String, &'static str) {
+                ($partition(tenant), $prefix)
+            }
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn version(&self) -> u64 {
+                self.version
+            }
+        }
+    };
 }
 
-pub async fn list_journeys(
+definition!(
+    Journey,
+    "journey",
+    keys::journey,
+    keys::journeys_pk,
+    keys::JOURNEY_SK_PREFIX
+);
+definition!(
+    Process,
+    "process",
+    keys::process,
+    keys::processes_pk,
+    keys::PROCESS_SK_PREFIX
+);
+
+/// A definition by id, or a 404 naming its kind.
+pub async fn get<D: Definition>(table: &dyn Table, tenant: &str, id: &str) -> Result<D, AppError> {
+    get_as(table, D::key(tenant, id), D::KIND).await
+}
+
+/// A page of the tenant's definitions of one kind.
+pub async fn list<D: Definition>(
     table: &dyn Table,
     tenant: &str,
     page: &PageParams,
-) -> Result<(Vec<Journey>, Option<Item>), AppError> {
-    list_in(table, tenant, keys::journeys_pk(tenant), keys::JOURNEY_SK_PREFIX, page).await
+) -> Result<(Vec<D>, Option<Item>), AppError> {
+    let (pk, prefix) = D::partition(tenant);
+    list_in(table, tenant, pk, prefix, page).await
+}
+
+/// Writes a definition: new (`expected` none) or over the version read.
+async fn put<D: Definition>(table: &dyn Table, tenant: &str, d: &D, expected: Option<u64>) -> Result<(), AppError> {
+    let item = to_item(d, D::key(tenant, d.id()), D::KIND, &[])?;
+    let cond = expected.map_or(Cond::NotExists, Cond::Version);
+    table
+        .transact(vec![Write::put(item, cond)])
+        .await
+        .map_err(stale(&format!("the {}", D::KIND)))
+}
+
+pub async fn create_journey(table: &dyn Table, tenant: &str, input: JourneyInput) -> Result<Journey, AppError> {
+    let journey = Journey::create(new_id(), input, Utc::now())?;
+    put(table, tenant, &journey, None).await?;
+    Ok(journey)
 }
 
 /// Checks that every partner the steps are assigned to exists in the tenant and is not revoked.
@@ -70,7 +129,7 @@ pub async fn journeys_of(
         if snapshots.iter().any(|s| &s.id == id) {
             continue;
         }
-        match get_journey(table, tenant, id).await {
+        match get::<Journey>(table, tenant, id).await {
             Ok(j) => snapshots.push(JourneySnapshot {
                 id: j.id,
                 name: j.name,
@@ -96,30 +155,8 @@ pub async fn create_process(table: &dyn Table, tenant: &str, input: ProcessInput
     journeys_of(table, tenant, &input).await?;
     check_partners(table, tenant, &input).await?;
     let process = Process::create(new_id(), input, Utc::now())?;
-    let item = to_item(&process, keys::process(tenant, &process.id), "process", &[])?;
-    table.transact(vec![Write::put(item, Cond::NotExists)]).await?;
+    put(table, tenant, &process, None).await?;
     Ok(process)
-}
-
-pub async fn get_process(table: &dyn Table, tenant: &str, id: &str) -> Result<Process, AppError> {
-    get_as(table, keys::process(tenant, id), "process").await
-}
-
-pub async fn list_processes(
-    table: &dyn Table,
-    tenant: &str,
-    page: &PageParams,
-) -> Result<(Vec<Process>, Option<Item>), AppError> {
-    list_in(table, tenant, keys::processes_pk(tenant), keys::PROCESS_SK_PREFIX, page).await
-}
-
-/// Writes `process` if the stored one still has `expected` as its version.
-async fn replace_process(table: &dyn Table, tenant: &str, process: &Process, expected: u64) -> Result<(), AppError> {
-    let item = to_item(process, keys::process(tenant, &process.id), "process", &[])?;
-    table
-        .transact(vec![Write::put(item, Cond::Version(expected))])
-        .await
-        .map_err(stale("the process"))
 }
 
 /// A new version of the definition; runs already started keep their snapshot.
@@ -131,7 +168,7 @@ pub async fn update_process(
     input: ProcessInput,
 ) -> Result<Process, AppError> {
     input.validate()?;
-    let mut process = get_process(table, tenant, id).await?;
+    let mut process: Process = get(table, tenant, id).await?;
     if process.version != expected_version {
         return Err(AppError::Domain(DomainError::Conflict(format!(
             "version {expected_version} is stale; the current version is {}",
@@ -150,7 +187,7 @@ pub async fn update_process(
     process.steps = input.steps;
     process.version += 1;
     process.updated_at = Utc::now();
-    replace_process(table, tenant, &process, expected_version).await?;
+    put(table, tenant, &process, Some(expected_version)).await?;
     Ok(process)
 }
 
@@ -160,7 +197,7 @@ pub async fn duplicate_process(
     id: &str,
     name: Option<String>,
 ) -> Result<Process, AppError> {
-    let source = get_process(table, tenant, id).await?;
+    let source: Process = get(table, tenant, id).await?;
     let name = match name {
         Some(n) if n.trim().is_empty() => return Err(AppError::invalid("name", "required", "must not be blank")),
         Some(n) => n.trim().to_string(),
@@ -176,7 +213,7 @@ pub async fn duplicate_process(
 
 /// Archives the definition; running runs continue on their snapshot.
 pub async fn archive_process(table: &dyn Table, tenant: &str, id: &str) -> Result<(), AppError> {
-    let mut process = get_process(table, tenant, id).await?;
+    let mut process: Process = get(table, tenant, id).await?;
     if process.status == ProcessStatus::Archived {
         return Ok(());
     }
@@ -184,5 +221,5 @@ pub async fn archive_process(table: &dyn Table, tenant: &str, id: &str) -> Resul
     process.status = ProcessStatus::Archived;
     process.version += 1;
     process.updated_at = Utc::now();
-    replace_process(table, tenant, &process, expected).await
+    put(table, tenant, &process, Some(expected)).await
 }
