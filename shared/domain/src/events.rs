@@ -11,10 +11,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::{I18n, Lang};
-use crate::offer::{OfferCategory, OfferStatus};
-use crate::partner::Permission;
 use crate::process::{Assignee, Owner};
-use crate::run::Contact;
+use crate::values::{Contact, OfferCategory, OfferStatus, Permission};
 
 /// Who did something: a staff user, a participant, or the system.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

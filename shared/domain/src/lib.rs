@@ -13,6 +13,7 @@ pub mod partner;
 pub mod process;
 pub mod run;
 pub mod validate;
+pub mod values;
 
 pub use error::{into_result, DomainError, DomainResult, FieldError};
 pub use validate::{require_email, require_key, require_text, valid_email};

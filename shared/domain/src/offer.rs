@@ -19,42 +19,9 @@ use super::{into_result, require_text};
 use crate::error::{DomainError, FieldError};
 use crate::events::OfferEvent;
 use crate::i18n::{I18n, Lang};
+pub use crate::values::{OfferCategory, OfferStatus};
 
 pub const MAX_QUESTIONNAIRE_FIELDS: usize = 50;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OfferCategory {
-    Energy,
-    Hardware,
-}
-
-impl OfferCategory {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OfferCategory::Energy => "energy",
-            OfferCategory::Hardware => "hardware",
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum OfferStatus {
-    Draft,
-    Active,
-    Closed,
-}
-
-impl OfferStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OfferStatus::Draft => "draft",
-            OfferStatus::Active => "active",
-            OfferStatus::Closed => "closed",
-        }
-    }
-}
 
 /// The texts of an offer in one language.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -8,19 +8,7 @@ use super::{into_result, require_email, require_text};
 use crate::error::{DomainError, FieldError};
 use crate::events::PartnerEvent;
 use crate::i18n::Lang;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Permission {
-    /// Mark the partner's steps done, and set their due date (commissioning).
-    #[serde(rename = "tasks:complete")]
-    TasksComplete,
-    /// Upload documents to the partner's steps (for the upload work that follows).
-    #[serde(rename = "documents:upload")]
-    DocumentsUpload,
-    /// See every step of a run, not only the partner's own.
-    #[serde(rename = "runs:view_all_steps")]
-    RunsViewAllSteps,
-}
+pub use crate::values::Permission;
 
 /// Permissions a partner gets when staff name none.
 pub const DEFAULT_PERMISSIONS: [Permission; 2] = [Permission::TasksComplete, Permission::DocumentsUpload];

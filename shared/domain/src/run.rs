@@ -17,15 +17,7 @@ pub use crate::events::Actor;
 use crate::events::RunEvent;
 use crate::i18n::Lang;
 use crate::ids::participant_id;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Contact {
-    pub name: String,
-    pub email: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub locale: Option<Lang>,
-}
+pub use crate::values::Contact;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
