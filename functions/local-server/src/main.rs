@@ -65,9 +65,14 @@ async fn main() -> Result<(), String> {
         println!("{}", auth.mint(&claims).map_err(|e| e.to_string())?);
         return Ok(());
     }
-    tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
-        .init();
+    {
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        tracing_subscriber::registry()
+            .with(tracing_subscriber::fmt::layer())
+            .with(app::config::log_filter())
+            .init();
+    }
     let running = local_server::start(Options {
         addr: cli.addr,
         data_dir: cli.data_dir.clone(),

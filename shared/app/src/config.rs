@@ -83,3 +83,12 @@ impl Config {
         }
     }
 }
+
+/// The log filter from `RUST_LOG` (`info`, `warn,app=debug`: a default level and per-crate
+/// levels), `info` when it is unset or does not parse.
+pub fn log_filter() -> tracing_subscriber::filter::Targets {
+    std::env::var("RUST_LOG")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| tracing_subscriber::filter::Targets::new().with_default(tracing::Level::INFO))
+}
