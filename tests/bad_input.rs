@@ -373,6 +373,52 @@ async fn rejects_bad_input(w: &impl World) {
         "newest first, each run once"
     );
 
+    // Bodies are objects: an array is no run, and no settings either.
+    let array = w
+        .raw(
+            "POST",
+            &format!("/v1/processes/{process}/runs"),
+            Some(&staff),
+            &[],
+            Some("[]".into()),
+        )
+        .await;
+    assert_eq!(
+        array.problem(422).error_codes(),
+        [("body".into(), "not_an_object".into())]
+    );
+    let admin = w.admin();
+    let settings = w.call("GET", "/v1/settings", Some(&admin), None).await.body;
+    w.raw("PUT", "/v1/settings", Some(&admin), &[], Some("[]".into()))
+        .await
+        .problem(422);
+    assert_eq!(w.call("GET", "/v1/settings", Some(&admin), None).await.body, settings);
+    // Optional bodies have the same limit and errors as the others.
+    let huge = format!("{{\"name\": \"{}\"}}", "x".repeat(300 * 1024));
+    w.raw(
+        "POST",
+        &format!("/v1/processes/{process}/duplicate"),
+        Some(&staff),
+        &[],
+        Some(huge.clone()),
+    )
+    .await
+    .problem(413);
+    w.raw(
+        "POST",
+        "/v1/email-templates/run_completed/de/preview",
+        Some(&admin),
+        &[],
+        Some(huge),
+    )
+    .await
+    .problem(413);
+    // A path parameter that is no UTF-8 names nothing.
+    w.call("GET", "/v1/runs/%ff%fe", Some(&staff), None).await.problem(404);
+    w.call("GET", "/v1/runs/%ff%fe/history", Some(&staff), None)
+        .await
+        .problem(404);
+
     // Nothing of all that changed anything.
     let after = snapshot(w, &run, &process).await;
     assert_eq!(before.0, after.0, "the run is unchanged");

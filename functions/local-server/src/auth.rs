@@ -67,7 +67,7 @@ pub struct LocalAuth {
 impl LocalAuth {
     /// Reads the signing secret of a data folder, creating it on first use.
     pub fn load(data_dir: &Path) -> std::io::Result<Self> {
-        std::fs::create_dir_all(data_dir)?;
+        crate::private_dir(data_dir)?;
         let path = data_dir.join("jwt-secret");
         match std::fs::read_to_string(&path) {
             Ok(s) if s.trim().len() >= 32 => Ok(LocalAuth {
@@ -77,7 +77,15 @@ impl LocalAuth {
                 let mut bytes = [0u8; 32];
                 rand::thread_rng().fill_bytes(&mut bytes);
                 let secret = hex::encode(bytes);
-                std::fs::write(&path, &secret)?;
+                use std::io::Write as _;
+                use std::os::unix::fs::OpenOptionsExt;
+                let mut file = std::fs::OpenOptions::new()
+                    .write(true)
+                    .create(true)
+                    .truncate(true)
+                    .mode(0o600)
+                    .open(&path)?;
+                file.write_all(secret.as_bytes())?;
                 Ok(LocalAuth {
                     secret: secret.into_bytes(),
                 })

@@ -77,15 +77,40 @@ pub fn app(state: AppState, mailer: Arc<FileMailer>, auth: LocalAuth) -> Router 
     web::finish(areas).layer(axum::middleware::from_fn_with_state(auth, auth::verify_jwt))
 }
 
+/// Creates `dir` (and its parents) readable by its owner only: the data folder holds the
+/// token secret, the database and the emails.
+pub fn private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::create_dir_all(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
+/// Makes the files the store wrote (the database and its journal) readable by the owner only.
+fn private_files(dir: &std::path::Path, prefix: &str) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.starts_with(prefix))
+        {
+            std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(())
+}
+
 /// Binds, then serves in the background; returns once the server accepts connections.
 pub async fn start(opts: Options) -> Result<Running, String> {
-    std::fs::create_dir_all(&opts.data_dir).map_err(|e| format!("data folder {}: {e}", opts.data_dir.display()))?;
+    private_dir(&opts.data_dir).map_err(|e| format!("data folder {}: {e}", opts.data_dir.display()))?;
     let listener = tokio::net::TcpListener::bind(opts.addr)
         .await
         .map_err(|e| format!("bind {}: {e}", opts.addr))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let base_url = opts.base_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let table = Arc::new(EmbeddedTable::open(&opts.data_dir.join("portal.sqlite3")).map_err(|e| e.to_string())?);
+    private_files(&opts.data_dir, "portal.sqlite3").map_err(|e| e.to_string())?;
     let mailer = Arc::new(FileMailer::new(opts.data_dir.join("outbox")).map_err(|e| e.to_string())?);
     let auth = LocalAuth::load(&opts.data_dir).map_err(|e| e.to_string())?;
     let config = Config::local(&base_url);

@@ -29,7 +29,7 @@ pub struct FileMailer {
 
 impl FileMailer {
     pub fn new(dir: PathBuf) -> std::io::Result<Self> {
-        std::fs::create_dir_all(&dir)?;
+        crate::private_dir(&dir)?;
         Ok(FileMailer {
             dir,
             lock: Mutex::new(()),

@@ -91,6 +91,18 @@ async fn token_command_and_server() {
     }
     let _ = server.kill();
     let _ = server.wait();
+    // Only the owner can read the data folder: the token secret mints admin tokens.
+    let mode = |p: &std::path::Path| {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(p).unwrap().permissions().mode() & 0o777
+    };
+    let modes = (
+        mode(&dir),
+        mode(&dir.join("jwt-secret")),
+        mode(&dir.join("portal.sqlite3")),
+        mode(&dir.join("outbox")),
+    );
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(status, 200);
+    assert_eq!(modes, (0o700, 0o600, 0o600, 0o700));
 }

@@ -2,19 +2,22 @@
 
 use crate::error::FieldError;
 
-/// A plausible email address: one `@`, a local part, a dotted domain, no spaces.
+/// An address an email can go to: an RFC 5322 addr-spec (parsed by `email_address`) with a
+/// dotted domain, at most 254 characters, and nothing that could leave the `To:` header's
+/// one address: no spaces or control characters, no `<`, `>`, `,`, `;`, quotes or brackets.
 pub fn valid_email(s: &str) -> bool {
     let s = s.trim();
-    let Some((local, domain)) = s.split_once('@') else {
+    let Some((_, domain)) = s.rsplit_once('@') else {
         return false;
     };
-    !local.is_empty()
+    s.len() <= 254
         && domain.contains('.')
         && !domain.starts_with('.')
         && !domain.ends_with('.')
-        && !domain.contains('@')
-        && s.len() <= 254
-        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+        && !s
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "<>,;:\"()[]\\".contains(c))
+        && email_address::EmailAddress::is_valid(s)
 }
 
 /// Pushes an error when a required string is blank or too long.
@@ -57,5 +60,18 @@ mod tests {
         assert!(!super::valid_email("a b@example.ch"));
         assert!(!super::valid_email("ab@example"));
         assert!(!super::valid_email("@example.ch"));
+        for bad in [
+            "a@b.ch, evil@x.ch",
+            "Eve <eve@x.ch>",
+            "a@b.ch\r\nBcc: evil@x.ch",
+            "a@b.ch\rBcc: evil@x.ch",
+            "\"a b\"@x.ch",
+            "a@[127.0.0.1]",
+            "a;b@x.ch",
+            "a@@x.ch",
+        ] {
+            assert!(!super::valid_email(bad), "{bad:?}");
+        }
+        assert!(super::valid_email("first.last+tag@sub.example.co.uk"));
     }
 }

@@ -1,13 +1,13 @@
 //! Tenant administration (admins, served by process-api): settings and email templates.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
-use super::extract::ApiJson;
+use super::extract::{ApiJson, ApiPath, OptionalJson};
 use super::{record_tenant, AppState, Routes};
 use crate::auth::Admin;
 use crate::error::{ApiError, ApiResult};
@@ -105,7 +105,7 @@ async fn list_templates(State(s): State<AppState>, admin: Admin) -> ApiResult<Js
 async fn get_template(
     State(s): State<AppState>,
     admin: Admin,
-    Path((kind, locale)): Path<(String, String)>,
+    ApiPath((kind, locale)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let (kind, lang) = kind_and_lang(&kind, &locale)?;
     let t = tenant(&admin);
@@ -128,7 +128,7 @@ struct TemplateInput {
 async fn put_template(
     State(s): State<AppState>,
     admin: Admin,
-    Path((kind, locale)): Path<(String, String)>,
+    ApiPath((kind, locale)): ApiPath<(String, String)>,
     ApiJson(input): ApiJson<TemplateInput>,
 ) -> ApiResult<Json<Value>> {
     let (kind, lang) = kind_and_lang(&kind, &locale)?;
@@ -152,7 +152,7 @@ async fn put_template(
 async fn delete_template(
     State(s): State<AppState>,
     admin: Admin,
-    Path((kind, locale)): Path<(String, String)>,
+    ApiPath((kind, locale)): ApiPath<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let (kind, lang) = kind_and_lang(&kind, &locale)?;
     settings::delete_template(s.table.as_ref(), tenant(&admin), kind.name(), lang).await?;
@@ -169,15 +169,10 @@ struct PreviewInput {
 async fn preview(
     State(s): State<AppState>,
     admin: Admin,
-    Path((kind, locale)): Path<(String, String)>,
-    body: axum::body::Bytes,
+    ApiPath((kind, locale)): ApiPath<(String, String)>,
+    OptionalJson(input): OptionalJson<PreviewInput>,
 ) -> ApiResult<Json<Value>> {
     let (kind, lang) = kind_and_lang(&kind, &locale)?;
-    let input: PreviewInput = if body.iter().all(u8::is_ascii_whitespace) {
-        PreviewInput::default()
-    } else {
-        super::extract::parse_json(&body)?
-    };
     let mut vars = sample_vars(kind);
     let known = kind.vars();
     for (k, v) in input.variables.unwrap_or_default() {

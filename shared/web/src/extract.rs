@@ -41,31 +41,90 @@ fn data_error(e: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
     ApiError::Validation(vec![FieldError::new(field, code, message)])
 }
 
-/// Parses JSON bytes into `T` with the error mapping of [`ApiJson`].
+/// Parses JSON bytes into `T` with the error mapping of [`ApiJson`]. Every body is an object:
+/// an array or a scalar is a 422 (serde would read a struct from an array).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    if is_blank(bytes) {
         return Err(ApiError::BadRequest("a JSON body is required".into()));
     }
     // Syntax first, so that malformed JSON is always a 400.
     let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::invalid("body", "not_an_object", "must be a JSON object"));
+    }
     serde_path_to_error::deserialize(value).map_err(data_error)
+}
+
+fn is_blank(bytes: &[u8]) -> bool {
+    bytes.iter().all(u8::is_ascii_whitespace)
+}
+
+/// The one body reader: at most [`MAX_BODY`] bytes (413 problem+json beyond), and only the
+/// content types `accepts` allows when one is sent (415 otherwise).
+async fn read_body(req: Request, accepts: fn(&str) -> bool) -> Result<axum::body::Bytes, ApiError> {
+    if let Some(ct) = req.headers().get(CONTENT_TYPE) {
+        let ct = ct.to_str().unwrap_or_default().to_ascii_lowercase();
+        if !accepts(&ct) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+    }
+    axum::body::to_bytes(req.into_body(), MAX_BODY)
+        .await
+        .map_err(|_| ApiError::PayloadTooLarge(MAX_BODY))
+}
+
+fn json_type(ct: &str) -> bool {
+    ct.starts_with("application/json") || ct.contains("+json")
 }
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
-        if let Some(ct) = req.headers().get(CONTENT_TYPE) {
-            let ct = ct.to_str().unwrap_or_default().to_ascii_lowercase();
-            if !ct.starts_with("application/json") && !ct.contains("+json") {
-                return Err(ApiError::UnsupportedMediaType);
-            }
+        parse_json(&read_body(req, json_type).await?).map(ApiJson)
+    }
+}
+
+/// A JSON body that may be left out (an empty body is `T::default()`).
+pub struct OptionalJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
+        let bytes = read_body(req, json_type).await?;
+        if is_blank(&bytes) {
+            return Ok(OptionalJson(T::default()));
         }
-        let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY)
+        parse_json(&bytes).map(OptionalJson)
+    }
+}
+
+/// A form body (`application/x-www-form-urlencoded`) of the HTML pages, as raw bytes.
+pub struct FormBody(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for FormBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
+        read_body(req, |ct| ct.starts_with("application/x-www-form-urlencoded"))
             .await
-            .map_err(|_| ApiError::PayloadTooLarge(MAX_BODY))?;
-        parse_json(&bytes).map(ApiJson)
+            .map(FormBody)
+    }
+}
+
+/// Path parameters; one that does not decode (invalid UTF-8, say) names no resource: a 404.
+pub struct ApiPath<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for ApiPath<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| ApiPath(v))
+            .map_err(|_| ApiError::NotFound("resource"))
     }
 }
 

@@ -1,7 +1,7 @@
 //! offer-api: offers in the back office (admin and staff) and the active offers in the end
 //! users' app (role customer).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -9,7 +9,7 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use super::extract::{optional_if_match, ApiJson, ApiQuery};
+use super::extract::{optional_if_match, ApiJson, ApiPath, ApiQuery};
 use super::{created, finish, page, staff_actor, tenant, tenant_default, to_json, with_etag, AppState, Routes};
 use crate::auth::{Admin, Customer};
 use crate::error::{ApiError, ApiResult};
@@ -54,7 +54,7 @@ async fn list_offers(
     Ok(page(offers::list(s.table.as_ref(), tenant(&id), &f).await?))
 }
 
-async fn get_offer(State(s): State<AppState>, Admin(id): Admin, Path(oid): Path<String>) -> ApiResult<Response> {
+async fn get_offer(State(s): State<AppState>, Admin(id): Admin, ApiPath(oid): ApiPath<String>) -> ApiResult<Response> {
     let offer = app::repo::load::<domain::offer::Offer>(s.table.as_ref(), tenant(&id), &oid).await?;
     Ok(with_etag(offer.version, &offer))
 }
@@ -62,7 +62,7 @@ async fn get_offer(State(s): State<AppState>, Admin(id): Admin, Path(oid): Path<
 async fn update_offer(
     State(s): State<AppState>,
     Admin(id): Admin,
-    Path(oid): Path<String>,
+    ApiPath(oid): ApiPath<String>,
     headers: HeaderMap,
     ApiJson(input): ApiJson<OfferInput>,
 ) -> ApiResult<Json<Value>> {
@@ -74,7 +74,7 @@ async fn update_offer(
 async fn activate_offer(
     State(s): State<AppState>,
     Admin(id): Admin,
-    Path(oid): Path<String>,
+    ApiPath(oid): ApiPath<String>,
 ) -> ApiResult<Json<Value>> {
     let (offer, closed) = offers::activate(s.table.as_ref(), tenant(&id), &oid, &staff_actor(&id)).await?;
     let mut body = to_json(&offer);
@@ -82,7 +82,11 @@ async fn activate_offer(
     Ok(Json(body))
 }
 
-async fn close_offer(State(s): State<AppState>, Admin(id): Admin, Path(oid): Path<String>) -> ApiResult<Json<Value>> {
+async fn close_offer(
+    State(s): State<AppState>,
+    Admin(id): Admin,
+    ApiPath(oid): ApiPath<String>,
+) -> ApiResult<Json<Value>> {
     let offer = offers::close(s.table.as_ref(), tenant(&id), &oid, &staff_actor(&id)).await?;
     Ok(Json(to_json(&offer)))
 }
@@ -97,7 +101,7 @@ struct PreviewQuery {
 async fn preview(
     State(s): State<AppState>,
     Admin(id): Admin,
-    Path(oid): Path<String>,
+    ApiPath(oid): ApiPath<String>,
     ApiQuery(q): ApiQuery<PreviewQuery>,
 ) -> ApiResult<Json<Value>> {
     let t = tenant(&id);

@@ -2,7 +2,7 @@
 //! staff move orders through the five steps, cancel and deactivate them; admins set the
 //! tenant's five steps.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -10,7 +10,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::extract::{idempotency_key, optional_if_match, ApiJson, ApiQuery};
+use super::extract::{idempotency_key, optional_if_match, ApiJson, ApiPath, ApiQuery};
 use super::{
     created, finish, history_of, staff_actor, staff_change, tenant, tenant_default, to_json, AppState, Routes,
 };
@@ -104,7 +104,7 @@ async fn my_orders(
 async fn my_order(
     State(s): State<AppState>,
     Customer(id): Customer,
-    Path(oid): Path<String>,
+    ApiPath(oid): ApiPath<String>,
 ) -> ApiResult<Json<Value>> {
     let order = app::repo::load::<domain::order::Order>(s.table.as_ref(), tenant(&id), &oid).await?;
     if order.user.sub != id.sub {
@@ -142,7 +142,11 @@ async fn list_orders(
     )))
 }
 
-async fn get_order(State(s): State<AppState>, Admin(id): Admin, Path(oid): Path<String>) -> ApiResult<Json<Value>> {
+async fn get_order(
+    State(s): State<AppState>,
+    Admin(id): Admin,
+    ApiPath(oid): ApiPath<String>,
+) -> ApiResult<Json<Value>> {
     let order = app::repo::load::<domain::order::Order>(s.table.as_ref(), tenant(&id), &oid).await?;
     staff_view(&s, &id, &order).await
 }
@@ -157,7 +161,7 @@ struct AdvanceInput {
 async fn advance(
     State(s): State<AppState>,
     Admin(id): Admin,
-    Path(oid): Path<String>,
+    ApiPath(oid): ApiPath<String>,
     ApiJson(input): ApiJson<AdvanceInput>,
 ) -> ApiResult<Json<Value>> {
     order_command(&s, &id, &oid, |order, who, now| {
@@ -177,7 +181,7 @@ struct ReasonInput {
 async fn cancel(
     State(s): State<AppState>,
     Admin(id): Admin,
-    Path(oid): Path<String>,
+    ApiPath(oid): ApiPath<String>,
     ApiJson(input): ApiJson<ReasonInput>,
 ) -> ApiResult<Json<Value>> {
     order_command(&s, &id, &oid, |order, _, now| order.cancel(&input.reason, now)).await
@@ -186,13 +190,13 @@ async fn cancel(
 async fn deactivate(
     State(s): State<AppState>,
     Admin(id): Admin,
-    Path(oid): Path<String>,
+    ApiPath(oid): ApiPath<String>,
     ApiJson(input): ApiJson<ReasonInput>,
 ) -> ApiResult<Json<Value>> {
     order_command(&s, &id, &oid, |order, _, now| order.deactivate(&input.reason, now)).await
 }
 
-async fn history(State(s): State<AppState>, Admin(id): Admin, Path(oid): Path<String>) -> ApiResult<Json<Value>> {
+async fn history(State(s): State<AppState>, Admin(id): Admin, ApiPath(oid): ApiPath<String>) -> ApiResult<Json<Value>> {
     history_of::<Order>(&s, &id, &oid).await
 }
 

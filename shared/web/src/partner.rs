@@ -1,6 +1,6 @@
 //! partner-api: partner organisations (staff), and the public invitation routes and page.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, put};
@@ -8,7 +8,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::extract::{parse_json, ApiJson, ApiQuery};
+use super::extract::{parse_json, ApiJson, ApiPath, ApiQuery, FormBody};
 use super::{created, finish, record_tenant, staff_actor, staff_change, AppState, Routes};
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
@@ -69,14 +69,14 @@ async fn list(
     Ok(Json(page_json(items.iter().map(view).collect(), last)))
 }
 
-async fn get_one(State(s): State<AppState>, Staff(id): Staff, Path(pid): Path<String>) -> ApiResult<Json<Value>> {
+async fn get_one(State(s): State<AppState>, Staff(id): Staff, ApiPath(pid): ApiPath<String>) -> ApiResult<Json<Value>> {
     record_tenant(&id.tenant_id);
     Ok(Json(view(
         &app::repo::load::<domain::partner::Partner>(s.table.as_ref(), &id.tenant_id, &pid).await?,
     )))
 }
 
-async fn resend(State(s): State<AppState>, Staff(id): Staff, Path(pid): Path<String>) -> ApiResult<Json<Value>> {
+async fn resend(State(s): State<AppState>, Staff(id): Staff, ApiPath(pid): ApiPath<String>) -> ApiResult<Json<Value>> {
     let p = staff_change(&s, &id, &pid, |p: &mut Partner, _, _| p.resend(new_id())).await?;
     Ok(Json(view(&p)))
 }
@@ -90,7 +90,7 @@ struct PermissionsInput {
 async fn set_permissions(
     State(s): State<AppState>,
     Staff(id): Staff,
-    Path(pid): Path<String>,
+    ApiPath(pid): ApiPath<String>,
     ApiJson(input): ApiJson<PermissionsInput>,
 ) -> ApiResult<Json<Value>> {
     let p = staff_change(&s, &id, &pid, |p: &mut Partner, _, _| {
@@ -103,7 +103,7 @@ async fn set_permissions(
 async fn add_user(
     State(s): State<AppState>,
     Staff(id): Staff,
-    Path(pid): Path<String>,
+    ApiPath(pid): ApiPath<String>,
     ApiJson(input): ApiJson<UserInput>,
 ) -> ApiResult<Response> {
     let user_id = new_id();
@@ -120,7 +120,7 @@ async fn add_user(
     Ok(created(json!({"partner": view(&p), "user": user})))
 }
 
-async fn revoke(State(s): State<AppState>, Staff(id): Staff, Path(pid): Path<String>) -> ApiResult<StatusCode> {
+async fn revoke(State(s): State<AppState>, Staff(id): Staff, ApiPath(pid): ApiPath<String>) -> ApiResult<StatusCode> {
     staff_change(&s, &id, &pid, |p: &mut Partner, _, now| p.revoke(now)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -137,13 +137,13 @@ async fn invitation_view(s: &AppState, token: &str) -> ApiResult<(Value, Lang)> 
     ))
 }
 
-async fn invitation(State(s): State<AppState>, Path(token): Path<String>) -> ApiResult<Json<Value>> {
+async fn invitation(State(s): State<AppState>, ApiPath(token): ApiPath<String>) -> ApiResult<Json<Value>> {
     Ok(Json(invitation_view(&s, &token).await?.0))
 }
 
 async fn accept(
     State(s): State<AppState>,
-    Path(token): Path<String>,
+    ApiPath(token): ApiPath<String>,
     ApiJson(input): ApiJson<AcceptInput>,
 ) -> ApiResult<Json<Value>> {
     let (partner, session) = partners::accept(s.table.as_ref(), &token, input).await?;
@@ -170,7 +170,7 @@ fn error_page(e: impl Into<ApiError>, lang: Lang) -> Response {
 
 async fn invitation_page(
     State(s): State<AppState>,
-    Path(token): Path<String>,
+    ApiPath(token): ApiPath<String>,
     headers: axum::http::HeaderMap,
 ) -> Response {
     match invitation_view(&s, &token).await {
@@ -188,9 +188,9 @@ async fn invitation_page(
 /// The invitation form: accept, set the portal session cookie, go to the task list.
 async fn accept_form(
     State(s): State<AppState>,
-    Path(token): Path<String>,
+    ApiPath(token): ApiPath<String>,
     headers: axum::http::HeaderMap,
-    form: axum::body::Bytes,
+    FormBody(form): FormBody,
 ) -> Response {
     let fields: std::collections::HashMap<String, String> = form_urlencoded::parse(&form).into_owned().collect();
     let get = |k: &str| fields.get(k).cloned().unwrap_or_default();

@@ -1,6 +1,6 @@
 //! process-api: journeys, process definitions, runs and steps (staff).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -8,7 +8,7 @@ use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::extract::{idempotency_key, if_match_version, ApiJson, ApiQuery};
+use super::extract::{idempotency_key, if_match_version, ApiJson, ApiPath, ApiQuery, OptionalJson};
 use super::{created, finish, history_of, page, staff_change, tenant, to_json, with_etag, AppState, Routes};
 use crate::auth::Staff;
 use crate::error::ApiResult;
@@ -66,7 +66,7 @@ async fn list_of<D: Definition>(
 async fn get_of<D: Definition>(
     State(s): State<AppState>,
     Staff(id): Staff,
-    Path(did): Path<String>,
+    ApiPath(did): ApiPath<String>,
 ) -> ApiResult<Response> {
     let d: D = defs::get(s.table.as_ref(), tenant(&id), &did).await?;
     Ok(with_etag(d.version(), &d))
@@ -84,7 +84,7 @@ async fn create_process(
 async fn update_process(
     State(s): State<AppState>,
     Staff(id): Staff,
-    Path(pid): Path<String>,
+    ApiPath(pid): ApiPath<String>,
     headers: HeaderMap,
     ApiJson(input): ApiJson<ProcessInput>,
 ) -> ApiResult<Json<Value>> {
@@ -103,14 +103,9 @@ struct DuplicateInput {
 async fn duplicate_process(
     State(s): State<AppState>,
     Staff(id): Staff,
-    Path(pid): Path<String>,
-    body: axum::body::Bytes,
+    ApiPath(pid): ApiPath<String>,
+    OptionalJson(input): OptionalJson<DuplicateInput>,
 ) -> ApiResult<Response> {
-    let input: DuplicateInput = if body.iter().all(u8::is_ascii_whitespace) {
-        DuplicateInput::default()
-    } else {
-        super::extract::parse_json(&body)?
-    };
     let process = defs::duplicate_process(s.table.as_ref(), tenant(&id), &pid, input.name).await?;
     Ok(created(to_json(&process)))
 }
@@ -118,7 +113,7 @@ async fn duplicate_process(
 async fn archive_process(
     State(s): State<AppState>,
     Staff(id): Staff,
-    Path(pid): Path<String>,
+    ApiPath(pid): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     defs::archive_process(s.table.as_ref(), tenant(&id), &pid).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -127,7 +122,7 @@ async fn archive_process(
 async fn start_run(
     State(s): State<AppState>,
     Staff(id): Staff,
-    Path(pid): Path<String>,
+    ApiPath(pid): ApiPath<String>,
     headers: HeaderMap,
     ApiJson(input): ApiJson<RunInput>,
 ) -> ApiResult<Response> {
@@ -156,7 +151,7 @@ async fn list_runs(
     )))
 }
 
-async fn get_run(State(s): State<AppState>, Staff(id): Staff, Path(rid): Path<String>) -> ApiResult<Json<Value>> {
+async fn get_run(State(s): State<AppState>, Staff(id): Staff, ApiPath(rid): ApiPath<String>) -> ApiResult<Json<Value>> {
     let run: Run = app::repo::load(s.table.as_ref(), tenant(&id), &rid).await?;
     Ok(Json(to_json(&run.view())))
 }
@@ -164,7 +159,7 @@ async fn get_run(State(s): State<AppState>, Staff(id): Staff, Path(rid): Path<St
 async fn complete_step(
     State(s): State<AppState>,
     Staff(id): Staff,
-    Path((rid, key)): Path<(String, String)>,
+    ApiPath((rid, key)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let run = staff_change(&s, &id, &rid, |run: &mut Run, who, now| run.complete(&key, who, now)).await?;
     Ok(Json(to_json(&run.view())))
@@ -179,13 +174,13 @@ struct CancelInput {
 async fn cancel_run(
     State(s): State<AppState>,
     Staff(id): Staff,
-    Path(rid): Path<String>,
+    ApiPath(rid): ApiPath<String>,
     ApiJson(input): ApiJson<CancelInput>,
 ) -> ApiResult<Json<Value>> {
     let run = staff_change(&s, &id, &rid, |run: &mut Run, _, now| run.cancel(&input.reason, now)).await?;
     Ok(Json(to_json(&run.view())))
 }
 
-async fn history(State(s): State<AppState>, Staff(id): Staff, Path(rid): Path<String>) -> ApiResult<Json<Value>> {
+async fn history(State(s): State<AppState>, Staff(id): Staff, ApiPath(rid): ApiPath<String>) -> ApiResult<Json<Value>> {
     history_of::<Run>(&s, &id, &rid).await
 }

@@ -4,6 +4,9 @@
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+/// One email to send. Built only by [`OutgoingEmail::new`], so that no header value (the
+/// addresses, the subject) can carry a CR, an LF or another control character, wherever the
+/// text came from (a process name, an offer title, a claim of a token).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutgoingEmail {
     pub to: String,
@@ -12,6 +15,43 @@ pub struct OutgoingEmail {
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
+}
+
+/// A header value on one line: control characters (CR and LF among them) become spaces, runs
+/// of white space one space.
+pub fn header_value(s: &str) -> String {
+    s.split(|c: char| c.is_control() || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl OutgoingEmail {
+    pub fn new(to: &str, from: &str, subject: &str, text: String, html: Option<String>) -> Self {
+        OutgoingEmail {
+            to: header_value(to),
+            from: header_value(from),
+            subject: header_value(subject),
+            text,
+            html,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn header_values_stay_on_one_line() {
+        let e = super::OutgoingEmail::new(
+            "a@b.ch\r\nBcc: evil@x.ch",
+            "p@x.ch",
+            "Prozess abgeschlossen: Lone\rBcc: evil@x.ch\n\tX",
+            String::new(),
+            None,
+        );
+        assert_eq!(e.subject, "Prozess abgeschlossen: Lone Bcc: evil@x.ch X");
+        assert!(!e.to.contains(['\r', '\n']));
+    }
 }
 
 #[derive(Debug, thiserror::Error)]

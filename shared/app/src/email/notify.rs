@@ -262,13 +262,13 @@ impl Notifier<'_> {
         } else {
             rendered.subject
         };
-        let email = OutgoingEmail {
-            to: r.email.clone(),
-            from: self.config.email_from.clone(),
-            subject,
-            text: rendered.text,
-            html: rendered.html,
-        };
+        let email = OutgoingEmail::new(
+            &r.email,
+            &self.config.email_from,
+            &subject,
+            rendered.text,
+            rendered.html,
+        );
         Ok(self.mailer.send(&email).await?)
     }
 }

@@ -89,6 +89,12 @@ impl<'a> Builder<'a> {
         extra: Map<String, Value>,
         link: Link,
     ) {
+        // An address no email can go to (a token claim or an old record holding something
+        // else) is left out rather than reach the `To:` header.
+        if !valid_email(email) {
+            tracing::warn!(kind = kind.name(), "recipient without a valid address left out");
+            return;
+        }
         let mut vars = self.base.clone();
         vars.insert("tenant_name".into(), json!(self.tenant.name));
         vars.insert("recipient_name".into(), json!(name));
@@ -1328,5 +1334,45 @@ mod tests {
             EmailKind::ALL.len(),
             "every kind is sent by some event: {kinds:?}"
         );
+    }
+
+    #[test]
+    fn an_address_that_is_no_address_gets_nothing() {
+        let tenant = tenant_for_header_test();
+        let mut b = Builder::new(&tenant, Map::new(), false);
+        b.add(
+            "a@b.ch\r\nBcc: evil@x.ch",
+            "A",
+            None,
+            EmailKind::RunCompleted,
+            Map::new(),
+            Link::To("l".into()),
+        );
+        b.add(
+            "Eve <eve@x.ch>, bob@x.ch",
+            "E",
+            None,
+            EmailKind::RunCompleted,
+            Map::new(),
+            Link::To("l".into()),
+        );
+        assert!(b.out.is_empty());
+        b.add(
+            "ok@x.ch",
+            "O",
+            None,
+            EmailKind::RunCompleted,
+            Map::new(),
+            Link::To("l".into()),
+        );
+        assert_eq!(b.out.len(), 1);
+    }
+
+    fn tenant_for_header_test() -> Tenant {
+        Tenant {
+            id: "acme".into(),
+            name: "Acme".into(),
+            default_locale: Lang::De,
+        }
     }
 }

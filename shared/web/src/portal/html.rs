@@ -4,7 +4,7 @@
 
 use app::repo::access::{self, SESSION_HOURS};
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -14,6 +14,7 @@ use serde_json::{json, Map, Value};
 use super::participant::{self as portal, Participant, SESSION_COOKIE};
 use super::views::PortalRunView;
 use crate::error::ApiError;
+use crate::extract::{ApiPath, FormBody};
 use crate::pages::{render, PageError};
 use crate::{AppState, Routes};
 
@@ -28,7 +29,7 @@ pub(super) fn routes() -> Routes {
         .route("/portal/logout", post(logout))
 }
 
-async fn confirm_page(State(s): State<AppState>, Path(token): Path<String>) -> Result<Response, PageError> {
+async fn confirm_page(State(s): State<AppState>, ApiPath(token): ApiPath<String>) -> Result<Response, PageError> {
     // Reading the link's row is harmless: only the POST below opens a session.
     let who = access::peek_access(s.table.as_ref(), &token).await?;
     let lang = Lang::resolve(who.as_ref().and_then(|p| p.locale), Some(s.config.default_locale));
@@ -50,7 +51,7 @@ pub fn session_cookie(s: &AppState, session: &str) -> String {
     cookie(s, session, SESSION_HOURS * 3600)
 }
 
-async fn open_session(State(s): State<AppState>, Path(token): Path<String>) -> Result<Response, PageError> {
+async fn open_session(State(s): State<AppState>, ApiPath(token): ApiPath<String>) -> Result<Response, PageError> {
     let (session, _, _) = access::open_session(s.table.as_ref(), &token).await?;
     let set = session_cookie(&s, &session);
     Ok(([(header::SET_COOKIE, set)], Redirect::to("/portal")).into_response())
@@ -85,7 +86,7 @@ async fn render_run(s: &AppState, p: &Participant, run_id: &str, errors: Option<
 async fn run_page(
     State(s): State<AppState>,
     p: Result<Participant, ApiError>,
-    Path(run_id): Path<String>,
+    ApiPath(run_id): ApiPath<String>,
 ) -> Result<Response, PageError> {
     render_run(&s, &p?, &run_id, None).await
 }
@@ -119,8 +120,8 @@ fn answers(form: &Bytes, fields: &[domain::journey::Field]) -> Map<String, Value
 async fn submit_form(
     State(s): State<AppState>,
     p: Result<Participant, ApiError>,
-    Path((run_id, key)): Path<(String, String)>,
-    form: Bytes,
+    ApiPath((run_id, key)): ApiPath<(String, String)>,
+    FormBody(form): FormBody,
 ) -> Result<Response, PageError> {
     let p = p?;
     let lang = p.lang();
@@ -142,7 +143,7 @@ async fn submit_form(
 async fn complete_form(
     State(s): State<AppState>,
     p: Result<Participant, ApiError>,
-    Path((run_id, key)): Path<(String, String)>,
+    ApiPath((run_id, key)): ApiPath<(String, String)>,
 ) -> Result<Response, PageError> {
     let p = p?;
     let lang = p.lang();
@@ -157,8 +158,8 @@ async fn complete_form(
 async fn due_date_form(
     State(s): State<AppState>,
     p: Result<Participant, ApiError>,
-    Path((run_id, key)): Path<(String, String)>,
-    form: Bytes,
+    ApiPath((run_id, key)): ApiPath<(String, String)>,
+    FormBody(form): FormBody,
 ) -> Result<Response, PageError> {
     let p = p?;
     let lang = p.lang();

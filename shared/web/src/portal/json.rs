@@ -1,7 +1,7 @@
 //! The portal's JSON routes (`/v1/portal/...`).
 
 use app::repo::access::{self};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::routing::{get, post};
 use axum::Json;
 use chrono::{DateTime, Utc};
@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
 use crate::error::ApiResult;
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use crate::{AppState, Routes};
 
 use super::participant::{complete_step, load_run, set_due_date, submit_answers, tasks};
@@ -55,7 +55,7 @@ async fn list_tasks(State(s): State<AppState>, p: Participant) -> ApiResult<Json
 async fn get_run(
     State(s): State<AppState>,
     p: Participant,
-    Path(run_id): Path<String>,
+    ApiPath(run_id): ApiPath<String>,
 ) -> ApiResult<Json<PortalRunView>> {
     let run = load_run(&s, &p, &run_id).await?;
     Ok(Json(PortalRunView::new(&p, &run)))
@@ -70,7 +70,7 @@ struct SubmissionInput {
 async fn submit(
     State(s): State<AppState>,
     p: Participant,
-    Path((run_id, key)): Path<(String, String)>,
+    ApiPath((run_id, key)): ApiPath<(String, String)>,
     ApiJson(input): ApiJson<SubmissionInput>,
 ) -> ApiResult<Json<PortalRunView>> {
     let run = submit_answers(&s, &p, &run_id, &key, input.data).await?;
@@ -80,7 +80,7 @@ async fn submit(
 async fn complete(
     State(s): State<AppState>,
     p: Participant,
-    Path((run_id, key)): Path<(String, String)>,
+    ApiPath((run_id, key)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<PortalRunView>> {
     let run = complete_step(&s, &p, &run_id, &key).await?;
     Ok(Json(PortalRunView::new(&p, &run)))
@@ -97,7 +97,7 @@ struct DueDateInput {
 async fn due_date(
     State(s): State<AppState>,
     p: Participant,
-    Path((run_id, key)): Path<(String, String)>,
+    ApiPath((run_id, key)): ApiPath<(String, String)>,
     ApiJson(input): ApiJson<DueDateInput>,
 ) -> ApiResult<Json<PortalRunView>> {
     let run = set_due_date(&s, &p, &run_id, &key, input.due_at).await?;
