@@ -212,3 +212,57 @@ async fn a_permanent_failure_is_not_retried() {
     let response = lambda_host::events::send_batch(&notifier, &event).await;
     assert!(response.batch_item_failures.is_empty());
 }
+
+/// A delivery that crashed holding its claim: the next one waits out the lease (no failed
+/// attempt), then sends the email, once.
+#[tokio::test]
+async fn a_claim_stranded_by_a_crash_is_waited_out() {
+    use app::email::notify::{NotifyError, CLAIM_LEASE_SECONDS};
+    use store::Write;
+    let w = AwsWorld::new().await;
+    let tag = unique();
+    let (_, process) = define(&w, &tag).await;
+    let (run, installer, _) = start(&w, &process, &tag).await;
+    let pk = keys::run(&w.gw.tenant, run["id"].as_str().unwrap()).pk;
+    let events = w
+        .table
+        .query(Query::new(Index::Primary, pk).begins_with(keys::EVENT_SK_PREFIX))
+        .await
+        .unwrap()
+        .items;
+    let activated = events.iter().find(|e| e["type"] == "step_activated").unwrap();
+    // The claim a crashed delivery left behind, its lease ending in a few seconds.
+    let key = keys::mail_claim(
+        &w.gw.tenant,
+        activated["event_id"].as_str().unwrap(),
+        &domain::ids::participant_id(&installer),
+    );
+    let claimed_at = chrono::Utc::now() - chrono::Duration::seconds(CLAIM_LEASE_SECONDS - 4);
+    let claim = serde_json::json!({"pk": key.pk, "sk": key.sk, "entity": "mail_claim", "status": "pending",
+        "claimed_at": claimed_at, "version": 1});
+    w.table
+        .transact(vec![Write::put(
+            claim.as_object().unwrap().clone(),
+            store::Cond::NotExists,
+        )])
+        .await
+        .unwrap();
+    let notifier = Notifier {
+        table: w.table.as_ref(),
+        mailer: w.mailer.as_ref(),
+        config: &w.config,
+    };
+    let first = notifier.handle(activated).await;
+    let Err(NotifyError::InFlight { until }) = first else {
+        panic!("a claimed email is in flight: {first:?}")
+    };
+    assert!(until < chrono::Utc::now() + chrono::Duration::seconds(5));
+    tokio::time::sleep((until - chrono::Utc::now()).to_std().unwrap_or_default()).await;
+    assert_eq!(
+        notifier.handle(activated).await.unwrap(),
+        1,
+        "sent once the lease is over"
+    );
+    assert_eq!(notifier.handle(activated).await.unwrap(), 0, "and not again");
+    assert_eq!(ses_inbox(&installer).await.len(), 1);
+}

@@ -39,10 +39,17 @@ pub fn behind(table: &EmbeddedTable) -> Result<bool, String> {
 struct Failed {
     seq: i64,
     error: String,
+    /// The event's email is claimed by a delivery in flight (or one that crashed) until then:
+    /// wait it out; it counts as no attempt.
+    wait_until: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 async fn relay_once(table: &EmbeddedTable, notifier: &Notifier<'_>) -> Result<usize, Failed> {
-    let backend = |error: String| Failed { seq: 0, error };
+    let backend = |error: String| Failed {
+        seq: 0,
+        error,
+        wait_until: None,
+    };
     let cursor = cursor(table).map_err(backend)?;
     let rows = table.read_stream(cursor, 100).map_err(|e| backend(e.to_string()))?;
     let n = rows.len();
@@ -53,10 +60,15 @@ async fn relay_once(table: &EmbeddedTable, notifier: &Notifier<'_>) -> Result<us
                 // Retrying cannot help: set aside at once, as email-sender drops such a message.
                 Err(NotifyError::Permanent(reason)) => set_aside(table, seq, &reason).map_err(backend)?,
                 Err(e) => {
+                    let wait_until = match &e {
+                        NotifyError::InFlight { until } => Some(*until),
+                        _ => None,
+                    };
                     return Err(Failed {
                         seq,
                         error: e.to_string(),
-                    })
+                        wait_until,
+                    });
                 }
             }
         }
@@ -91,7 +103,20 @@ pub async fn run(table: Arc<EmbeddedTable>, mailer: Arc<FileMailer>, config: Arc
         match relay_once(&table, &notifier).await {
             Ok(n) if n > 0 => continue,
             Ok(_) => {}
-            Err(Failed { seq, error }) if seq > 0 => {
+            Err(Failed {
+                wait_until: Some(until),
+                ..
+            }) => {
+                // A claim left by a crash (or a delivery in flight): wait its lease out, then
+                // deliver; never set the event aside for it.
+                let wait = (until - chrono::Utc::now()).to_std().unwrap_or_default();
+                tracing::info!(
+                    wait_ms = wait.as_millis() as u64,
+                    "local relay: an email is claimed; waiting"
+                );
+                tokio::time::sleep(wait.min(Duration::from_secs(5))).await;
+            }
+            Err(Failed { seq, error, .. }) if seq > 0 => {
                 attempts = if attempts.0 == seq {
                     (seq, attempts.1 + 1)
                 } else {

@@ -26,8 +26,10 @@ use crate::repo::access::{issue_access_token, issue_invitation_token};
 use crate::repo::aggregate::parse_event;
 use crate::repo::{load, settings};
 
-/// How long a claim in flight keeps other deliveries of the same event away.
-const CLAIM_LEASE_SECONDS: i64 = 300;
+/// How long a claim in flight keeps other deliveries of the same event away: longer than a
+/// delivery can take (the sender's timeout is 30 s), shorter than the queue's visibility
+/// timeout (180 s), so that after a crash the next delivery finds the lease over and sends.
+pub const CLAIM_LEASE_SECONDS: i64 = 120;
 const CLAIM_TTL_DAYS: i64 = 30;
 
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +40,10 @@ pub enum NotifyError {
     /// Retrying cannot help; the event's other emails are still sent.
     #[error("permanent: {0}")]
     Permanent(String),
+    /// Another delivery of the email holds its claim (or crashed holding it) until `until`:
+    /// retry then; this is no failed attempt.
+    #[error("another delivery of this email is in flight until {until}")]
+    InFlight { until: DateTime<Utc> },
 }
 
 impl From<AppError> for NotifyError {
@@ -190,8 +196,10 @@ impl Notifier<'_> {
             Some(c) if attr_str(c, "status") == Some("sent") => return Ok(false),
             Some(c) => {
                 let claimed = attr_str(c, "claimed_at").and_then(|t| t.parse::<DateTime<Utc>>().ok());
-                if claimed.is_some_and(|t| now - t < Duration::seconds(CLAIM_LEASE_SECONDS)) {
-                    return Err(NotifyError::Retry("another delivery of this email is in flight".into()));
+                if let Some(until) = claimed.map(|t| t + Duration::seconds(CLAIM_LEASE_SECONDS)) {
+                    if now < until {
+                        return Err(NotifyError::InFlight { until });
+                    }
                 }
                 c.get("version").and_then(Value::as_u64).unwrap_or(0)
             }
