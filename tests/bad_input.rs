@@ -425,6 +425,56 @@ async fn rejects_bad_input(w: &impl World) {
     assert_eq!(before.1, after.1, "no events were written");
     assert_eq!(before.2, after.2, "the process is unchanged");
     assert_eq!(before.3, after.3, "no journey was created");
+
+    // Idempotency keys are the caller's own, and stand for one request.
+    let key = format!("start-{tag}");
+    let body = |title: &str| {
+        json!({"context": {"title": title, "opportunity_id": "opp-1"}, "participants": {
+            "installer": {"name": "Ivo", "email": installer, "locale": "fr"},
+            "customer": {"name": "Chiara", "email": format!("chiara-{tag}@customer.example"), "locale": "it"}}})
+        .to_string()
+    };
+    let path = format!("/v1/processes/{process}/runs");
+    let same = w
+        .raw(
+            "POST",
+            &path,
+            Some(&staff),
+            &[("idempotency-key", &key)],
+            Some(body("Meter 4711")),
+        )
+        .await;
+    assert_eq!(
+        (same.status, same.body["id"].as_str()),
+        (201, Some(run.as_str())),
+        "{}",
+        same.body
+    );
+    let other = w
+        .raw(
+            "POST",
+            &path,
+            Some(&staff),
+            &[("idempotency-key", &key)],
+            Some(body("Meter 4712")),
+        )
+        .await;
+    assert_eq!(
+        other.problem(422).error_codes(),
+        [("Idempotency-Key".into(), "reused".into())]
+    );
+    let bob = w.staff("bob");
+    let bobs = w
+        .raw(
+            "POST",
+            &path,
+            Some(&bob),
+            &[("idempotency-key", &key)],
+            Some(body("Meter 4711")),
+        )
+        .await;
+    assert_eq!(bobs.status, 201, "{}", bobs.body);
+    assert_ne!(bobs.body["id"], same.body["id"], "another caller's key is another key");
 }
 
 #[tokio::test]

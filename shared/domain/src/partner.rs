@@ -40,7 +40,7 @@ pub struct PartnerUser {
     pub added_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PartnerInput {
     pub name: String,

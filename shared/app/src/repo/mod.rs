@@ -133,17 +133,24 @@ pub fn page_of<T: DeserializeOwned>(page: Page) -> Result<(Vec<T>, Option<Item>)
     Ok((items, page.last_key))
 }
 
-/// The record of an idempotent request (`Idempotency-Key`): written with `NotExists` in the
-/// transaction that creates the resource, so a retry finds the id the first request created.
+/// The record of an idempotent request (`Idempotency-Key`, after the IETF draft): scoped per
+/// caller, written with `NotExists` in the transaction that creates the resource, with the
+/// fingerprint of the request. A retry with the same request finds what the first one created;
+/// the same key with another request is a 422. (A retry racing the first request never sees it
+/// half done: the record and the resource commit together, so it finds both or neither.)
 pub struct Idempotency {
     key: Key,
+    fingerprint: String,
 }
 
 impl Idempotency {
-    /// `scope` separates what the key may repeat (`run:{process}`, `partner`, …).
-    pub fn new(tenant: &str, scope: &str, key: Option<&str>) -> Option<Self> {
+    /// `scope` separates what the key may repeat (`run:{process}`, `partner`, `order`);
+    /// `caller` is who sends it (their keys never meet anyone else's); `request` what it asks.
+    pub fn new<R: Serialize>(tenant: &str, scope: &str, caller: &str, key: Option<&str>, request: &R) -> Option<Self> {
+        let request = serde_json::to_string(request).unwrap_or_default();
         key.map(|k| Idempotency {
-            key: keys::idempotency(tenant, scope, k),
+            key: keys::idempotency(tenant, &format!("{scope}#{}", keys::user_hash(caller)), k),
+            fingerprint: domain::ids::hash_token(&request),
         })
     }
 
@@ -153,6 +160,7 @@ impl Idempotency {
         item.insert("sk".into(), json!(self.key.sk));
         item.insert("entity".into(), json!("idempotency"));
         item.insert("id".into(), json!(id));
+        item.insert("fingerprint".into(), json!(self.fingerprint));
         item.insert(
             "ttl".into(),
             json!((chrono::Utc::now() + chrono::Duration::days(2)).timestamp()),
@@ -160,11 +168,19 @@ impl Idempotency {
         store::Write::put(item, store::Cond::NotExists)
     }
 
-    /// The id the first request with this key created, if there was one.
+    /// The id the first request with this key created, if there was one; a 422 when that
+    /// request asked for something else.
     pub async fn lookup(&self, table: &dyn store::Table) -> Result<Option<String>, AppError> {
         let Some(record) = table.get(&self.key.pk, &self.key.sk).await? else {
             return Ok(None);
         };
+        if record.get("fingerprint").and_then(Value::as_str) != Some(self.fingerprint.as_str()) {
+            return Err(AppError::invalid(
+                "Idempotency-Key",
+                "reused",
+                "was used for a different request; send a new key",
+            ));
+        }
         Ok(record.get("id").and_then(Value::as_str).map(str::to_string))
     }
 }

@@ -63,11 +63,6 @@ impl Aggregate for OrderSteps {
     aggregate!(SettingsEvent, "order_steps", singleton keys::order_steps);
 }
 
-/// The idempotency scope of a user's order requests (their keys never meet another user's).
-fn idempotency_scope(sub: &str) -> String {
-    format!("order:{}", keys::user_hash(sub))
-}
-
 /// Places an order for an active offer. With an idempotency key, a retry returns the order
 /// the first request placed instead of a 409. The offer's version is checked in the same
 /// transaction: an order never lands on an offer that was closed meanwhile.
@@ -79,7 +74,7 @@ pub async fn create(
     user: OrderUser,
     idempotency_key: Option<&str>,
 ) -> Result<Order, AppError> {
-    let idem = Idempotency::new(tenant, &idempotency_scope(&user.sub), idempotency_key);
+    let idem = Idempotency::new(tenant, "order", &user.sub, idempotency_key, &(offer_id, &answers));
     let offer: Offer = match load(table, tenant, offer_id).await {
         Ok(o) => o,
         Err(e) if e.is_not_found() => return Err(DomainError::invalid("offer_id", "unknown", "no such offer").into()),

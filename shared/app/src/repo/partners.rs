@@ -30,8 +30,8 @@ pub async fn create(
     actor: &Actor,
     idempotency_key: Option<&str>,
 ) -> AppResult<Partner> {
+    let idem = Idempotency::new(tenant, "partner", &actor.id, idempotency_key, &input);
     let (partner, events) = Partner::invite(new_id(), input, new_id(), Utc::now())?;
-    let idem = Idempotency::new(tenant, "partner", idempotency_key);
     super::create(table, tenant, partner, &events, actor, idem).await
 }
 

@@ -73,8 +73,14 @@ pub async fn create(
     };
     let now = chrono::Utc::now();
     let actor = Actor::staff(&creator.sub, creator.name.as_deref());
+    let idem = Idempotency::new(
+        tenant,
+        &format!("run:{}", process.id),
+        &creator.sub,
+        idempotency_key,
+        &input,
+    );
     let (run, events) = Run::start(domain::ids::new_id(), process, &journeys, input, creator, now)?;
-    let idem = Idempotency::new(tenant, &format!("run:{}", process.id), idempotency_key);
     super::create(table, tenant, run, &events, &actor, idem).await
 }
 
