@@ -55,6 +55,23 @@ fn functions_are_areas(template: &[Route], problems: &mut Vec<String>) {
     }
 }
 
+/// Each area's function serves that area's router (its `main.rs` says so), so the table above
+/// is the functions' own.
+fn functions_serve_their_area(problems: &mut Vec<String>) {
+    for area in &AREAS {
+        let module = area.function.trim_end_matches("-api");
+        let main = format!(
+            "{}/../functions/{}/src/main.rs",
+            env!("CARGO_MANIFEST_DIR"),
+            area.function
+        );
+        let text = std::fs::read_to_string(&main).unwrap_or_default();
+        if !text.contains(&format!("web::{module}::router(")) {
+            problems.push(format!("{main} does not serve web::{module}::router"));
+        }
+    }
+}
+
 /// Every template route is served by its function's router.
 async fn template_routes_are_served(
     template: &[Route],
@@ -127,6 +144,7 @@ async fn the_template_and_the_routers_declare_the_same_routes() {
     let routers = routes::routers(&state);
     let mut problems = Vec::new();
     functions_are_areas(&template, &mut problems);
+    functions_serve_their_area(&mut problems);
     template_routes_are_served(&template, &routers, &mut problems).await;
     router_routes_are_declared(&template, &routers, &mut problems).await;
     assert!(

@@ -206,6 +206,26 @@ async fn a_permanent_failure_is_not_retried() {
     );
     assert_eq!(mailer.tried.load(Ordering::SeqCst), 1);
     assert!(ses_inbox(&installer).await.is_empty());
+    // The failure is recorded on the email's claim, and a redelivery does not try again.
+    let activated = event
+        .records
+        .iter()
+        .filter_map(|m| serde_json::from_str::<serde_json::Value>(m.body.as_deref()?).ok())
+        .find(|e| e["type"] == "step_activated")
+        .unwrap();
+    let key = keys::mail_claim(
+        &w.gw.tenant,
+        activated["event_id"].as_str().unwrap(),
+        &domain::ids::participant_id(&installer),
+    );
+    let claim = w.table.get(&key.pk, &key.sk).await.unwrap().unwrap();
+    assert_eq!(
+        (claim["status"].as_str(), claim["kind"].as_str()),
+        (Some("failed"), Some("step_activated_participant"))
+    );
+    assert!(claim["reason"].as_str().unwrap().contains("MessageRejected"));
+    lambda_host::events::send_batch(&notifier, &event).await;
+    assert_eq!(mailer.tried.load(Ordering::SeqCst), 1, "not tried again");
     // A body that is no event cannot succeed either: dropped, not retried.
     event.records[0].body = Some("{not json".into());
     event.records[0].message_id = Some("broken".into());

@@ -67,13 +67,7 @@ pub fn app(state: AppState, mailer: Arc<FileMailer>, auth: LocalAuth) -> Router 
             "/local/staff/{tenant}/runs/{run_id}",
             get(staff_page::run_page).with_state(state.clone()),
         );
-    let areas = web::process::table()
-        .merge(web::portal::table())
-        .merge(web::partner::table())
-        .merge(web::offer::table())
-        .merge(web::order::table())
-        .with_state(state)
-        .merge(local);
+    let areas = web::all_areas().with_state(state).merge(local);
     web::finish(areas).layer(axum::middleware::from_fn_with_state(auth, auth::verify_jwt))
 }
 

@@ -7,10 +7,20 @@ use std::sync::OnceLock;
 
 use domain::i18n::Lang;
 use minijinja::{Environment, UndefinedBehavior};
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/templates.rs"));
+}
+
+/// An email template's three parts (built-in, or a tenant's own).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Template {
+    pub subject: String,
+    pub text: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html: Option<String>,
 }
 
 /// Instructions a template may spend when rendered (ours need a few hundred).

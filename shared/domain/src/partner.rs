@@ -252,6 +252,47 @@ impl Partner {
     }
 }
 
+/// A partner as the API shows it: everything but the open invitation's id (which only its
+/// link may carry).
+#[derive(Debug, Serialize)]
+pub struct PartnerView<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub email: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub locale: Option<Lang>,
+    pub permissions: &'a [Permission],
+    pub status: PartnerStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organization_name: Option<&'a str>,
+    pub users: &'a [PartnerUser],
+    pub version: u64,
+    pub created_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accepted_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl Partner {
+    pub fn view(&self) -> PartnerView<'_> {
+        PartnerView {
+            id: &self.id,
+            name: &self.name,
+            email: &self.email,
+            locale: self.locale,
+            permissions: &self.permissions,
+            status: self.status,
+            organization_name: self.organization_name.as_deref(),
+            users: &self.users,
+            version: self.version,
+            created_at: self.created_at,
+            accepted_at: self.accepted_at,
+            revoked_at: self.revoked_at,
+        }
+    }
+}
+
 /// The portal participant id of a partner organisation: its users share its tasks.
 pub fn participant_of(partner_id: &str) -> String {
     format!("partner-{partner_id}")

@@ -4,11 +4,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::Json;
-use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde::{Deserialize, Serialize};
+
+use crate::views::Page;
+use serde_json::{Map, Value};
 
 use super::extract::{ApiJson, ApiPath, OptionalJson};
-use super::{record_tenant, AppState, Routes};
+use super::{record_tenant, to_json, AppState, Routes};
 use crate::auth::Admin;
 use crate::error::{ApiError, ApiResult};
 use app::email::notify::template_for;
@@ -33,8 +35,8 @@ fn tenant(a: &Admin) -> &str {
 }
 
 async fn get_settings(State(s): State<AppState>, admin: Admin) -> ApiResult<Json<Value>> {
-    Ok(Json(json!(
-        settings::get_settings(s.table.as_ref(), tenant(&admin)).await?
+    Ok(Json(to_json(
+        &settings::get_settings(s.table.as_ref(), tenant(&admin)).await?,
     )))
 }
 
@@ -52,21 +54,18 @@ async fn put_settings(
     admin: Admin,
     ApiJson(input): ApiJson<SettingsInput>,
 ) -> ApiResult<Json<Value>> {
-    if input
-        .name
-        .as_ref()
-        .is_some_and(|n| n.trim().is_empty() || n.chars().count() > 200)
-    {
-        return Err(ApiError::invalid("name", "too_long", "must be 1-200 characters"));
+    if let Some(name) = &input.name {
+        let mut errors = Vec::new();
+        domain::require_text(name, "name", 200, &mut errors);
+        domain::into_result(errors)?;
     }
     let new = Settings {
         name: input.name.map(|n| n.trim().to_string()),
         default_locale: input.default_locale,
         version: 0,
     };
-    Ok(Json(json!(
-        settings::put_settings(s.table.as_ref(), tenant(&admin), new, &super::staff_actor(&admin.0)).await?
-    )))
+    let saved = settings::put_settings(s.table.as_ref(), tenant(&admin), new, &super::staff_actor(&admin.0)).await?;
+    Ok(Json(to_json(&saved)))
 }
 
 /// The kind and language of a template route (404 for unknown ones).
@@ -79,9 +78,28 @@ fn kind_and_lang(kind: &str, locale: &str) -> ApiResult<(EmailKind, Lang)> {
     Ok((k, lang))
 }
 
+/// A template of a kind in a language: the tenant's own (`custom`) or the built-in one.
+#[derive(Serialize)]
+struct TemplateView<'a> {
+    kind: &'static str,
+    locale: Lang,
+    custom: bool,
+    subject: &'a str,
+    text: &'a str,
+    html: Option<&'a str>,
+    variables: &'static [&'static str],
+}
+
 fn template_json(kind: EmailKind, lang: Lang, t: &Template, custom: bool) -> Value {
-    json!({"kind": kind.name(), "locale": lang, "custom": custom, "subject": t.subject, "text": t.text, "html": t.html,
-           "variables": kind.vars()})
+    to_json(&TemplateView {
+        kind: kind.name(),
+        locale: lang,
+        custom,
+        subject: &t.subject,
+        text: &t.text,
+        html: t.html.as_deref(),
+        variables: kind.vars(),
+    })
 }
 
 async fn list_templates(State(s): State<AppState>, admin: Admin) -> ApiResult<Json<Value>> {
@@ -99,7 +117,7 @@ async fn list_templates(State(s): State<AppState>, admin: Admin) -> ApiResult<Js
             items.push(template_json(kind, lang, &template, own.is_some()));
         }
     }
-    Ok(Json(json!({ "items": items })))
+    Ok(Json(to_json(&Page::new(items, None))))
 }
 
 async fn get_template(
@@ -190,5 +208,5 @@ async fn preview(
     }
     let template = template_for(s.table.as_ref(), tenant(&admin), kind, lang).await?;
     let r = render(&template, &vars).map_err(|e| ApiError::invalid("template", "does_not_render", e.to_string()))?;
-    Ok(Json(json!({"subject": r.subject, "text": r.text, "html": r.html})))
+    Ok(Json(to_json(&r)))
 }

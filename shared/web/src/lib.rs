@@ -11,6 +11,7 @@ pub mod pages;
 pub mod partner;
 pub mod portal;
 pub mod process;
+pub mod views;
 
 use std::sync::Arc;
 
@@ -51,6 +52,15 @@ impl Routes {
     pub fn with_state(self, state: AppState) -> Router {
         self.router.with_state(state)
     }
+}
+
+/// Every area's routes (local-server merges them into one router).
+pub fn all_areas() -> Routes {
+    process::table()
+        .merge(portal::table())
+        .merge(partner::table())
+        .merge(offer::table())
+        .merge(order::table())
 }
 
 /// What every handler gets: the table and the configuration.
@@ -156,12 +166,12 @@ pub(crate) async fn history_of<A: app::repo::Aggregate>(
     aggregate_id: &str,
 ) -> ApiResult<axum::Json<serde_json::Value>> {
     let events = app::repo::history::<A>(s.table.as_ref(), tenant(id), aggregate_id).await?;
-    Ok(axum::Json(serde_json::json!({ "events": events })))
+    Ok(axum::Json(to_json(&views::History { events })))
 }
 
 /// A page of a list as `{items, next_cursor}`.
 pub(crate) fn page<T: serde::Serialize>((items, last): (Vec<T>, Option<store::Item>)) -> axum::Json<serde_json::Value> {
-    axum::Json(app::repo::page_json(items.iter().map(to_json).collect(), last))
+    axum::Json(to_json(&views::Page::new(items, last)))
 }
 
 /// A versioned resource with its version as `ETag` (what `If-Match` sends back).

@@ -7,17 +7,17 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::extract::{optional_if_match, ApiJson, ApiPath, ApiQuery};
 use super::{created, finish, page, staff_actor, tenant, tenant_default, to_json, with_etag, AppState, Routes};
 use crate::auth::{Admin, Customer};
 use crate::error::{ApiError, ApiResult};
+use crate::views::Page;
 use app::repo::offers::{self, OfferFilter};
 use app::repo::orders;
 use domain::i18n::Lang;
 use domain::offer::{OfferInput, OfferPreview};
-use store::attr_str;
 
 /// The area's route table, for hosts that merge areas (local-server).
 pub fn table() -> Routes {
@@ -77,9 +77,18 @@ async fn activate_offer(
     ApiPath(oid): ApiPath<String>,
 ) -> ApiResult<Json<Value>> {
     let (offer, closed) = offers::activate(s.table.as_ref(), tenant(&id), &oid, &staff_actor(&id)).await?;
-    let mut body = to_json(&offer);
-    body["closed_offer_id"] = json!(closed.map(|o| o.id));
-    Ok(Json(body))
+    Ok(Json(to_json(&Activated {
+        offer: &offer,
+        closed_offer_id: closed.map(|o| o.id),
+    })))
+}
+
+/// An activated offer, with the offer its activation closed (if any).
+#[derive(Serialize)]
+struct Activated<'a> {
+    #[serde(flatten)]
+    offer: &'a domain::offer::Offer,
+    closed_offer_id: Option<String>,
 }
 
 async fn close_offer(
@@ -125,11 +134,14 @@ struct AppOffer {
 }
 
 /// The user's open order of an offer, from its open-order row.
-#[derive(Serialize)]
+#[derive(Serialize, Deserialize)]
 struct OpenOrder {
-    id: Value,
-    status: Value,
-    current_step: Value,
+    #[serde(rename(serialize = "id", deserialize = "order_id"))]
+    id: String,
+    offer_id: String,
+    status: domain::order::OrderStatus,
+    #[serde(default)]
+    current_step: Option<u8>,
 }
 
 /// The active offers of the user's tenant in the user's language, each with the user's open
@@ -139,20 +151,23 @@ async fn app_offers(State(s): State<AppState>, Customer(id): Customer) -> ApiRes
     let default = tenant_default(&s, t).await?;
     let lang = Lang::resolve(id.locale, Some(default));
     let active = offers::active_offers(s.table.as_ref(), t).await?;
-    let open = orders::open_orders_of(s.table.as_ref(), t, &id.sub).await?;
+    let open: Vec<OpenOrder> = orders::open_orders_of(s.table.as_ref(), t, &id.sub)
+        .await?
+        .into_iter()
+        .map(|row| app::repo::from_item(row).map_err(ApiError::from))
+        .collect::<ApiResult<_>>()?;
     let items: Vec<AppOffer> = active
         .iter()
         .map(|offer| AppOffer {
             offer: offer.preview(lang, default),
-            open_order: open
-                .iter()
-                .find(|row| attr_str(row, "offer_id") == Some(offer.id.as_str()))
-                .map(|row| OpenOrder {
-                    id: row.get("order_id").cloned().unwrap_or_default(),
-                    status: row.get("status").cloned().unwrap_or_default(),
-                    current_step: row.get("current_step").cloned().unwrap_or_default(),
-                }),
+            open_order: open.iter().find(|o| o.offer_id == offer.id).map(|o| OpenOrder {
+                id: o.id.clone(),
+                offer_id: o.offer_id.clone(),
+                status: o.status,
+                current_step: o.current_step,
+            }),
         })
         .collect();
-    Ok(Json(json!({ "items": items, "next_cursor": null })))
+    // All active offers fit one page (at most one per category).
+    Ok(Json(to_json(&Page::new(items, None))))
 }

@@ -16,8 +16,9 @@ use super::{
 };
 use crate::auth::{Admin, Customer, Identity};
 use crate::error::{ApiError, ApiResult};
+use crate::views::Page;
 use app::repo::orders::{self, OrderFilter};
-use app::repo::{page_json, PageParams};
+use app::repo::PageParams;
 use chrono::{DateTime, Utc};
 use domain::events::{Actor, OrderEvent};
 use domain::i18n::Lang;
@@ -94,10 +95,10 @@ async fn my_orders(
 ) -> ApiResult<Json<Value>> {
     let (items, last) = orders::user_orders(s.table.as_ref(), tenant(&id), &id.sub, &p).await?;
     let (lang, default) = langs(&s, &id).await?;
-    Ok(Json(page_json(
-        items.iter().map(|o| to_json(&o.view(lang, default, false))).collect(),
+    Ok(Json(to_json(&Page::new(
+        items.iter().map(|o| o.view(lang, default, false)).collect::<Vec<_>>(),
         last,
-    )))
+    ))))
 }
 
 /// One of the user's orders (404 for anyone else's).
@@ -136,10 +137,10 @@ async fn list_orders(
 ) -> ApiResult<Json<Value>> {
     let (items, last) = orders::list(s.table.as_ref(), tenant(&id), &f).await?;
     let (lang, default) = langs(&s, &id).await?;
-    Ok(Json(page_json(
-        items.iter().map(|o| to_json(&o.view(lang, default, true))).collect(),
+    Ok(Json(to_json(&Page::new(
+        items.iter().map(|o| o.view(lang, default, true)).collect::<Vec<_>>(),
         last,
-    )))
+    ))))
 }
 
 async fn get_order(

@@ -5,17 +5,18 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use super::extract::{parse_json, ApiJson, ApiPath, ApiQuery, FormBody};
-use super::{created, finish, record_tenant, staff_actor, staff_change, AppState, Routes};
+use super::{created, finish, record_tenant, staff_actor, staff_change, to_json, AppState, Routes};
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult};
 use crate::pages::{render, PageError};
+use crate::views::Page;
 use app::error::AppError;
 use app::repo::partners::{self, AcceptInput};
-use app::repo::{page_json, settings, PageParams};
+use app::repo::{settings, PageParams};
 use domain::i18n::Lang;
 use domain::ids::new_id;
 use domain::partner::{Partner, PartnerInput, Permission, UserInput};
@@ -40,11 +41,42 @@ pub fn router(state: AppState) -> Router {
 }
 
 fn view(p: &Partner) -> Value {
-    let mut v = serde_json::to_value(p).unwrap_or(Value::Null);
-    if let Some(o) = v.as_object_mut() {
-        o.remove("invitation_id");
-    }
-    v
+    to_json(&p.view())
+}
+
+/// Who invites whom (`GET /v1/partner-invitations/{token}` and the invitation page).
+#[derive(Serialize)]
+struct InvitationView {
+    inviter: Named,
+    partner: InvitedPartner,
+    expires_at: chrono::DateTime<chrono::Utc>,
+    locale: Lang,
+}
+
+#[derive(Serialize)]
+struct Named {
+    name: String,
+}
+
+#[derive(Serialize)]
+struct InvitedPartner {
+    name: String,
+    email: String,
+}
+
+/// An accepted invitation: the partner, active, and its first user's portal session.
+#[derive(Serialize)]
+struct Accepted {
+    partner_id: String,
+    status: domain::partner::PartnerStatus,
+    session_token: String,
+}
+
+/// A user added to a partner, with the partner.
+#[derive(Serialize)]
+struct UserAdded<'a> {
+    partner: domain::partner::PartnerView<'a>,
+    user: Option<&'a domain::partner::PartnerUser>,
 }
 
 async fn create(
@@ -66,7 +98,10 @@ async fn list(
 ) -> ApiResult<Json<Value>> {
     record_tenant(&id.tenant_id);
     let (items, last) = partners::list(s.table.as_ref(), &id.tenant_id, &p).await?;
-    Ok(Json(page_json(items.iter().map(view).collect(), last)))
+    Ok(Json(to_json(&Page::new(
+        items.iter().map(Partner::view).collect::<Vec<_>>(),
+        last,
+    ))))
 }
 
 async fn get_one(State(s): State<AppState>, Staff(id): Staff, ApiPath(pid): ApiPath<String>) -> ApiResult<Json<Value>> {
@@ -111,13 +146,11 @@ async fn add_user(
         p.add_user(input, user_id.clone(), now)
     })
     .await?;
-    let user = p
-        .users
-        .iter()
-        .find(|u| u.id == user_id)
-        .map(|u| json!(u))
-        .unwrap_or(Value::Null);
-    Ok(created(json!({"partner": view(&p), "user": user})))
+    let user = p.users.iter().find(|u| u.id == user_id);
+    Ok(created(to_json(&UserAdded {
+        partner: p.view(),
+        user,
+    })))
 }
 
 async fn revoke(State(s): State<AppState>, Staff(id): Staff, ApiPath(pid): ApiPath<String>) -> ApiResult<StatusCode> {
@@ -126,19 +159,25 @@ async fn revoke(State(s): State<AppState>, Staff(id): Staff, ApiPath(pid): ApiPa
 }
 
 /// Who invites, for the invitation page and apps.
-async fn invitation_view(s: &AppState, token: &str) -> ApiResult<(Value, Lang)> {
+async fn invitation_view(s: &AppState, token: &str) -> ApiResult<(InvitationView, Lang)> {
     let (row, partner) = partners::open_invitation(s.table.as_ref(), token).await?;
     let tenant = settings::get_settings(s.table.as_ref(), &row.tenant_id).await?;
     let lang = Lang::resolve(partner.locale, tenant.default_locale.or(Some(s.config.default_locale)));
     let inviter = tenant.name.unwrap_or_else(|| row.tenant_id.clone());
-    Ok((
-        json!({"inviter": {"name": inviter}, "partner": {"name": partner.name, "email": partner.email}, "expires_at": row.expires_at, "locale": lang}),
-        lang,
-    ))
+    let view = InvitationView {
+        inviter: Named { name: inviter },
+        partner: InvitedPartner {
+            name: partner.name,
+            email: partner.email,
+        },
+        expires_at: row.expires_at,
+        locale: lang,
+    };
+    Ok((view, lang))
 }
 
 async fn invitation(State(s): State<AppState>, ApiPath(token): ApiPath<String>) -> ApiResult<Json<Value>> {
-    Ok(Json(invitation_view(&s, &token).await?.0))
+    Ok(Json(to_json(&invitation_view(&s, &token).await?.0)))
 }
 
 async fn accept(
@@ -147,9 +186,11 @@ async fn accept(
     ApiJson(input): ApiJson<AcceptInput>,
 ) -> ApiResult<Json<Value>> {
     let (partner, session) = partners::accept(s.table.as_ref(), &token, input).await?;
-    Ok(Json(
-        json!({"partner_id": partner.id, "status": partner.status, "session_token": session}),
-    ))
+    Ok(Json(to_json(&Accepted {
+        partner_id: partner.id,
+        status: partner.status,
+        session_token: session,
+    })))
 }
 
 /// The language a browser asks for (`Accept-Language`), when the invitation can't tell.

@@ -12,9 +12,10 @@ use super::extract::{idempotency_key, if_match_version, ApiJson, ApiPath, ApiQue
 use super::{created, finish, history_of, page, staff_change, tenant, to_json, with_etag, AppState, Routes};
 use crate::auth::Staff;
 use crate::error::ApiResult;
+use crate::views::Page;
 use app::repo::definitions::{self as defs, Definition};
 use app::repo::runs::{self, RunFilter};
-use app::repo::{page_json, PageParams};
+use app::repo::PageParams;
 use domain::journey::{Journey, JourneyInput};
 use domain::process::{Process, ProcessInput};
 use domain::run::{Creator, Run, RunInput};
@@ -145,10 +146,10 @@ async fn list_runs(
     ApiQuery(f): ApiQuery<RunFilter>,
 ) -> ApiResult<Json<Value>> {
     let (items, last) = runs::list(s.table.as_ref(), tenant(&id), &f).await?;
-    Ok(Json(page_json(
-        items.iter().map(|r| to_json(&r.view())).collect(),
+    Ok(Json(to_json(&Page::new(
+        items.iter().map(|r| r.view()).collect::<Vec<_>>(),
         last,
-    )))
+    ))))
 }
 
 async fn get_run(State(s): State<AppState>, Staff(id): Staff, ApiPath(rid): ApiPath<String>) -> ApiResult<Json<Value>> {

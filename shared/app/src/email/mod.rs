@@ -9,21 +9,13 @@ pub mod recipients;
 
 use domain::i18n::Lang;
 use domain::{into_result, DomainError, FieldError};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
+pub use crate::templates::Template;
 pub use kinds::EmailKind;
 
 use crate::templates;
-
-/// A template's three parts.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Template {
-    pub subject: String,
-    pub text: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub html: Option<String>,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Rendered {

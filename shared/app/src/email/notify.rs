@@ -193,7 +193,8 @@ impl Notifier<'_> {
         let now = Utc::now();
         let existing = self.table.get(&key.pk, &key.sk).await?;
         let version = match &existing {
-            Some(c) if attr_str(c, "status") == Some("sent") => return Ok(false),
+            // Sent, or failed for good (its reason is on the claim): nothing more to do.
+            Some(c) if matches!(attr_str(c, "status"), Some("sent" | "failed")) => return Ok(false),
             Some(c) => {
                 let claimed = attr_str(c, "claimed_at").and_then(|t| t.parse::<DateTime<Utc>>().ok());
                 if let Some(until) = claimed.map(|t| t + Duration::seconds(CLAIM_LEASE_SECONDS)) {
@@ -212,7 +213,7 @@ impl Notifier<'_> {
         };
         let claim = |status: &str, v: u64| -> Item {
             let ttl = (now + Duration::days(CLAIM_TTL_DAYS)).timestamp();
-            let row = json!({"pk": key.pk, "sk": key.sk, "entity": "mail_claim", "status": status, "claimed_at": now, "version": v, "ttl": ttl});
+            let row = json!({"pk": key.pk, "sk": key.sk, "entity": "mail_claim", "status": status, "claimed_at": now, "version": v, "ttl": ttl, "kind": r.kind.name()});
             row.as_object().cloned().unwrap_or_default()
         };
         self.table
@@ -232,6 +233,17 @@ impl Notifier<'_> {
                 }
                 Ok(true)
             }
+            // Failed for good: the claim records why, and no redelivery tries again.
+            Err(NotifyError::Permanent(reason)) => {
+                let mut failed = claim("failed", version + 2);
+                failed.insert("reason".into(), json!(reason));
+                let record = Write::put(failed, Cond::Version(version + 1));
+                if let Err(err) = self.table.transact(vec![record]).await {
+                    tracing::warn!(error = %err, "failure not recorded on the claim");
+                }
+                Err(NotifyError::Permanent(reason))
+            }
+            // Worth retrying: the claim is released so that the retry sends.
             Err(e) => {
                 let release = Write::Delete {
                     pk: key.pk.clone(),

@@ -96,10 +96,9 @@ impl PageParams {
     }
 }
 
-/// `{items, next_cursor}` for a page of aggregates.
-pub fn page_json(items: Vec<Value>, page_last_key: Option<Item>) -> Value {
-    let next = page_last_key.map(|k| URL_SAFE_NO_PAD.encode(Value::Object(k).to_string()));
-    json!({ "items": items, "next_cursor": next })
+/// The opaque cursor of the next page (base64 of the last key read), if there is one.
+pub fn next_cursor(page_last_key: Option<Item>) -> Option<String> {
+    page_last_key.map(|k| URL_SAFE_NO_PAD.encode(Value::Object(k).to_string()))
 }
 
 /// The item under `key` as a `T`, or a 404 naming `what`.

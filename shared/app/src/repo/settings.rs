@@ -5,9 +5,9 @@ use serde::{Deserialize, Serialize};
 
 use super::aggregate::aggregate;
 use super::{from_item, load, save, to_item, Aggregate};
-use crate::email::Template;
 use crate::error::{stale, AppError, AppResult};
 use crate::keys;
+use crate::templates::Template;
 use domain::events::{Actor, SettingsEvent};
 use domain::i18n::Lang;
 use store::{Cond, Index, Query, Table, Write};

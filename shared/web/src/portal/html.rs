@@ -60,7 +60,7 @@ async fn open_session(State(s): State<AppState>, ApiPath(token): ApiPath<String>
 async fn task_page(State(s): State<AppState>, p: Result<Participant, ApiError>) -> Result<Response, PageError> {
     let p = p?;
     let lang = p.lang();
-    let tasks = portal::tasks(&s, &p).await.map_err(|e| PageError(e, lang))?;
+    let tasks = super::views::tasks(&s, &p).await.map_err(|e| PageError(e, lang))?;
     Ok(render(
         StatusCode::OK,
         "tasks",
@@ -125,15 +125,7 @@ async fn submit_form(
 ) -> Result<Response, PageError> {
     let p = p?;
     let lang = p.lang();
-    let run = portal::load_run(&s, &p, &run_id)
-        .await
-        .map_err(|e| PageError(e, lang))?;
-    let fields = run
-        .step(&key)
-        .and_then(|st| st.journey.as_ref())
-        .map(|j| j.fields.clone())
-        .unwrap_or_default();
-    match portal::submit_answers(&s, &p, &run_id, &key, answers(&form, &fields)).await {
+    match portal::submit_with(&s, &p, &run_id, &key, |fields| answers(&form, fields)).await {
         Ok(_) => Ok(Redirect::to(&format!("/portal/runs/{run_id}")).into_response()),
         Err(ApiError::Validation(errors)) => render_run(&s, &p, &run_id, Some(json!(errors))).await,
         Err(e) => Err(PageError(e, lang)),

@@ -6,14 +6,14 @@ use axum::routing::{get, post};
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 
 use crate::error::ApiResult;
 use crate::extract::{ApiJson, ApiPath};
-use crate::{AppState, Routes};
+use crate::{to_json, AppState, Routes};
 
-use super::participant::{complete_step, load_run, set_due_date, submit_answers, tasks};
-use super::views::{PortalRunView, TaskView};
+use super::participant::{complete_step, load_run, set_due_date, submit_answers};
+use super::views::{tasks, PortalRunView, TaskView};
 use super::Participant;
 
 pub(super) fn routes() -> Routes {
@@ -34,11 +34,28 @@ struct SessionInput {
 
 async fn create_session(State(s): State<AppState>, ApiJson(input): ApiJson<SessionInput>) -> ApiResult<Json<Value>> {
     let (token, expires_at, p) = access::open_session(s.table.as_ref(), &input.token).await?;
-    Ok(Json(json!({
-        "session_token": token,
-        "expires_at": expires_at,
-        "participant": {"name": p.name, "kind": p.kind},
+    Ok(Json(to_json(&Session {
+        session_token: token,
+        expires_at,
+        participant: SessionParticipant {
+            name: p.name,
+            kind: p.kind,
+        },
     })))
+}
+
+/// A new portal session, and whom it is for.
+#[derive(Serialize)]
+struct Session {
+    session_token: String,
+    expires_at: chrono::DateTime<chrono::Utc>,
+    participant: SessionParticipant,
+}
+
+#[derive(Serialize)]
+struct SessionParticipant {
+    name: String,
+    kind: String,
 }
 
 #[derive(Serialize)]

@@ -2,7 +2,6 @@
 //! reads the run once and checks access inside the change.
 
 use app::repo::access::{self, PortalParticipant};
-use app::repo::runs;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use chrono::{DateTime, Utc};
@@ -15,8 +14,6 @@ use serde_json::{Map, Value};
 
 use crate::error::{ApiError, ApiResult};
 use crate::{record_tenant, AppState};
-
-use super::views::TaskView;
 
 pub const SESSION_COOKIE: &str = "portal_session";
 
@@ -102,13 +99,6 @@ impl Participant {
     }
 }
 
-/// The participant's tasks across runs, newest run first, in their language.
-pub async fn tasks(s: &AppState, p: &Participant) -> ApiResult<Vec<TaskView>> {
-    let lang = p.lang();
-    let rows = runs::tasks_of(s.table.as_ref(), &p.0.tenant_id, &p.0.participant_id).await?;
-    rows.into_iter().map(|row| TaskView::from_row(row, lang, p.2)).collect()
-}
-
 /// A run the participant has a step in (404 otherwise, also for other tenants' runs).
 pub async fn load_run(s: &AppState, p: &Participant, run_id: &str) -> ApiResult<Run> {
     let run: Run = app::repo::load(s.table.as_ref(), &p.0.tenant_id, run_id).await?;
@@ -139,7 +129,24 @@ pub async fn submit_answers(
     key: &str,
     data: Map<String, Value>,
 ) -> ApiResult<Run> {
-    act(s, p, run_id, |run, who, now| run.submit(key, data, who, now)).await
+    submit_with(s, p, run_id, key, |_| data).await
+}
+
+/// Stores answers made from the step's journey fields (a form's strings typed by them), in
+/// the same single read of the run.
+pub async fn submit_with<F>(s: &AppState, p: &Participant, run_id: &str, key: &str, answers: F) -> ApiResult<Run>
+where
+    F: FnOnce(&[domain::journey::Field]) -> Map<String, Value>,
+{
+    act(s, p, run_id, |run, who, now| {
+        let fields = run
+            .step(key)
+            .and_then(|st| st.journey.as_ref())
+            .map(|j| j.fields.as_slice());
+        let data = answers(fields.unwrap_or_default());
+        run.submit(key, data, who, now)
+    })
+    .await
 }
 
 /// Marks the participant's step done.

@@ -12,6 +12,8 @@ use serde_json::{Map, Value};
 use crate::error::{ApiError, ApiResult};
 
 use super::Participant;
+use crate::AppState;
+use app::repo::runs;
 
 /// A journey (the step's form) in the reader's language.
 #[derive(Debug, Serialize)]
@@ -176,4 +178,11 @@ impl TaskView {
             run_status: row.run_status,
         })
     }
+}
+
+/// The participant's tasks across runs, newest run first, in their language.
+pub async fn tasks(s: &AppState, p: &Participant) -> ApiResult<Vec<TaskView>> {
+    let lang = p.lang();
+    let rows = runs::tasks_of(s.table.as_ref(), &p.0.tenant_id, &p.0.participant_id).await?;
+    rows.into_iter().map(|row| TaskView::from_row(row, lang, p.2)).collect()
 }
