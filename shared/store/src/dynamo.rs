@@ -25,12 +25,41 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
+/// What DynamoDB's answer means for the caller: the service not reached, throttled or failing
+/// for a moment is `Backend` (retry); a request it refuses for good is `Invalid` (a bug).
+fn sdk_error<E, R>(e: SdkError<E, R>) -> StoreError
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    const PASSING: [&str; 7] = [
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionInProgressException",
+        "LimitExceededException",
+    ];
+    let passing = match &e {
+        SdkError::ServiceError(s) => s.err().code().is_some_and(|c| PASSING.contains(&c)),
+        SdkError::ConstructionFailure(_) => false,
+        _ => true,
+    };
+    let text = aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string();
+    if passing {
+        StoreError::Backend(text)
+    } else {
+        StoreError::Invalid(text)
+    }
+}
+
 fn to_av(item: &Item) -> Result<Av, StoreError> {
     serde_dynamo::to_item(item).map_err(|e| StoreError::Invalid(e.to_string()))
 }
 
 fn from_av(item: Av) -> Result<Item, StoreError> {
-    serde_dynamo::from_item(item).map_err(backend)
+    serde_dynamo::from_item(item).map_err(|e| StoreError::Invalid(e.to_string()))
 }
 
 fn key(pk: &str, sk: &str) -> Av {
@@ -155,9 +184,7 @@ impl DynamoTable {
                         .map_err(backend)?,
                 );
         }
-        req.send()
-            .await
-            .map_err(|e| backend(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+        req.send().await.map_err(sdk_error)?;
         Ok(())
     }
 }
@@ -176,7 +203,7 @@ impl Table for DynamoTable {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| backend(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+            .map_err(sdk_error)?;
         out.item.map(from_av).transpose()
     }
 
@@ -211,7 +238,7 @@ impl Table for DynamoTable {
             .scan_index_forward(q.forward)
             .send()
             .await
-            .map_err(|e| backend(aws_sdk_dynamodb::error::DisplayErrorContext(e)))?;
+            .map_err(sdk_error)?;
         let items = out
             .items
             .unwrap_or_default()
@@ -246,9 +273,9 @@ impl Table for DynamoTable {
                         Err(backend(format!("transaction cancelled: {e}")))
                     }
                 }
-                other => Err(backend(aws_sdk_dynamodb::error::DisplayErrorContext(other))),
+                other => Err(sdk_error(SdkError::service_error(other, ()))),
             },
-            Err(e) => Err(backend(aws_sdk_dynamodb::error::DisplayErrorContext(e))),
+            Err(e) => Err(sdk_error(e)),
         }
     }
 }

@@ -196,6 +196,19 @@ mod tests {
     }
 
     #[test]
+    fn optional_parts_disappear_when_empty() {
+        let t = default_template(EmailKind::OrderStepCompleted, Lang::En).unwrap();
+        let mut vars = sample_vars(EmailKind::OrderStepCompleted);
+        let with = render(&t, &vars).unwrap();
+        assert!(with.text.contains("Next step: [next_step_name]"), "{}", with.text);
+        vars["next_step_name"] = "".into();
+        vars["next_step_explanation"] = "".into();
+        let without = render(&t, &vars).unwrap();
+        assert!(!without.text.contains("Next step"), "{}", without.text);
+        assert!(!without.html.unwrap_or_default().contains("[next_step"));
+    }
+
+    #[test]
     fn tenant_templates_can_use_the_layout_and_macros() {
         let t = Template {
             subject: "Done".into(),
