@@ -108,13 +108,13 @@ pub struct RunStep {
     pub assignee: Assignee,
     #[serde(default)]
     pub info_texts: InfoTexts,
+    pub status: StepStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub journey: Option<JourneySnapshot>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_in_days: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<Owner>,
-    pub status: StepStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

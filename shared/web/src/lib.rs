@@ -169,6 +169,15 @@ pub(crate) async fn history_of<A: app::repo::Aggregate>(
     Ok(axum::Json(to_json(&views::History { events })))
 }
 
+/// `{reason}`: why a run is cancelled or an order ended. Required; missing or blank is a 422
+/// naming `reason`.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ReasonInput {
+    #[serde(default)]
+    pub reason: String,
+}
+
 /// A page of a list as `{items, next_cursor}`.
 pub(crate) fn page<T: serde::Serialize>((items, last): (Vec<T>, Option<store::Item>)) -> axum::Json<serde_json::Value> {
     axum::Json(to_json(&views::Page::new(items, last)))

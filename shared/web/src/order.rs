@@ -93,12 +93,20 @@ async fn my_orders(
     Customer(id): Customer,
     ApiQuery(p): ApiQuery<PageParams>,
 ) -> ApiResult<Json<Value>> {
-    let (items, last) = orders::user_orders(s.table.as_ref(), tenant(&id), &id.sub, &p).await?;
-    let (lang, default) = langs(&s, &id).await?;
-    Ok(Json(to_json(&Page::new(
-        items.iter().map(|o| o.view(lang, default, false)).collect::<Vec<_>>(),
-        last,
-    ))))
+    let found = orders::user_orders(s.table.as_ref(), tenant(&id), &id.sub, &p).await?;
+    order_page(&s, &id, found, false).await
+}
+
+/// A page of orders in the caller's language (`staff`: with who did what).
+async fn order_page(
+    s: &AppState,
+    id: &Identity,
+    (items, last): (Vec<Order>, Option<store::Item>),
+    staff: bool,
+) -> ApiResult<Json<Value>> {
+    let (lang, default) = langs(s, id).await?;
+    let views: Vec<_> = items.iter().map(|o| o.view(lang, default, staff)).collect();
+    Ok(Json(to_json(&Page::new(views, last))))
 }
 
 /// One of the user's orders (404 for anyone else's).
@@ -135,12 +143,8 @@ async fn list_orders(
     Admin(id): Admin,
     ApiQuery(f): ApiQuery<OrderFilter>,
 ) -> ApiResult<Json<Value>> {
-    let (items, last) = orders::list(s.table.as_ref(), tenant(&id), &f).await?;
-    let (lang, default) = langs(&s, &id).await?;
-    Ok(Json(to_json(&Page::new(
-        items.iter().map(|o| o.view(lang, default, true)).collect::<Vec<_>>(),
-        last,
-    ))))
+    let found = orders::list(s.table.as_ref(), tenant(&id), &f).await?;
+    order_page(&s, &id, found, true).await
 }
 
 async fn get_order(
@@ -171,19 +175,11 @@ async fn advance(
     .await
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ReasonInput {
-    /// Required; missing or blank is a 422 naming `reason`.
-    #[serde(default)]
-    reason: String,
-}
-
 async fn cancel(
     State(s): State<AppState>,
     Admin(id): Admin,
     ApiPath(oid): ApiPath<String>,
-    ApiJson(input): ApiJson<ReasonInput>,
+    ApiJson(input): ApiJson<crate::ReasonInput>,
 ) -> ApiResult<Json<Value>> {
     order_command(&s, &id, &oid, |order, _, now| order.cancel(&input.reason, now)).await
 }
@@ -192,7 +188,7 @@ async fn deactivate(
     State(s): State<AppState>,
     Admin(id): Admin,
     ApiPath(oid): ApiPath<String>,
-    ApiJson(input): ApiJson<ReasonInput>,
+    ApiJson(input): ApiJson<crate::ReasonInput>,
 ) -> ApiResult<Json<Value>> {
     order_command(&s, &id, &oid, |order, _, now| order.deactivate(&input.reason, now)).await
 }

@@ -166,17 +166,11 @@ async fn complete_step(
     Ok(Json(to_json(&run.view())))
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CancelInput {
-    reason: String,
-}
-
 async fn cancel_run(
     State(s): State<AppState>,
     Staff(id): Staff,
     ApiPath(rid): ApiPath<String>,
-    ApiJson(input): ApiJson<CancelInput>,
+    ApiJson(input): ApiJson<crate::ReasonInput>,
 ) -> ApiResult<Json<Value>> {
     let run = staff_change(&s, &id, &rid, |run: &mut Run, _, now| run.cancel(&input.reason, now)).await?;
     Ok(Json(to_json(&run.view())))
