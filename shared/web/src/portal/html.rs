@@ -117,6 +117,21 @@ fn answers(form: &Bytes, fields: &[domain::journey::Field]) -> Map<String, Value
     data
 }
 
+/// After a form's command: back to the run page, or the page again with the fields that failed
+/// (422), or the error as a page.
+async fn after_form(
+    s: &AppState,
+    p: &Participant,
+    run_id: &str,
+    result: Result<domain::run::Run, ApiError>,
+) -> Result<Response, PageError> {
+    match result {
+        Ok(_) => Ok(Redirect::to(&format!("/portal/runs/{run_id}")).into_response()),
+        Err(ApiError::Validation(errors)) => render_run(s, p, run_id, Some(json!(errors))).await,
+        Err(e) => Err(PageError(e, p.lang())),
+    }
+}
+
 async fn submit_form(
     State(s): State<AppState>,
     p: Result<Participant, ApiError>,
@@ -124,12 +139,13 @@ async fn submit_form(
     FormBody(form): FormBody,
 ) -> Result<Response, PageError> {
     let p = p?;
-    let lang = p.lang();
-    match portal::submit_with(&s, &p, &run_id, &key, |fields| answers(&form, fields)).await {
-        Ok(_) => Ok(Redirect::to(&format!("/portal/runs/{run_id}")).into_response()),
-        Err(ApiError::Validation(errors)) => render_run(&s, &p, &run_id, Some(json!(errors))).await,
-        Err(e) => Err(PageError(e, lang)),
-    }
+    after_form(
+        &s,
+        &p,
+        &run_id,
+        portal::submit_with(&s, &p, &run_id, &key, |fields| answers(&form, fields)).await,
+    )
+    .await
 }
 
 async fn complete_form(
@@ -138,12 +154,7 @@ async fn complete_form(
     ApiPath((run_id, key)): ApiPath<(String, String)>,
 ) -> Result<Response, PageError> {
     let p = p?;
-    let lang = p.lang();
-    match portal::complete_step(&s, &p, &run_id, &key).await {
-        Ok(_) => Ok(Redirect::to(&format!("/portal/runs/{run_id}")).into_response()),
-        Err(ApiError::Validation(errors)) => render_run(&s, &p, &run_id, Some(json!(errors))).await,
-        Err(e) => Err(PageError(e, lang)),
-    }
+    after_form(&s, &p, &run_id, portal::complete_step(&s, &p, &run_id, &key).await).await
 }
 
 /// The appointment form: `due_at` as the browser's `datetime-local` value, taken as UTC.
@@ -167,11 +178,13 @@ async fn due_date_form(
                 lang,
             )
         })?;
-    match portal::set_due_date(&s, &p, &run_id, &key, due_at).await {
-        Ok(_) => Ok(Redirect::to(&format!("/portal/runs/{run_id}")).into_response()),
-        Err(ApiError::Validation(errors)) => render_run(&s, &p, &run_id, Some(json!(errors))).await,
-        Err(e) => Err(PageError(e, lang)),
-    }
+    after_form(
+        &s,
+        &p,
+        &run_id,
+        portal::set_due_date(&s, &p, &run_id, &key, due_at).await,
+    )
+    .await
 }
 
 async fn logout(State(s): State<AppState>, headers: axum::http::HeaderMap) -> Result<Response, PageError> {
