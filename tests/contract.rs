@@ -1,6 +1,6 @@
-//! The storage contract: the same suite on the embedded adapter and on DynamoDB (moto).
+//! The storage contract: the same suite on the embedded adapter and on DynamoDB (Amazon's DynamoDB Local).
 
-use e2e_tests::{moto_table, sdk, unique};
+use e2e_tests::{dynamo_table, sdk, unique};
 use serde_json::{json, Value};
 use store::{Cond, Index, Item, Query, StoreError, Table, Write};
 use store_sqlite::EmbeddedTable;
@@ -181,6 +181,6 @@ async fn embedded_adapter_is_durable() {
 #[tokio::test]
 async fn dynamodb_adapter_keeps_the_contract() {
     let sdk = sdk().await;
-    let (table, _) = moto_table(&sdk).await;
+    let (table, _) = dynamo_table(&sdk).await;
     suite(&table).await;
 }

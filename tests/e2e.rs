@@ -1,5 +1,6 @@
 //! End-to-end tests over the public API, on both storage backends. Run them with
-//! `scripts/test`, which starts moto's server and sets `MOTO_ENDPOINT`.
+//! `scripts/test`, which starts DynamoDB Local and moto's server and sets `DYNAMODB_ENDPOINT` and
+//! `MOTO_ENDPOINT`.
 
 mod bad_input;
 mod contract;

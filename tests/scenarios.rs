@@ -1,4 +1,4 @@
-//! The core loop end to end: over HTTP against local-server, and on the AWS path (moto).
+//! The core loop end to end: over HTTP against local-server, and on the AWS path (DynamoDB Local, SQS and SES on moto).
 
 use e2e_tests::aws::AwsWorld;
 use e2e_tests::scenario::{core_loop, define, start, World};

@@ -1,5 +1,5 @@
-//! The AWS path on moto: area routers on DynamoDB called with API Gateway events; events go
-//! through stream records -> `event-relay` -> SQS -> `email-sender` -> SES, read back from moto.
+//! The AWS path: area routers on DynamoDB Local called with API Gateway events; events go
+//! through stream records -> `event-relay` -> SQS -> `email-sender` -> SES, (SQS, SES on moto) read back from moto.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,7 +18,7 @@ use store::dynamo::DynamoTable;
 use store::{Index, Item, Query, Table};
 
 use super::scenario::{Mail, World};
-use super::{moto_endpoint, moto_table, sdk, unique, Client, Gateway, Resp};
+use super::{moto_endpoint, dynamo_table, sdk, unique, Client, Gateway, Resp};
 
 pub struct Queues {
     pub url: String,
@@ -200,7 +200,7 @@ impl AwsWorld {
     pub async fn new() -> AwsWorld {
         let sdk = sdk().await;
         let tag = unique();
-        let (table, name) = moto_table(&sdk).await;
+        let (table, name) = dynamo_table(&sdk).await;
         let table = Arc::new(table);
         let sqs = aws_sdk_sqs::Client::new(&sdk);
         let queues = queues(&sqs, 30, 5).await;

@@ -1,4 +1,5 @@
-//! Test support: moto's server for DynamoDB/SQS/SES, a local-server per test, HTTP helpers,
+//! Test support: Amazon's DynamoDB Local for the table, moto's server for SQS/SES, a
+//! local-server per test, HTTP helpers,
 //! and API Gateway (HTTP API v2) events built the way API Gateway sends them.
 
 use std::collections::HashMap;
@@ -26,7 +27,22 @@ pub fn moto_endpoint() -> String {
     })
 }
 
-/// One SDK configuration pointing at moto.
+/// The endpoint of the DynamoDB Local the test command started.
+pub fn dynamodb_endpoint() -> String {
+    std::env::var("DYNAMODB_ENDPOINT").unwrap_or_else(|_| {
+        panic!("DYNAMODB_ENDPOINT is not set: run the tests with scripts/test (it starts DynamoDB Local)")
+    })
+}
+
+/// A DynamoDB client on DynamoDB Local, derived from the one SDK configuration.
+pub fn dynamodb(sdk: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
+    let config = aws_sdk_dynamodb::config::Builder::from(sdk)
+        .endpoint_url(dynamodb_endpoint())
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+/// One SDK configuration pointing at moto (SQS, SES); DynamoDB clients come from [`dynamodb`].
 pub async fn sdk() -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(moto_endpoint())
@@ -38,13 +54,13 @@ pub async fn sdk() -> aws_config::SdkConfig {
         .await
 }
 
-/// A fresh table on moto with the production schema.
-pub async fn moto_table(sdk: &aws_config::SdkConfig) -> (DynamoTable, String) {
+/// A fresh table on DynamoDB Local with the production schema.
+pub async fn dynamo_table(sdk: &aws_config::SdkConfig) -> (DynamoTable, String) {
     let name = format!("portal-{}", unique());
-    let client = aws_sdk_dynamodb::Client::new(sdk);
+    let client = dynamodb(sdk);
     DynamoTable::create_table(&client, &name)
         .await
-        .expect("create table on moto");
+        .expect("create table on DynamoDB Local");
     (DynamoTable::new(client, name.clone()), name)
 }
 

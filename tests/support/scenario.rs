@@ -1,6 +1,6 @@
 //! The core-loop scenario, written once against [`World`] and run on both hosts: HTTP
 //! against local-server (embedded store, file outbox) and API Gateway events against the
-//! area routers on DynamoDB (moto), with relay -> SQS -> sender -> SES.
+//! area routers on DynamoDB (DynamoDB Local), with relay -> SQS -> sender -> SES.
 
 use serde_json::{json, Value};
 
