@@ -210,3 +210,69 @@ Resources:
     assert_eq!(function_for(&routes, "POST", "/v1/runs//steps/install/complete"), None);
     assert_eq!(function_for(&routes, "GET", "/v1/runs"), None);
 }
+
+/// The committed `openapi.json` is the document the code generates (served at
+/// `GET /v1/openapi.json`); regenerate it with `cargo run -p local-server -- openapi > openapi.json`.
+#[test]
+fn the_committed_openapi_document_is_the_generated_one() {
+    let path = format!("{}/../openapi.json", env!("CARGO_MANIFEST_DIR"));
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    let generated = web::openapi::document_json();
+    assert!(
+        committed == generated,
+        "{path} is not the generated document: run `cargo run -p local-server -- openapi > openapi.json`"
+    );
+    let doc: Value = serde_json::from_str(&generated).unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+}
+
+/// Every method and path the routers serve is an operation of the document, and every operation
+/// is served; each operation documents a success and problem+json errors.
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let doc: Value = serde_json::from_str(&web::openapi::document_json()).unwrap();
+    let state = AppState::new(
+        Arc::new(EmbeddedTable::in_memory().unwrap()),
+        Config::local("http://127.0.0.1"),
+    );
+    let all = web::all_areas();
+    let paths: Vec<&str> = all.paths().to_vec();
+    let router = web::finish(all.with_state(state));
+    let mut problems = Vec::new();
+    for path in &paths {
+        for m in METHODS {
+            let served = serves(&router, m, path).await;
+            let op = &doc["paths"][*path][m.to_lowercase()];
+            if served && op.is_null() {
+                problems.push(format!("{m} {path}: served, but not in the document"));
+            }
+            if !served && !op.is_null() {
+                problems.push(format!("{m} {path}: in the document, but not served"));
+            }
+            if op.is_null() {
+                continue;
+            }
+            let responses = op["responses"].as_object().cloned().unwrap_or_default();
+            if !responses.keys().any(|s| s.starts_with('2') || s.starts_with('3')) {
+                problems.push(format!("{m} {path}: no success response"));
+            }
+            for status in ["400", "404", "422", "500", "503"] {
+                if !responses.contains_key(status) {
+                    problems.push(format!("{m} {path}: no {status} response"));
+                }
+            }
+        }
+    }
+    for (path, _) in doc["paths"].as_object().unwrap() {
+        if !paths.contains(&path.as_str()) {
+            problems.push(format!("{path}: in the document, but no router declares it"));
+        }
+    }
+    let problem = &doc["components"]["responses"]["Error404"]["content"]["application/problem+json"]["schema"];
+    assert_eq!(problem["$ref"], "#/components/schemas/Problem");
+    assert!(
+        problems.is_empty(),
+        "the document and the routers disagree:\n{}",
+        problems.join("\n")
+    );
+}

@@ -18,7 +18,7 @@ use store::dynamo::DynamoTable;
 use store::{Index, Item, Query, Table};
 
 use super::scenario::{Mail, World};
-use super::{moto_endpoint, dynamo_table, sdk, unique, Client, Gateway, Resp};
+use super::{dynamo_table, moto_endpoint, sdk, unique, Client, Gateway, Resp};
 
 pub struct Queues {
     pub url: String,

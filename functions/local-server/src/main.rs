@@ -1,4 +1,5 @@
-//! `local-server`: run everything on one machine; `local-server token …` mints staff tokens.
+//! `local-server`: run everything on one machine; `local-server token …` mints staff tokens;
+//! `local-server openapi` prints the API's OpenAPI document (what `openapi.json` holds).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -40,11 +41,18 @@ enum Command {
         #[arg(long)]
         locale: Option<String>,
     },
+    /// Prints the OpenAPI 3.1 document of the API (`... openapi > openapi.json` updates the
+    /// committed copy).
+    Openapi,
 }
 
 #[tokio::main]
 async fn main() -> Result<(), String> {
     let cli = Cli::parse();
+    if let Some(Command::Openapi) = cli.command {
+        print!("{}", web::openapi::document_json());
+        return Ok(());
+    }
     if let Some(Command::Token {
         tenant,
         role,

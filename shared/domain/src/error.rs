@@ -6,7 +6,7 @@ use serde::Serialize;
 /// One field that failed validation: where, a machine `code` that pages and clients can say
 /// in the user's language (`required`, `invalid_email`, `too_long`, `not_an_option`, …), and
 /// an English message.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct FieldError {
     pub field: String,
     pub code: &'static str,

@@ -15,7 +15,7 @@ use crate::process::{Assignee, Owner};
 use crate::values::{Contact, OfferCategory, OfferStatus, Permission};
 
 /// Who did something: a staff user, a participant, or the system.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Actor {
     /// `staff`, `customer`, `installer`, `partner` or `system`.
     pub kind: String,
@@ -48,7 +48,7 @@ impl Actor {
 }
 
 /// The events of a run.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum RunEvent {
     RunStarted {
@@ -93,7 +93,7 @@ pub enum RunEvent {
 }
 
 /// The events of a partner organisation.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum PartnerEvent {
     /// An invitation link was made (first or resent); the email goes to `email`.
@@ -125,7 +125,7 @@ pub enum PartnerEvent {
 }
 
 /// The events of an offer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum OfferEvent {
     OfferCreated {
@@ -146,7 +146,7 @@ pub enum OfferEvent {
 }
 
 /// The events of an order.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum OrderEvent {
     OrderPlaced {
@@ -171,7 +171,7 @@ pub enum OrderEvent {
 
 /// The events of a tenant's configuration: its settings and its five order steps (audit
 /// only: nobody is emailed).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum SettingsEvent {
     SettingsChanged {

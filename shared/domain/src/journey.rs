@@ -8,7 +8,7 @@ use super::{into_result, require_key, require_text, valid_email};
 use crate::error::{DomainError, FieldError};
 use crate::i18n::{self, I18n};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FieldType {
     Text,
@@ -20,7 +20,7 @@ pub enum FieldType {
     File,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Field {
     pub key: String,
     pub label: I18n,
@@ -34,7 +34,7 @@ pub struct Field {
 
 /// A field with its label in the reader's language (journeys in the portal, questionnaires
 /// in the app).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct LocalizedField {
     pub key: String,
     pub label: Option<String>,
@@ -58,14 +58,14 @@ impl Field {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JourneyInput {
     pub name: String,
     pub fields: Vec<Field>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Journey {
     pub id: String,
     pub name: String,

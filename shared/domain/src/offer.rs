@@ -24,7 +24,7 @@ pub use crate::values::{OfferCategory, OfferStatus};
 pub const MAX_QUESTIONNAIRE_FIELDS: usize = 50;
 
 /// The texts of an offer in one language.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OfferContent {
     /// The card's and the detail page's title.
@@ -36,7 +36,7 @@ pub struct OfferContent {
 }
 
 /// What `POST /offers` and `PUT /offers/{id}` take.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OfferInput {
     pub category: OfferCategory,
@@ -49,7 +49,7 @@ pub struct OfferInput {
     pub questionnaire: Vec<Field>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Offer {
     pub id: String,
     pub category: OfferCategory,
@@ -74,7 +74,7 @@ pub struct Offer {
 }
 
 /// What the app's offer card and detail page show, in one language.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct OfferPreview {
     pub id: String,
     pub category: OfferCategory,
@@ -87,14 +87,14 @@ pub struct OfferPreview {
     pub detail: OfferDetail,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct OfferCard {
     pub title: String,
     pub header: String,
     pub image_url: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct OfferDetail {
     pub title: String,
     pub header: String,

@@ -26,7 +26,7 @@ use crate::i18n::{self, I18n, Lang};
 pub const STEP_COUNT: usize = 5;
 
 /// The name and explanation text of one of the five steps, per language.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepText {
     pub name: I18n,
@@ -34,7 +34,7 @@ pub struct StepText {
 }
 
 /// What `PUT /order-steps` takes: exactly five steps, in order.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrderStepsInput {
     pub steps: Vec<StepText>,
@@ -70,7 +70,7 @@ impl OrderStepsInput {
 }
 
 /// A tenant's five order steps.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderSteps {
     pub steps: Vec<StepText>,
     /// 0 for the built-in set (nothing stored yet).
@@ -170,7 +170,7 @@ impl OrderSteps {
 }
 
 /// The tenant's five order steps as the API shows them.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OrderStepsView<'a> {
     pub steps: Vec<NumberedStep<'a>>,
     pub version: u64,
@@ -179,14 +179,14 @@ pub struct OrderStepsView<'a> {
     pub updated_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct NumberedStep<'a> {
     pub number: usize,
     pub name: &'a I18n,
     pub explanation: &'a I18n,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum OrderStatus {
     InProgress,
@@ -212,7 +212,7 @@ impl OrderStatus {
 }
 
 /// The end user who placed the order, as their token named them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderUser {
     pub sub: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -233,7 +233,7 @@ impl OrderUser {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct OrderStep {
     pub number: u8,
     pub name: I18n,
@@ -244,7 +244,7 @@ pub struct OrderStep {
     pub completed_by: Option<Actor>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Order {
     pub id: String,
     pub offer_id: String,
@@ -492,7 +492,7 @@ impl Order {
 }
 
 /// An order as the app (its user) or the back office (staff) shows it, in one language.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OrderView<'a> {
     pub id: &'a str,
     pub offer_id: &'a str,
@@ -515,7 +515,7 @@ pub struct OrderView<'a> {
 }
 
 /// One of an order's five steps: `done`, `current`, `pending` or `skipped` (order ended).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OrderStepView<'a> {
     pub number: u8,
     pub name: String,

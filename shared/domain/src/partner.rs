@@ -13,7 +13,7 @@ pub use crate::values::Permission;
 /// Permissions a partner gets when staff name none.
 pub const DEFAULT_PERMISSIONS: [Permission; 2] = [Permission::TasksComplete, Permission::DocumentsUpload];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PartnerStatus {
     Invited,
@@ -21,7 +21,7 @@ pub enum PartnerStatus {
     Revoked,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UserInput {
     pub name: String,
@@ -30,7 +30,7 @@ pub struct UserInput {
     pub locale: Option<Lang>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PartnerUser {
     pub id: String,
     pub name: String,
@@ -40,7 +40,7 @@ pub struct PartnerUser {
     pub added_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PartnerInput {
     pub name: String,
@@ -51,7 +51,7 @@ pub struct PartnerInput {
     pub permissions: Option<Vec<Permission>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Partner {
     pub id: String,
     pub name: String,
@@ -254,7 +254,7 @@ impl Partner {
 
 /// A partner as the API shows it: everything but the open invitation's id (which only its
 /// link may carry).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PartnerView<'a> {
     pub id: &'a str,
     pub name: &'a str,

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::i18n::Lang;
 
 /// A run's customer or installer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Contact {
     pub name: String,
@@ -17,7 +17,7 @@ pub struct Contact {
 }
 
 /// What a partner organisation's users may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 pub enum Permission {
     /// Mark the partner's steps done, and set their due date (commissioning).
     #[serde(rename = "tasks:complete")]
@@ -31,7 +31,7 @@ pub enum Permission {
 }
 
 /// The two kinds of offers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum OfferCategory {
     Energy,
@@ -47,7 +47,7 @@ impl OfferCategory {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum OfferStatus {
     Draft,

@@ -29,26 +29,41 @@ pub fn routes() -> Routes {
         .route("/v1/email-templates/{kind}/{locale}/preview", post(preview))
 }
 
+/// The kinds of email, as the template routes name them.
+#[derive(utoipa::ToSchema)]
+#[schema(as = EmailKindName, value_type = String)]
+#[allow(dead_code)]
+struct EmailKindName(String);
+
 fn tenant(a: &Admin) -> &str {
     record_tenant(&a.0.tenant_id);
     &a.0.tenant_id
 }
 
+/// The tenant's settings.
+#[utoipa::path(get, path = "/v1/settings", tag = "settings", security(("jwt" = [])),
+    responses((status = 200, description = "The settings", body = Settings)))]
 async fn get_settings(State(s): State<AppState>, admin: Admin) -> ApiResult<Json<Value>> {
     Ok(Json(to_json(
         &settings::get_settings(s.table.as_ref(), tenant(&admin)).await?,
     )))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SettingsInput {
+    /// The utility's name as emails sign it (left out: unchanged).
     #[serde(default)]
+    #[schema(min_length = 1, max_length = 200)]
     name: Option<String>,
     #[serde(default)]
     default_locale: Option<Lang>,
 }
 
+/// Sets the tenant's name and default language.
+#[utoipa::path(put, path = "/v1/settings", tag = "settings", security(("jwt" = [])),
+    request_body = SettingsInput,
+    responses((status = 200, description = "The settings", body = Settings)))]
 async fn put_settings(
     State(s): State<AppState>,
     admin: Admin,
@@ -79,14 +94,17 @@ fn kind_and_lang(kind: &str, locale: &str) -> ApiResult<(EmailKind, Lang)> {
 }
 
 /// A template of a kind in a language: the tenant's own (`custom`) or the built-in one.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct TemplateView<'a> {
+    #[schema(value_type = EmailKindName)]
     kind: &'static str,
     locale: Lang,
     custom: bool,
     subject: &'a str,
     text: &'a str,
     html: Option<&'a str>,
+    /// The variables this kind's templates may use.
+    #[schema(value_type = Vec<String>)]
     variables: &'static [&'static str],
 }
 
@@ -102,6 +120,9 @@ fn template_json(kind: EmailKind, lang: Lang, t: &Template, custom: bool) -> Val
     })
 }
 
+/// Every kind of email in every language: the tenant's own template or the built-in one.
+#[utoipa::path(get, path = "/v1/email-templates", tag = "settings", security(("jwt" = [])),
+    responses((status = 200, description = "All templates (one page)", body = Page<TemplateView>)))]
 async fn list_templates(State(s): State<AppState>, admin: Admin) -> ApiResult<Json<Value>> {
     let t = tenant(&admin);
     let overrides = settings::list_templates(s.table.as_ref(), t).await?;
@@ -120,6 +141,10 @@ async fn list_templates(State(s): State<AppState>, admin: Admin) -> ApiResult<Js
     Ok(Json(to_json(&Page::new(items, None))))
 }
 
+/// One template.
+#[utoipa::path(get, path = "/v1/email-templates/{kind}/{locale}", tag = "settings", security(("jwt" = [])),
+    params(("kind" = EmailKindName, Path, description = "The email's kind"), ("locale" = Lang, Path, description = "The template's language")),
+    responses((status = 200, description = "The template", body = TemplateView)))]
 async fn get_template(
     State(s): State<AppState>,
     admin: Admin,
@@ -134,7 +159,7 @@ async fn get_template(
     Ok(Json(template_json(kind, lang, &template, custom)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct TemplateInput {
     subject: String,
@@ -143,6 +168,11 @@ struct TemplateInput {
     html: Option<String>,
 }
 
+/// Sets the tenant's own template (checked: it must render with this kind's variables).
+#[utoipa::path(put, path = "/v1/email-templates/{kind}/{locale}", tag = "settings", security(("jwt" = [])),
+    params(("kind" = EmailKindName, Path, description = "The email's kind"), ("locale" = Lang, Path, description = "The template's language")),
+    request_body = TemplateInput,
+    responses((status = 200, description = "The template", body = TemplateView)))]
 async fn put_template(
     State(s): State<AppState>,
     admin: Admin,
@@ -167,6 +197,10 @@ async fn put_template(
     Ok(Json(template_json(kind, lang, &template, true)))
 }
 
+/// Goes back to the built-in template.
+#[utoipa::path(delete, path = "/v1/email-templates/{kind}/{locale}", tag = "settings", security(("jwt" = [])),
+    params(("kind" = EmailKindName, Path, description = "The email's kind"), ("locale" = Lang, Path, description = "The template's language")),
+    responses((status = 204, description = "The built-in template applies again")))]
 async fn delete_template(
     State(s): State<AppState>,
     admin: Admin,
@@ -177,13 +211,20 @@ async fn delete_template(
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PreviewInput {
+    /// Values for some of the kind's variables (the rest are samples).
     #[serde(default)]
+    #[schema(value_type = Option<HashMap<String, String>>)]
     variables: Option<Map<String, Value>>,
 }
 
+/// Renders the template in force with sample values (the body may be left out).
+#[utoipa::path(post, path = "/v1/email-templates/{kind}/{locale}/preview", tag = "settings", security(("jwt" = [])),
+    params(("kind" = EmailKindName, Path, description = "The email's kind"), ("locale" = Lang, Path, description = "The template's language")),
+    request_body(content = Option<PreviewInput>, description = "Optional"),
+    responses((status = 200, description = "Subject, text and HTML", body = app::email::Rendered)))]
 async fn preview(
     State(s): State<AppState>,
     admin: Admin,

@@ -82,7 +82,7 @@ impl ApiError {
     }
 
     /// The problem document for this error.
-    pub fn problem(&self) -> serde_json::Value {
+    pub fn problem(&self) -> Problem {
         let status = self.status();
         let detail = match self {
             ApiError::Validation(errors) => errors
@@ -95,17 +95,31 @@ impl ApiError {
             ApiError::Unavailable(_) => "A service is unavailable for a moment; retry the request.".into(),
             other => other.to_string(),
         };
-        let mut body = serde_json::json!({
-            "type": format!("https://errors.process-portal.dev/{}", self.slug()),
-            "title": status.canonical_reason().unwrap_or("Error"),
-            "status": status.as_u16(),
-            "detail": detail,
-        });
-        if let ApiError::Validation(errors) = self {
-            body["errors"] = serde_json::json!(errors);
+        Problem {
+            kind: format!("https://errors.process-portal.dev/{}", self.slug()),
+            title: status.canonical_reason().unwrap_or("Error").to_string(),
+            status: status.as_u16(),
+            detail,
+            errors: match self {
+                ApiError::Validation(errors) => errors.clone(),
+                _ => Vec::new(),
+            },
         }
-        body
     }
+}
+
+/// An error as RFC 9457 problem details, sent as `application/problem+json`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of error (`https://errors.process-portal.dev/{slug}`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// With 422: every field that failed, with a stable code.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
 }
 
 impl IntoResponse for ApiError {
@@ -113,7 +127,7 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(msg) | ApiError::Unavailable(msg) = &self {
             tracing::error!(error = %msg, "request failed");
         }
-        let body = self.problem().to_string();
+        let body = serde_json::to_string(&self.problem()).unwrap_or_default();
         (
             self.status(),
             [(header::CONTENT_TYPE, "application/problem+json")],

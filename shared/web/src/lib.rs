@@ -6,6 +6,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod offer;
+pub mod openapi;
 pub mod order;
 pub mod pages;
 pub mod partner;
@@ -171,10 +172,12 @@ pub(crate) async fn history_of<A: app::repo::Aggregate>(
 
 /// `{reason}`: why a run is cancelled or an order ended. Required; missing or blank is a 422
 /// naming `reason`.
-#[derive(serde::Deserialize)]
+#[derive(serde::Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ReasonInput {
+    /// Why (required, not blank).
     #[serde(default)]
+    #[schema(min_length = 1)]
     pub reason: String,
 }
 

@@ -12,12 +12,12 @@ use serde_json::Value;
 use super::extract::{optional_if_match, ApiJson, ApiPath, ApiQuery};
 use super::{created, finish, page, staff_actor, tenant, tenant_default, to_json, with_etag, AppState, Routes};
 use crate::auth::{Admin, Customer};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::views::Page;
 use app::repo::offers::{self, OfferFilter};
 use app::repo::orders;
 use domain::i18n::Lang;
-use domain::offer::{OfferInput, OfferPreview};
+use domain::offer::{Offer, OfferInput, OfferPreview};
 
 /// The area's route table, for hosts that merge areas (local-server).
 pub fn table() -> Routes {
@@ -35,6 +35,10 @@ pub fn router(state: AppState) -> Router {
     finish(table().with_state(state))
 }
 
+/// Creates an offer (a draft).
+#[utoipa::path(post, path = "/v1/offers", tag = "offers", security(("jwt" = [])),
+    request_body = OfferInput,
+    responses((status = 201, description = "The offer", body = Offer)))]
 async fn create_offer(
     State(s): State<AppState>,
     Admin(id): Admin,
@@ -46,6 +50,8 @@ async fn create_offer(
 
 /// Every offer, grouped by category (energy, then hardware; in creation order within a
 /// category), optionally of one category and/or status.
+#[utoipa::path(get, path = "/v1/offers", tag = "offers", security(("jwt" = [])), params(OfferFilter),
+    responses((status = 200, description = "A page of offers", body = Page<Offer>)))]
 async fn list_offers(
     State(s): State<AppState>,
     Admin(id): Admin,
@@ -54,11 +60,21 @@ async fn list_offers(
     Ok(page(offers::list(s.table.as_ref(), tenant(&id), &f).await?))
 }
 
+/// An offer, with its version as `ETag`.
+#[utoipa::path(get, path = "/v1/offers/{id}", tag = "offers", security(("jwt" = [])), params(("id" = String, Path, description = "The offer's id")),
+    responses((status = 200, description = "The offer", body = Offer,
+        headers(("ETag" = String, description = "The version, for If-Match")))))]
 async fn get_offer(State(s): State<AppState>, Admin(id): Admin, ApiPath(oid): ApiPath<String>) -> ApiResult<Response> {
     let offer = app::repo::load::<domain::offer::Offer>(s.table.as_ref(), tenant(&id), &oid).await?;
     Ok(with_etag(offer.version, &offer))
 }
 
+/// Changes a draft or active offer (`If-Match`, when sent, must be its version).
+#[utoipa::path(put, path = "/v1/offers/{id}", tag = "offers", security(("jwt" = [])),
+    params(("id" = String, Path, description = "The offer's id"), ("If-Match" = Option<String>, Header, description = "The version edited")),
+    request_body = OfferInput,
+    responses((status = 200, description = "The offer", body = Offer), (status = 409, description = "Not possible in the offer's status", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Someone changed the offer since that version", body = Problem, content_type = "application/problem+json")))]
 async fn update_offer(
     State(s): State<AppState>,
     Admin(id): Admin,
@@ -71,6 +87,9 @@ async fn update_offer(
     Ok(Json(to_json(&offer)))
 }
 
+/// Activates an offer; the active offer of its category (if any) is closed.
+#[utoipa::path(post, path = "/v1/offers/{id}/activate", tag = "offers", security(("jwt" = [])), params(("id" = String, Path, description = "The offer's id")),
+    responses((status = 200, description = "The offer, active", body = Activated), (status = 409, description = "Not possible in the offer's status", body = Problem, content_type = "application/problem+json")))]
 async fn activate_offer(
     State(s): State<AppState>,
     Admin(id): Admin,
@@ -84,13 +103,16 @@ async fn activate_offer(
 }
 
 /// An activated offer, with the offer its activation closed (if any).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Activated<'a> {
     #[serde(flatten)]
     offer: &'a domain::offer::Offer,
     closed_offer_id: Option<String>,
 }
 
+/// Closes an offer.
+#[utoipa::path(post, path = "/v1/offers/{id}/close", tag = "offers", security(("jwt" = [])), params(("id" = String, Path, description = "The offer's id")),
+    responses((status = 200, description = "The offer, closed", body = Offer), (status = 409, description = "Not possible in the offer's status", body = Problem, content_type = "application/problem+json")))]
 async fn close_offer(
     State(s): State<AppState>,
     Admin(id): Admin,
@@ -100,13 +122,18 @@ async fn close_offer(
     Ok(Json(to_json(&offer)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 struct PreviewQuery {
+    /// The language to show (default: the caller's).
     #[serde(default)]
+    #[param(value_type = Option<Lang>)]
     locale: Option<String>,
 }
 
 /// What the app's card and detail page show in `locale` (default: the caller's language).
+#[utoipa::path(get, path = "/v1/offers/{id}/preview", tag = "offers", security(("jwt" = [])), params(("id" = String, Path, description = "The offer's id"), PreviewQuery),
+    responses((status = 200, description = "The card and the detail page", body = OfferPreview)))]
 async fn preview(
     State(s): State<AppState>,
     Admin(id): Admin,
@@ -126,7 +153,7 @@ async fn preview(
 }
 
 /// An active offer as the app lists it, with the user's open order of it (or null).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct AppOffer {
     #[serde(flatten)]
     offer: OfferPreview,
@@ -134,7 +161,7 @@ struct AppOffer {
 }
 
 /// The user's open order of an offer, from its open-order row.
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
 struct OpenOrder {
     #[serde(rename(serialize = "id", deserialize = "order_id"))]
     id: String,
@@ -146,6 +173,8 @@ struct OpenOrder {
 
 /// The active offers of the user's tenant in the user's language, each with the user's open
 /// order of it (or null).
+#[utoipa::path(get, path = "/v1/app/offers", tag = "offers", security(("jwt" = [])),
+    responses((status = 200, description = "The active offers (one page)", body = Page<AppOffer>)))]
 async fn app_offers(State(s): State<AppState>, Customer(id): Customer) -> ApiResult<Json<Value>> {
     let t = tenant(&id);
     let default = tenant_default(&s, t).await?;

@@ -15,14 +15,14 @@ use super::{
     created, finish, history_of, staff_actor, staff_change, tenant, tenant_default, to_json, AppState, Routes,
 };
 use crate::auth::{Admin, Customer, Identity};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::views::Page;
 use app::repo::orders::{self, OrderFilter};
 use app::repo::PageParams;
 use chrono::{DateTime, Utc};
 use domain::events::{Actor, OrderEvent};
 use domain::i18n::Lang;
-use domain::order::{Order, OrderStepsInput, OrderUser};
+use domain::order::{Order, OrderStepsInput, OrderStepsView, OrderUser, OrderView};
 use domain::DomainError;
 
 /// The area's route table, for hosts that merge areas (local-server).
@@ -59,14 +59,22 @@ async fn langs(s: &AppState, id: &Identity) -> ApiResult<(Lang, Lang)> {
     Ok((Lang::resolve(id.locale, Some(default)), default))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PlaceOrder {
     offer_id: String,
+    /// Answers to the offer's questionnaire, by field key.
     #[serde(default)]
+    #[schema(value_type = Object)]
     answers: Map<String, Value>,
 }
 
+/// Orders an active offer (one open order per offer and user).
+#[utoipa::path(post, path = "/v1/app/orders", tag = "orders", security(("jwt" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body return the first order")),
+    request_body = PlaceOrder,
+    responses((status = 201, description = "The order", body = OrderView),
+        (status = 409, description = "The offer is not active, the user has an open order of it, or a request with this key is in flight", body = Problem, content_type = "application/problem+json")))]
 async fn place_order(
     State(s): State<AppState>,
     Customer(id): Customer,
@@ -88,6 +96,8 @@ async fn place_order(
 }
 
 /// The user's orders as cards, newest first, in their language.
+#[utoipa::path(get, path = "/v1/app/orders", tag = "orders", security(("jwt" = [])), params(PageParams),
+    responses((status = 200, description = "A page of the user's orders", body = Page<OrderView>)))]
 async fn my_orders(
     State(s): State<AppState>,
     Customer(id): Customer,
@@ -110,6 +120,8 @@ async fn order_page(
 }
 
 /// One of the user's orders (404 for anyone else's).
+#[utoipa::path(get, path = "/v1/app/orders/{id}", tag = "orders", security(("jwt" = [])), params(("id" = String, Path, description = "The order's id")),
+    responses((status = 200, description = "The order", body = OrderView)))]
 async fn my_order(
     State(s): State<AppState>,
     Customer(id): Customer,
@@ -138,6 +150,8 @@ where
 }
 
 /// All orders, newest first, optionally with one status.
+#[utoipa::path(get, path = "/v1/orders", tag = "orders", security(("jwt" = [])), params(OrderFilter),
+    responses((status = 200, description = "A page of orders", body = Page<OrderView>)))]
 async fn list_orders(
     State(s): State<AppState>,
     Admin(id): Admin,
@@ -147,6 +161,9 @@ async fn list_orders(
     order_page(&s, &id, found, true).await
 }
 
+/// An order as the back office sees it (who did what).
+#[utoipa::path(get, path = "/v1/orders/{id}", tag = "orders", security(("jwt" = [])), params(("id" = String, Path, description = "The order's id")),
+    responses((status = 200, description = "The order", body = OrderView)))]
 async fn get_order(
     State(s): State<AppState>,
     Admin(id): Admin,
@@ -156,13 +173,17 @@ async fn get_order(
     staff_view(&s, &id, &order).await
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct AdvanceInput {
     /// The step this request completes; it must be the current one (409 otherwise).
     expected_step: u32,
 }
 
+/// Completes the order's current step; after the fifth the order is active.
+#[utoipa::path(post, path = "/v1/orders/{id}/advance", tag = "orders", security(("jwt" = [])), params(("id" = String, Path, description = "The order's id")),
+    request_body = AdvanceInput,
+    responses((status = 200, description = "The order", body = OrderView), (status = 409, description = "Not possible in the order's status or step", body = Problem, content_type = "application/problem+json")))]
 async fn advance(
     State(s): State<AppState>,
     Admin(id): Admin,
@@ -175,6 +196,10 @@ async fn advance(
     .await
 }
 
+/// Cancels an order in progress.
+#[utoipa::path(post, path = "/v1/orders/{id}/cancel", tag = "orders", security(("jwt" = [])), params(("id" = String, Path, description = "The order's id")),
+    request_body = crate::ReasonInput,
+    responses((status = 200, description = "The order", body = OrderView), (status = 409, description = "Not possible in the order's status or step", body = Problem, content_type = "application/problem+json")))]
 async fn cancel(
     State(s): State<AppState>,
     Admin(id): Admin,
@@ -184,6 +209,10 @@ async fn cancel(
     order_command(&s, &id, &oid, |order, _, now| order.cancel(&input.reason, now)).await
 }
 
+/// Deactivates an active order.
+#[utoipa::path(post, path = "/v1/orders/{id}/deactivate", tag = "orders", security(("jwt" = [])), params(("id" = String, Path, description = "The order's id")),
+    request_body = crate::ReasonInput,
+    responses((status = 200, description = "The order", body = OrderView), (status = 409, description = "Not possible in the order's status or step", body = Problem, content_type = "application/problem+json")))]
 async fn deactivate(
     State(s): State<AppState>,
     Admin(id): Admin,
@@ -193,16 +222,27 @@ async fn deactivate(
     order_command(&s, &id, &oid, |order, _, now| order.deactivate(&input.reason, now)).await
 }
 
+/// An order's events, oldest first.
+#[utoipa::path(get, path = "/v1/orders/{id}/history", tag = "orders", security(("jwt" = [])), params(("id" = String, Path, description = "The order's id")),
+    responses((status = 200, description = "The order's events", body = crate::views::History)))]
 async fn history(State(s): State<AppState>, Admin(id): Admin, ApiPath(oid): ApiPath<String>) -> ApiResult<Json<Value>> {
     history_of::<Order>(&s, &id, &oid).await
 }
 
+/// The tenant's five order steps.
+#[utoipa::path(get, path = "/v1/order-steps", tag = "orders", security(("jwt" = [])),
+    responses((status = 200, description = "The steps", body = OrderStepsView)))]
 async fn get_steps(State(s): State<AppState>, Admin(id): Admin) -> ApiResult<Json<Value>> {
     let steps = orders::get_order_steps(s.table.as_ref(), tenant(&id)).await?;
     Ok(Json(to_json(&steps.view())))
 }
 
 /// Sets the tenant's five steps (admins only); orders already placed keep theirs.
+#[utoipa::path(put, path = "/v1/order-steps", tag = "orders", security(("jwt" = [])),
+    params(("If-Match" = Option<String>, Header, description = "The version edited")),
+    request_body = OrderStepsInput,
+    responses((status = 200, description = "The steps", body = OrderStepsView),
+        (status = 412, description = "Someone changed the steps since that version", body = Problem, content_type = "application/problem+json")))]
 async fn put_steps(
     State(s): State<AppState>,
     Admin(id): Admin,

@@ -48,7 +48,7 @@ impl PageError {
             tracing::error!(error = %msg, "page failed");
         }
         let problem = err.problem();
-        let ctx = json!({"title": problem["title"], "detail": problem["detail"]});
+        let ctx = json!({"title": problem.title, "detail": problem.detail});
         render(err.status(), page, lang, "", ctx)
     }
 }

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use super::extract::{parse_json, ApiJson, ApiPath, ApiQuery, FormBody};
 use super::{created, finish, record_tenant, staff_actor, staff_change, to_json, AppState, Routes};
 use crate::auth::Staff;
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, Problem};
 use crate::pages::{render, PageError};
 use crate::views::Page;
 use app::error::AppError;
@@ -19,7 +19,7 @@ use app::repo::partners::{self, AcceptInput};
 use app::repo::{settings, PageParams};
 use domain::i18n::Lang;
 use domain::ids::new_id;
-use domain::partner::{Partner, PartnerInput, Permission, UserInput};
+use domain::partner::{Partner, PartnerInput, PartnerView, Permission, UserInput};
 use domain::DomainError;
 
 /// The area's route table, for hosts that merge areas (local-server).
@@ -45,7 +45,7 @@ fn view(p: &Partner) -> Value {
 }
 
 /// Who invites whom (`GET /v1/partner-invitations/{token}` and the invitation page).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct InvitationView {
     inviter: Named,
     partner: InvitedPartner,
@@ -53,19 +53,19 @@ struct InvitationView {
     locale: Lang,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Named {
     name: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct InvitedPartner {
     name: String,
     email: String,
 }
 
 /// An accepted invitation: the partner, active, and its first user's portal session.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Accepted {
     partner_id: String,
     status: domain::partner::PartnerStatus,
@@ -73,12 +73,18 @@ struct Accepted {
 }
 
 /// A user added to a partner, with the partner.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct UserAdded<'a> {
     partner: domain::partner::PartnerView<'a>,
     user: Option<&'a domain::partner::PartnerUser>,
 }
 
+/// Invites a partner organisation: its contact is emailed an invitation link.
+#[utoipa::path(post, path = "/v1/partners", tag = "partners", security(("jwt" = [])),
+    params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body return the first partner")),
+    request_body = PartnerInput,
+    responses((status = 201, description = "The partner, invited", body = PartnerView),
+        (status = 409, description = "A request with this key is in flight", body = Problem, content_type = "application/problem+json")))]
 async fn create(
     State(s): State<AppState>,
     Staff(id): Staff,
@@ -91,6 +97,9 @@ async fn create(
     Ok(created(view(&partner)))
 }
 
+/// The tenant's partners.
+#[utoipa::path(get, path = "/v1/partners", tag = "partners", security(("jwt" = [])), params(PageParams),
+    responses((status = 200, description = "A page of partners", body = Page<PartnerView>)))]
 async fn list(
     State(s): State<AppState>,
     Staff(id): Staff,
@@ -104,6 +113,9 @@ async fn list(
     ))))
 }
 
+/// A partner with its users.
+#[utoipa::path(get, path = "/v1/partners/{id}", tag = "partners", security(("jwt" = [])), params(("id" = String, Path, description = "The partner's id")),
+    responses((status = 200, description = "The partner", body = PartnerView)))]
 async fn get_one(State(s): State<AppState>, Staff(id): Staff, ApiPath(pid): ApiPath<String>) -> ApiResult<Json<Value>> {
     record_tenant(&id.tenant_id);
     Ok(Json(view(
@@ -111,17 +123,24 @@ async fn get_one(State(s): State<AppState>, Staff(id): Staff, ApiPath(pid): ApiP
     )))
 }
 
+/// Sends a new invitation link (the old one stops working).
+#[utoipa::path(post, path = "/v1/partners/{id}/invitation", tag = "partners", security(("jwt" = [])), params(("id" = String, Path, description = "The partner's id")),
+    responses((status = 200, description = "The partner", body = PartnerView), (status = 409, description = "Not possible in the partner's status", body = Problem, content_type = "application/problem+json")))]
 async fn resend(State(s): State<AppState>, Staff(id): Staff, ApiPath(pid): ApiPath<String>) -> ApiResult<Json<Value>> {
     let p = staff_change(&s, &id, &pid, |p: &mut Partner, _, _| p.resend(new_id())).await?;
     Ok(Json(view(&p)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct PermissionsInput {
     permissions: Vec<Permission>,
 }
 
+/// Sets what the partner's users may do.
+#[utoipa::path(put, path = "/v1/partners/{id}/permissions", tag = "partners", security(("jwt" = [])), params(("id" = String, Path, description = "The partner's id")),
+    request_body = PermissionsInput,
+    responses((status = 200, description = "The partner", body = PartnerView), (status = 409, description = "Not possible in the partner's status", body = Problem, content_type = "application/problem+json")))]
 async fn set_permissions(
     State(s): State<AppState>,
     Staff(id): Staff,
@@ -135,6 +154,10 @@ async fn set_permissions(
     Ok(Json(view(&p)))
 }
 
+/// Adds a user to an active partner.
+#[utoipa::path(post, path = "/v1/partners/{id}/users", tag = "partners", security(("jwt" = [])), params(("id" = String, Path, description = "The partner's id")),
+    request_body = UserInput,
+    responses((status = 201, description = "The partner and the new user", body = UserAdded), (status = 409, description = "Not possible in the partner's status", body = Problem, content_type = "application/problem+json")))]
 async fn add_user(
     State(s): State<AppState>,
     Staff(id): Staff,
@@ -153,6 +176,9 @@ async fn add_user(
     })))
 }
 
+/// Revokes a partner: its sessions stop, its steps can no longer be worked on.
+#[utoipa::path(delete, path = "/v1/partners/{id}", tag = "partners", security(("jwt" = [])), params(("id" = String, Path, description = "The partner's id")),
+    responses((status = 204, description = "Revoked"), (status = 409, description = "Not possible in the partner's status", body = Problem, content_type = "application/problem+json")))]
 async fn revoke(State(s): State<AppState>, Staff(id): Staff, ApiPath(pid): ApiPath<String>) -> ApiResult<StatusCode> {
     staff_change(&s, &id, &pid, |p: &mut Partner, _, now| p.revoke(now)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -176,10 +202,20 @@ async fn invitation_view(s: &AppState, token: &str) -> ApiResult<(InvitationView
     Ok((view, lang))
 }
 
+/// Who invites whom (public: the link is the credential).
+#[utoipa::path(get, path = "/v1/partner-invitations/{token}", tag = "partners", security(()), params(("token" = String, Path, description = "The invitation link's secret")),
+    responses((status = 200, description = "The invitation", body = InvitationView),
+        (status = 410, description = "The invitation expired, was replaced or used", body = Problem, content_type = "application/problem+json")))]
 async fn invitation(State(s): State<AppState>, ApiPath(token): ApiPath<String>) -> ApiResult<Json<Value>> {
     Ok(Json(to_json(&invitation_view(&s, &token).await?.0)))
 }
 
+/// Accepts an invitation: the partner becomes active, its first user gets a portal session.
+#[utoipa::path(post, path = "/v1/partner-invitations/{token}/accept", tag = "partners", security(()), params(("token" = String, Path, description = "The invitation link's secret")),
+    request_body = AcceptInput,
+    responses((status = 200, description = "Accepted", body = Accepted),
+        (status = 409, description = "Accepted already", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The invitation expired, was replaced or used", body = Problem, content_type = "application/problem+json")))]
 async fn accept(
     State(s): State<AppState>,
     ApiPath(token): ApiPath<String>,
@@ -209,6 +245,10 @@ fn error_page(e: impl Into<ApiError>, lang: Lang) -> Response {
     PageError(e.into(), lang).render("invitation_error")
 }
 
+/// The invitation page: who invites, and the form to accept.
+#[utoipa::path(get, path = "/partners/invitations/{token}", tag = "pages", security(()), params(("token" = String, Path, description = "The invitation link's secret")),
+    responses((status = 200, description = "The page", content_type = "text/html", body = String),
+        (status = 410, description = "The invitation expired, was replaced or used", content_type = "text/html", body = String)))]
 async fn invitation_page(
     State(s): State<AppState>,
     ApiPath(token): ApiPath<String>,
@@ -227,6 +267,22 @@ async fn invitation_page(
 }
 
 /// The invitation form: accept, set the portal session cookie, go to the task list.
+/// The invitation form's fields.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct AcceptForm {
+    organization_name: String,
+    name: String,
+    email: String,
+}
+
+/// The invitation form: accepts, sets the portal cookie and goes to the task list.
+#[utoipa::path(post, path = "/partners/invitations/{token}", tag = "pages", security(()), params(("token" = String, Path, description = "The invitation link's secret")),
+    request_body(content = AcceptForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "Accepted: to /portal, with the session cookie",
+            headers(("Location" = String), ("Set-Cookie" = String))),
+        (status = 409, description = "Accepted already", content_type = "text/html", body = String),
+        (status = 410, description = "The invitation expired, was replaced or used", content_type = "text/html", body = String)))]
 async fn accept_form(
     State(s): State<AppState>,
     ApiPath(token): ApiPath<String>,

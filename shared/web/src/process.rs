@@ -11,24 +11,25 @@ use serde_json::Value;
 use super::extract::{idempotency_key, if_match_version, ApiJson, ApiPath, ApiQuery, OptionalJson};
 use super::{created, finish, history_of, page, staff_change, tenant, to_json, with_etag, AppState, Routes};
 use crate::auth::Staff;
-use crate::error::ApiResult;
+use crate::error::{ApiResult, Problem};
 use crate::views::Page;
 use app::repo::definitions::{self as defs, Definition};
 use app::repo::runs::{self, RunFilter};
 use app::repo::PageParams;
 use domain::journey::{Journey, JourneyInput};
 use domain::process::{Process, ProcessInput};
-use domain::run::{Creator, Run, RunInput};
+use domain::run::{Creator, Run, RunInput, RunView};
 
 /// The area's route table, for hosts that merge areas (local-server).
 pub fn table() -> Routes {
     Routes::default()
-        .route("/v1/journeys", post(create_journey).get(list_of::<Journey>))
-        .route("/v1/journeys/{id}", get(get_of::<Journey>))
-        .route("/v1/processes", post(create_process).get(list_of::<Process>))
+        .route("/v1/openapi.json", get(crate::openapi::openapi_json))
+        .route("/v1/journeys", post(create_journey).get(list_journeys))
+        .route("/v1/journeys/{id}", get(get_journey))
+        .route("/v1/processes", post(create_process).get(list_processes))
         .route(
             "/v1/processes/{id}",
-            get(get_of::<Process>).put(update_process).delete(archive_process),
+            get(get_process).put(update_process).delete(archive_process),
         )
         .route("/v1/processes/{id}/duplicate", post(duplicate_process))
         .route("/v1/processes/{id}/runs", post(start_run))
@@ -45,6 +46,10 @@ pub fn router(state: AppState) -> Router {
     finish(table().with_state(state))
 }
 
+/// Creates a journey (a step's form).
+#[utoipa::path(post, path = "/v1/journeys", tag = "journeys", security(("jwt" = [])),
+    request_body = JourneyInput,
+    responses((status = 201, description = "The journey", body = Journey)))]
 async fn create_journey(
     State(s): State<AppState>,
     Staff(id): Staff,
@@ -52,6 +57,38 @@ async fn create_journey(
 ) -> ApiResult<Response> {
     let journey = defs::create_journey(s.table.as_ref(), tenant(&id), input).await?;
     Ok(created(to_json(&journey)))
+}
+
+/// The tenant's journeys, a page at a time.
+#[utoipa::path(get, path = "/v1/journeys", tag = "journeys", security(("jwt" = [])), params(PageParams),
+    responses((status = 200, description = "A page of journeys", body = Page<Journey>)))]
+async fn list_journeys(s: State<AppState>, id: Staff, p: ApiQuery<PageParams>) -> ApiResult<Json<Value>> {
+    list_of::<Journey>(s, id, p).await
+}
+
+/// The tenant's processes, a page at a time.
+#[utoipa::path(get, path = "/v1/processes", tag = "processes", security(("jwt" = [])), params(PageParams),
+    responses((status = 200, description = "A page of processes", body = Page<Process>)))]
+async fn list_processes(s: State<AppState>, id: Staff, p: ApiQuery<PageParams>) -> ApiResult<Json<Value>> {
+    list_of::<Process>(s, id, p).await
+}
+
+/// A journey, with its version as `ETag`.
+#[utoipa::path(get, path = "/v1/journeys/{id}", tag = "journeys", security(("jwt" = [])),
+    params(("id" = String, Path, description = "The journey's id")),
+    responses((status = 200, description = "The journey", body = Journey,
+        headers(("ETag" = String, description = "The version, for If-Match")))))]
+async fn get_journey(s: State<AppState>, id: Staff, did: ApiPath<String>) -> ApiResult<Response> {
+    get_of::<Journey>(s, id, did).await
+}
+
+/// A process, with its version as `ETag`.
+#[utoipa::path(get, path = "/v1/processes/{id}", tag = "processes", security(("jwt" = [])),
+    params(("id" = String, Path, description = "The process's id")),
+    responses((status = 200, description = "The process", body = Process,
+        headers(("ETag" = String, description = "The version, for If-Match")))))]
+async fn get_process(s: State<AppState>, id: Staff, did: ApiPath<String>) -> ApiResult<Response> {
+    get_of::<Process>(s, id, did).await
 }
 
 /// A page of the tenant's journeys or processes.
@@ -73,6 +110,10 @@ async fn get_of<D: Definition>(
     Ok(with_etag(d.version(), &d))
 }
 
+/// Creates a process definition.
+#[utoipa::path(post, path = "/v1/processes", tag = "processes", security(("jwt" = [])),
+    request_body = ProcessInput,
+    responses((status = 201, description = "The process", body = Process)))]
 async fn create_process(
     State(s): State<AppState>,
     Staff(id): Staff,
@@ -82,6 +123,14 @@ async fn create_process(
     Ok(created(to_json(&process)))
 }
 
+/// Replaces a process definition; `If-Match` carries the version edited. Runs keep theirs.
+#[utoipa::path(put, path = "/v1/processes/{id}", tag = "processes", security(("jwt" = [])),
+    params(("id" = String, Path, description = "The process's id"),
+        ("If-Match" = String, Header, description = "The version edited (`3`, `\"3\"` or `W/\"3\"`)")),
+    request_body = ProcessInput,
+    responses((status = 200, description = "The process, new version", body = Process),
+        (status = 409, description = "The process is archived", body = Problem, content_type = "application/problem+json"),
+        (status = 412, description = "Someone changed the process since that version", body = Problem, content_type = "application/problem+json")))]
 async fn update_process(
     State(s): State<AppState>,
     Staff(id): Staff,
@@ -94,13 +143,19 @@ async fn update_process(
     Ok(Json(to_json(&process)))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DuplicateInput {
+    /// The copy's name (default: the original's with a suffix).
     #[serde(default)]
     name: Option<String>,
 }
 
+/// Copies a process under a new id (the body may be left out).
+#[utoipa::path(post, path = "/v1/processes/{id}/duplicate", tag = "processes", security(("jwt" = [])),
+    params(("id" = String, Path, description = "The process's id")),
+    request_body(content = Option<DuplicateInput>, description = "Optional"),
+    responses((status = 201, description = "The copy", body = Process)))]
 async fn duplicate_process(
     State(s): State<AppState>,
     Staff(id): Staff,
@@ -111,6 +166,10 @@ async fn duplicate_process(
     Ok(created(to_json(&process)))
 }
 
+/// Archives a process: no new runs; running ones go on.
+#[utoipa::path(delete, path = "/v1/processes/{id}", tag = "processes", security(("jwt" = [])),
+    params(("id" = String, Path, description = "The process's id")),
+    responses((status = 204, description = "Archived")))]
 async fn archive_process(
     State(s): State<AppState>,
     Staff(id): Staff,
@@ -120,6 +179,13 @@ async fn archive_process(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Starts a run of a process; its participants are emailed when their steps start.
+#[utoipa::path(post, path = "/v1/processes/{id}/runs", tag = "runs", security(("jwt" = [])),
+    params(("id" = String, Path, description = "The process's id"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body return the first run")),
+    request_body = RunInput,
+    responses((status = 201, description = "The run", body = RunView),
+        (status = 409, description = "The process is archived, or a request with this key is in flight", body = Problem, content_type = "application/problem+json")))]
 async fn start_run(
     State(s): State<AppState>,
     Staff(id): Staff,
@@ -140,6 +206,9 @@ async fn start_run(
     Ok(created(to_json(&run.view())))
 }
 
+/// The tenant's runs, newest first.
+#[utoipa::path(get, path = "/v1/runs", tag = "runs", security(("jwt" = [])), params(RunFilter),
+    responses((status = 200, description = "A page of runs", body = Page<RunView>)))]
 async fn list_runs(
     State(s): State<AppState>,
     Staff(id): Staff,
@@ -152,11 +221,20 @@ async fn list_runs(
     ))))
 }
 
+/// A run with its steps.
+#[utoipa::path(get, path = "/v1/runs/{id}", tag = "runs", security(("jwt" = [])),
+    params(("id" = String, Path, description = "The run's id")),
+    responses((status = 200, description = "The run", body = RunView)))]
 async fn get_run(State(s): State<AppState>, Staff(id): Staff, ApiPath(rid): ApiPath<String>) -> ApiResult<Json<Value>> {
     let run: Run = app::repo::load(s.table.as_ref(), tenant(&id), &rid).await?;
     Ok(Json(to_json(&run.view())))
 }
 
+/// Marks a step done (staff may complete any active step).
+#[utoipa::path(post, path = "/v1/runs/{id}/steps/{key}/complete", tag = "runs", security(("jwt" = [])),
+    params(("id" = String, Path, description = "The run's id"), ("key" = String, Path, description = "The step's key")),
+    responses((status = 200, description = "The run", body = RunView),
+        (status = 409, description = "The step is not active or the run has ended", body = Problem, content_type = "application/problem+json")))]
 async fn complete_step(
     State(s): State<AppState>,
     Staff(id): Staff,
@@ -166,6 +244,12 @@ async fn complete_step(
     Ok(Json(to_json(&run.view())))
 }
 
+/// Cancels a running run, with a reason.
+#[utoipa::path(post, path = "/v1/runs/{id}/cancel", tag = "runs", security(("jwt" = [])),
+    params(("id" = String, Path, description = "The run's id")),
+    request_body = crate::ReasonInput,
+    responses((status = 200, description = "The run", body = RunView),
+        (status = 409, description = "The run has ended", body = Problem, content_type = "application/problem+json")))]
 async fn cancel_run(
     State(s): State<AppState>,
     Staff(id): Staff,
@@ -176,6 +260,10 @@ async fn cancel_run(
     Ok(Json(to_json(&run.view())))
 }
 
+/// A run's events, oldest first.
+#[utoipa::path(get, path = "/v1/runs/{id}/history", tag = "runs", security(("jwt" = [])),
+    params(("id" = String, Path, description = "The run's id")),
+    responses((status = 200, description = "The run's events", body = crate::views::History)))]
 async fn history(State(s): State<AppState>, Staff(id): Staff, ApiPath(rid): ApiPath<String>) -> ApiResult<Json<Value>> {
     history_of::<Run>(&s, &id, &rid).await
 }

@@ -3,8 +3,23 @@
 use serde::Serialize;
 use serde_json::Value;
 
+/// One event of an aggregate's history, as the outbox row stores it (the schema of
+/// [`History`]'s items; the rows are passed through as stored).
+#[derive(Debug, utoipa::ToSchema)]
+#[allow(dead_code)]
+pub struct HistoryEvent {
+    /// `run_started`, `step_activated`, `order_placed`, …
+    #[schema(rename = "type")]
+    pub kind: String,
+    pub at: chrono::DateTime<chrono::Utc>,
+    pub actor: domain::events::Actor,
+    /// The event's own fields.
+    #[schema(value_type = Object)]
+    pub data: Value,
+}
+
 /// `{items, next_cursor}`: one page of a list; `next_cursor` is null on the last page.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next_cursor: Option<String>,
@@ -20,7 +35,8 @@ impl<T> Page<T> {
 }
 
 /// `{events}`: an aggregate's events, oldest first (`type, at, actor, data, …`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct History {
+    #[schema(value_type = Vec<HistoryEvent>)]
     pub events: Vec<Value>,
 }

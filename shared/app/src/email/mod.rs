@@ -17,7 +17,7 @@ pub use kinds::EmailKind;
 
 use crate::templates;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Rendered {
     pub subject: String,
     pub text: String,

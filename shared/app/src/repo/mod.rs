@@ -42,9 +42,13 @@ pub fn from_item<T: DeserializeOwned>(item: Item) -> Result<T, AppError> {
 }
 
 /// Pagination: `limit` (1-100, default 25) and an opaque `cursor`.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
+    /// Items per page (default 25).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 

@@ -84,11 +84,15 @@ pub async fn create(table: &dyn Table, tenant: &str, input: OfferInput, actor: &
 }
 
 /// `GET /offers?category&status&limit&cursor`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct OfferFilter {
     pub category: Option<OfferCategory>,
     pub status: Option<OfferStatus>,
+    /// Items per page (default 25).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 

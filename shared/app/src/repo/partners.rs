@@ -53,7 +53,7 @@ pub async fn open_invitation(table: &dyn Table, token: &str) -> Result<(access::
     Ok((row, partner))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AcceptInput {
     pub organization_name: String,

@@ -84,14 +84,20 @@ pub async fn create(
     super::create(table, tenant, run, &events, &actor, idem).await
 }
 
-#[derive(Debug, Default, serde::Deserialize)]
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RunFilter {
+    /// Only runs of this process.
     pub process_id: Option<String>,
     pub status: Option<RunStatus>,
+    /// Test runs instead of real ones.
     #[serde(default)]
     pub test: bool,
     // Not `#[serde(flatten)]`: flattened numbers don't parse from query strings.
+    /// Items per page (default 25).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
 }
 

@@ -12,7 +12,7 @@ use domain::events::{Actor, SettingsEvent};
 use domain::i18n::Lang;
 use store::{Cond, Index, Query, Table, Write};
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Settings {
     /// The utility's name as emails sign it (default: the tenant id).
     #[serde(default, skip_serializing_if = "Option::is_none")]

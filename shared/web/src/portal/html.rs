@@ -29,6 +29,10 @@ pub(super) fn routes() -> Routes {
         .route("/portal/logout", post(logout))
 }
 
+/// The access link's page: whom it is for, and a button that opens the session.
+#[utoipa::path(get, path = "/portal/access/{token}", tag = "pages", security(()),
+    params(("token" = String, Path, description = "The access link's secret")),
+    responses((status = 200, description = "The page", content_type = "text/html", body = String)))]
 async fn confirm_page(State(s): State<AppState>, ApiPath(token): ApiPath<String>) -> Result<Response, PageError> {
     // Reading the link's row is harmless: only the POST below opens a session.
     let who = access::peek_access(s.table.as_ref(), &token).await?;
@@ -51,12 +55,21 @@ pub fn session_cookie(s: &AppState, session: &str) -> String {
     cookie(s, session, SESSION_HOURS * 3600)
 }
 
+/// Opens a portal session from an access link: sets the cookie, goes to the task list.
+#[utoipa::path(post, path = "/portal/access/{token}", tag = "pages", security(()),
+    params(("token" = String, Path, description = "The access link's secret")),
+    responses((status = 303, description = "To /portal, with the session cookie", headers(("Location" = String), ("Set-Cookie" = String))),
+        (status = 401, description = "No such link", content_type = "text/html", body = String),
+        (status = 410, description = "The link expired or its run ended", content_type = "text/html", body = String)))]
 async fn open_session(State(s): State<AppState>, ApiPath(token): ApiPath<String>) -> Result<Response, PageError> {
     let (session, _, _) = access::open_session(s.table.as_ref(), &token).await?;
     let set = session_cookie(&s, &session);
     Ok(([(header::SET_COOKIE, set)], Redirect::to("/portal")).into_response())
 }
 
+/// The task list.
+#[utoipa::path(get, path = "/portal", tag = "pages", security(("portal_cookie" = [])),
+    responses((status = 200, description = "The page", content_type = "text/html", body = String)))]
 async fn task_page(State(s): State<AppState>, p: Result<Participant, ApiError>) -> Result<Response, PageError> {
     let p = p?;
     let lang = p.lang();
@@ -83,6 +96,10 @@ async fn render_run(s: &AppState, p: &Participant, run_id: &str, errors: Option<
     Ok(render(status, "run", lang, "", ctx))
 }
 
+/// A run: progress, info text, the step's form and the done button.
+#[utoipa::path(get, path = "/portal/runs/{run_id}", tag = "pages", security(("portal_cookie" = [])),
+    params(("run_id" = String, Path, description = "The run's id")),
+    responses((status = 200, description = "The page", content_type = "text/html", body = String)))]
 async fn run_page(
     State(s): State<AppState>,
     p: Result<Participant, ApiError>,
@@ -132,6 +149,12 @@ async fn after_form(
     }
 }
 
+/// The step's form: back to the run page, or the page again with what failed (422).
+#[utoipa::path(post, path = "/portal/runs/{run_id}/steps/{key}/submission", tag = "pages", security(("portal_cookie" = [])),
+    params(("run_id" = String, Path, description = "The run's id"), ("key" = String, Path, description = "The step's key")),
+    request_body(content = HashMap<String, String>, content_type = "application/x-www-form-urlencoded", description = "The journey's fields by key"),
+    responses((status = 303, description = "Saved: back to the run page", headers(("Location" = String))),
+        (status = 409, description = "The step is not active or the run has ended", content_type = "text/html", body = String)))]
 async fn submit_form(
     State(s): State<AppState>,
     p: Result<Participant, ApiError>,
@@ -148,6 +171,11 @@ async fn submit_form(
     .await
 }
 
+/// The done button.
+#[utoipa::path(post, path = "/portal/runs/{run_id}/steps/{key}/complete", tag = "pages", security(("portal_cookie" = [])),
+    params(("run_id" = String, Path, description = "The run's id"), ("key" = String, Path, description = "The step's key")),
+    responses((status = 303, description = "Done: back to the run page", headers(("Location" = String))),
+        (status = 409, description = "The step is not active or the run has ended", content_type = "text/html", body = String)))]
 async fn complete_form(
     State(s): State<AppState>,
     p: Result<Participant, ApiError>,
@@ -157,7 +185,20 @@ async fn complete_form(
     after_form(&s, &p, &run_id, portal::complete_step(&s, &p, &run_id, &key).await).await
 }
 
+/// The appointment form's field.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct DueDateForm {
+    /// A `datetime-local` value (`2026-12-01T09:30`), taken as UTC.
+    due_at: String,
+}
+
 /// The appointment form: `due_at` as the browser's `datetime-local` value, taken as UTC.
+#[utoipa::path(post, path = "/portal/runs/{run_id}/steps/{key}/due-date", tag = "pages", security(("portal_cookie" = [])),
+    params(("run_id" = String, Path, description = "The run's id"), ("key" = String, Path, description = "The step's key")),
+    request_body(content = DueDateForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 303, description = "Set: back to the run page", headers(("Location" = String))),
+        (status = 409, description = "The step is not active or the run has ended", content_type = "text/html", body = String)))]
 async fn due_date_form(
     State(s): State<AppState>,
     p: Result<Participant, ApiError>,
@@ -187,6 +228,9 @@ async fn due_date_form(
     .await
 }
 
+/// Ends the session (if any) and clears the cookie.
+#[utoipa::path(post, path = "/portal/logout", tag = "pages", security(()),
+    responses((status = 303, description = "To /portal", headers(("Location" = String), ("Set-Cookie" = String)))))]
 async fn logout(State(s): State<AppState>, headers: axum::http::HeaderMap) -> Result<Response, PageError> {
     let (mut parts, _) = axum::http::Request::new(()).into_parts();
     parts.headers = headers;

@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::error::ApiResult;
+use crate::error::{ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath};
 use crate::{to_json, AppState, Routes};
 
@@ -26,12 +26,19 @@ pub(super) fn routes() -> Routes {
         .route("/v1/portal/runs/{run_id}/steps/{key}/due-date", post(due_date))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SessionInput {
+    /// The secret of the emailed link (`/portal/access/{token}`).
     token: String,
 }
 
+/// Exchanges an access link's token for a portal session.
+#[utoipa::path(post, path = "/v1/portal/sessions", tag = "portal", security(()),
+    request_body = SessionInput,
+    responses((status = 200, description = "The session", body = Session),
+        (status = 401, description = "No such link", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The link expired or its run ended", body = Problem, content_type = "application/problem+json")))]
 async fn create_session(State(s): State<AppState>, ApiJson(input): ApiJson<SessionInput>) -> ApiResult<Json<Value>> {
     let (token, expires_at, p) = access::open_session(s.table.as_ref(), &input.token).await?;
     Ok(Json(to_json(&Session {
@@ -45,30 +52,37 @@ async fn create_session(State(s): State<AppState>, ApiJson(input): ApiJson<Sessi
 }
 
 /// A new portal session, and whom it is for.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct Session {
     session_token: String,
     expires_at: chrono::DateTime<chrono::Utc>,
     participant: SessionParticipant,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct SessionParticipant {
     name: String,
     kind: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 struct TasksView {
     tasks: Vec<TaskView>,
 }
 
+/// The participant's tasks.
+#[utoipa::path(get, path = "/v1/portal/tasks", tag = "portal", security(("portal_session" = [])),
+    responses((status = 200, description = "The tasks", body = TasksView)))]
 async fn list_tasks(State(s): State<AppState>, p: Participant) -> ApiResult<Json<TasksView>> {
     Ok(Json(TasksView {
         tasks: tasks(&s, &p).await?,
     }))
 }
 
+/// Where a run stands and what is needed from the participant.
+#[utoipa::path(get, path = "/v1/portal/runs/{run_id}", tag = "portal", security(("portal_session" = [])),
+    params(("run_id" = String, Path, description = "The run's id")),
+    responses((status = 200, description = "The run", body = PortalRunView)))]
 async fn get_run(
     State(s): State<AppState>,
     p: Participant,
@@ -78,12 +92,19 @@ async fn get_run(
     Ok(Json(PortalRunView::new(&p, &run)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SubmissionInput {
+    /// The answers, by the journey's field keys.
+    #[schema(value_type = Object)]
     data: Map<String, Value>,
 }
 
+/// Saves the step's form (checked against its journey); may be sent again until done.
+#[utoipa::path(post, path = "/v1/portal/runs/{run_id}/steps/{key}/submission", tag = "portal", security(("portal_session" = [])),
+    params(("run_id" = String, Path, description = "The run's id"), ("key" = String, Path, description = "The step's key")),
+    request_body = SubmissionInput,
+    responses((status = 200, description = "The run", body = PortalRunView), (status = 409, description = "The step is not active or the run has ended", body = Problem, content_type = "application/problem+json")))]
 async fn submit(
     State(s): State<AppState>,
     p: Participant,
@@ -94,6 +115,10 @@ async fn submit(
     Ok(Json(PortalRunView::new(&p, &run)))
 }
 
+/// Marks the participant's step done (its form must be complete).
+#[utoipa::path(post, path = "/v1/portal/runs/{run_id}/steps/{key}/complete", tag = "portal", security(("portal_session" = [])),
+    params(("run_id" = String, Path, description = "The run's id"), ("key" = String, Path, description = "The step's key")),
+    responses((status = 200, description = "The run", body = PortalRunView), (status = 409, description = "The step is not active or the run has ended", body = Problem, content_type = "application/problem+json")))]
 async fn complete(
     State(s): State<AppState>,
     p: Participant,
@@ -103,7 +128,7 @@ async fn complete(
     Ok(Json(PortalRunView::new(&p, &run)))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DueDateInput {
     due_at: DateTime<Utc>,
@@ -111,6 +136,10 @@ struct DueDateInput {
 
 /// Commissioning: a partner user with tasks:complete sets the appointment of its active step;
 /// the step's owner is told.
+#[utoipa::path(post, path = "/v1/portal/runs/{run_id}/steps/{key}/due-date", tag = "portal", security(("portal_session" = [])),
+    params(("run_id" = String, Path, description = "The run's id"), ("key" = String, Path, description = "The step's key")),
+    request_body = DueDateInput,
+    responses((status = 200, description = "The run", body = PortalRunView), (status = 409, description = "The step is not active or the run has ended", body = Problem, content_type = "application/problem+json")))]
 async fn due_date(
     State(s): State<AppState>,
     p: Participant,

@@ -16,7 +16,7 @@ use crate::AppState;
 use app::repo::runs;
 
 /// A journey (the step's form) in the reader's language.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct JourneyView {
     pub id: String,
     pub name: String,
@@ -57,7 +57,7 @@ struct TaskRow {
 }
 
 /// One of the participant's tasks, in their language (`GET /portal/tasks`, the task page).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TaskView {
     pub run_id: String,
     pub step_key: String,
@@ -74,18 +74,21 @@ pub struct TaskView {
 }
 
 /// A step of a run as the participant sees it; what only the assignee needs is on their steps.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct StepView {
     pub key: String,
     pub name: String,
     pub status: StepStatus,
     pub mine: bool,
+    /// On the participant's own steps only; the schema lists these fields as optional
+    /// properties of the step (see `openapi::OwnStepFields`).
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    #[schema(ignore)]
     pub own: Option<OwnStepView>,
 }
 
 /// What the assignee of a step sees of it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OwnStepView {
     pub info_text: Option<String>,
     pub due_at: Option<DateTime<Utc>>,
@@ -93,13 +96,14 @@ pub struct OwnStepView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub journey: Option<JourneyView>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub submission: Option<Map<String, Value>>,
     pub can_complete: bool,
     pub can_set_due_date: bool,
 }
 
 /// Where the run stands and what is needed from this participant (`GET /portal/runs/{id}`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PortalRunView {
     pub run_id: String,
     pub title: String,
