@@ -555,3 +555,55 @@ async fn bad_input_on_the_aws_path() {
     let w = AwsWorld::new().await;
     rejects_bad_input(&w).await;
 }
+
+/// Portal sessions are limited per access link (10 a minute) and per client (30 a minute),
+/// counted before the link is looked up: guessing links is limited too.
+async fn limits_sessions(w: &impl World) {
+    let session = |token: String| async move {
+        w.call("POST", "/v1/portal/sessions", None, Some(json!({ "token": token })))
+            .await
+    };
+    let guessed = format!("guess-{}", unique());
+    for _ in 0..10 {
+        session(guessed.clone()).await.problem(401);
+    }
+    let limited = session(guessed.clone()).await;
+    limited.problem(429);
+    assert!(limited.field("detail").contains("retry"), "{}", limited.body);
+    // 11 requests so far from this client; 19 more links, then the client's limit holds.
+    for _ in 0..19 {
+        session(format!("guess-{}", unique())).await.problem(401);
+    }
+    session(format!("guess-{}", unique())).await.problem(429);
+}
+
+#[tokio::test]
+async fn session_limits_on_local_server() {
+    let w = Local::start().await;
+    limits_sessions(&w).await;
+    // The answer says when to come back, as JSON and as the access page.
+    let json = w
+        .http
+        .post(w.url("/v1/portal/sessions"))
+        .json(&json!({"token": "another"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(json.status(), 429);
+    let retry: u64 = json.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry), "{retry}");
+    assert_eq!(json.headers()["content-type"], "application/problem+json");
+    let page = w.http.post(w.url("/portal/access/another")).send().await.unwrap();
+    assert_eq!(page.status(), 429);
+    assert!(page.headers().contains_key("retry-after"));
+    assert!(page.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+}
+
+#[tokio::test]
+async fn session_limits_on_the_aws_path() {
+    let w = AwsWorld::new().await;
+    limits_sessions(&w).await;
+}

@@ -71,6 +71,7 @@ pub fn config(table: &str, queue: &str, tag: &str) -> Config {
         customer_app_url: "https://home.utility.example".into(),
         staff_links_name_tenant: false,
         default_locale: Lang::De,
+        session_limits: app::config::SessionLimits::from_env(),
     }
 }
 

@@ -111,7 +111,9 @@ pub async fn start(opts: Options) -> Result<Running, String> {
     let state = AppState::new(table.clone(), config.clone());
     let router = app(state, mailer.clone(), auth.clone());
     let server = tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router).await {
+        // The peer address is what per-client limits count by (API Gateway's sourceIp in AWS).
+        let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        if let Err(e) = axum::serve(listener, service).await {
             tracing::error!(error = %e, "server stopped");
         }
     });

@@ -22,6 +22,33 @@ pub struct Config {
     pub staff_links_name_tenant: bool,
     /// `DEFAULT_LOCALE`: the tenants' default language until tenants set their own (de).
     pub default_locale: Lang,
+    /// How many portal sessions a minute one access link and one client address may open.
+    pub session_limits: SessionLimits,
+}
+
+/// Portal session creation per minute: `PORTAL_SESSIONS_PER_LINK` (default 10: a link is
+/// opened a few times, more is someone trying) and `PORTAL_SESSIONS_PER_CLIENT` (default 30:
+/// guessing links stays slow; raise it where many participants share one address).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    pub per_link: u64,
+    pub per_client: u64,
+}
+
+impl SessionLimits {
+    pub fn from_env() -> Self {
+        let read = |name: &str, default: u64| {
+            std::env::var(name)
+                .ok()
+                .and_then(|v| v.trim().parse().ok())
+                .filter(|n| *n > 0)
+                .unwrap_or(default)
+        };
+        SessionLimits {
+            per_link: read("PORTAL_SESSIONS_PER_LINK", 10),
+            per_client: read("PORTAL_SESSIONS_PER_CLIENT", 30),
+        }
+    }
 }
 
 impl Config {
@@ -45,6 +72,7 @@ impl Config {
             default_locale: var("DEFAULT_LOCALE")
                 .and_then(|l| Lang::parse(&l))
                 .unwrap_or(Lang::FALLBACK),
+            session_limits: SessionLimits::from_env(),
         })
     }
 
@@ -60,6 +88,7 @@ impl Config {
             portal_base_url: base,
             staff_links_name_tenant: true,
             default_locale: Lang::FALLBACK,
+            session_limits: SessionLimits::from_env(),
         }
     }
 

@@ -12,6 +12,9 @@ pub enum AppError {
     /// A portal session or link that does not (or no longer) grant access.
     #[error("unauthorized: {0}")]
     Unauthorized(&'static str),
+    /// Too many requests of a kind from one caller: retry after this many seconds.
+    #[error("rate limited: retry after {0} s")]
+    RateLimited(u64),
     /// The table (or another service) did not answer: worth retrying.
     #[error("unavailable: {0}")]
     Unavailable(String),

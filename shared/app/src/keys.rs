@@ -41,6 +41,7 @@
 //! | history of the order-step configuration  | table | pk = `T#t#ORDERSTEPS`, sk begins_with `EVT#`           |
 //! | email sent for (event, recipient)        | table | pk = `T#t#MAIL#{event}#{recipient}`, sk = `CLAIM`      |
 //! | result of an idempotent request          | table | pk = `T#t#IDEM#{scope}#{key}`, sk = `IDEM`             |
+//! | a rate limit's counter in a time window  | table | pk = `LIMIT#{name}#{sha256 of subject}`, sk = `W#{window}` |
 //!
 //! `{h}` is the first 32 hex digits of the SHA-256 of the end user's `sub`, so that no claim
 //! value can break the key structure.
@@ -139,6 +140,15 @@ pub fn token(hash: &str) -> Key {
     Key {
         pk: format!("TOKEN#{hash}"),
         sk: TOKEN_SK.into(),
+    }
+}
+
+/// A rate limit's counter: `name` says what is limited, `subject_hash` whom (a token's or a
+/// client address's SHA-256; limits apply before any tenant is known), `window` which window.
+pub fn rate_limit(name: &str, subject_hash: &str, window: i64) -> Key {
+    Key {
+        pk: format!("LIMIT#{name}#{subject_hash}"),
+        sk: format!("W#{window}"),
     }
 }
 

@@ -31,6 +31,9 @@ pub enum ApiError {
     PayloadTooLarge(usize),
     #[error("unsupported media type")]
     UnsupportedMediaType,
+    /// Too many requests of a kind: retry after this many seconds (`Retry-After`).
+    #[error("too many requests: retry in {0} seconds")]
+    TooManyRequests(u64),
     #[error("this method is not allowed on this route")]
     MethodNotAllowed,
     /// The table or another service did not answer: the client may retry.
@@ -57,6 +60,7 @@ impl ApiError {
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -75,6 +79,7 @@ impl ApiError {
             ApiError::Gone(_) => "gone",
             ApiError::PayloadTooLarge(_) => "payload-too-large",
             ApiError::UnsupportedMediaType => "unsupported-media-type",
+            ApiError::TooManyRequests(_) => "too-many-requests",
             ApiError::MethodNotAllowed => "method-not-allowed",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
@@ -128,12 +133,16 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %msg, "request failed");
         }
         let body = serde_json::to_string(&self.problem()).unwrap_or_default();
-        (
+        let mut response = (
             self.status(),
             [(header::CONTENT_TYPE, "application/problem+json")],
             body,
         )
-            .into_response()
+            .into_response();
+        if let ApiError::TooManyRequests(seconds) = self {
+            response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 
@@ -154,6 +163,7 @@ impl From<AppError> for ApiError {
         match e {
             AppError::Domain(d) => d.into(),
             AppError::Unauthorized(m) => ApiError::Unauthorized(m),
+            AppError::RateLimited(s) => ApiError::TooManyRequests(s),
             AppError::Unavailable(m) => ApiError::Unavailable(m),
             AppError::Internal(m) => ApiError::Internal(m),
         }

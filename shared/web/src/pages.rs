@@ -49,7 +49,13 @@ impl PageError {
         }
         let problem = err.problem();
         let ctx = json!({"title": problem.title, "detail": problem.detail});
-        render(err.status(), page, lang, "", ctx)
+        let mut response = render(err.status(), page, lang, "", ctx);
+        if let ApiError::TooManyRequests(seconds) = err {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

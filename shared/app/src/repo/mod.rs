@@ -4,6 +4,7 @@
 pub mod access;
 pub mod aggregate;
 pub mod definitions;
+pub mod limits;
 pub mod offers;
 pub mod orders;
 pub mod partners;

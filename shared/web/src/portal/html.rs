@@ -60,9 +60,15 @@ pub fn session_cookie(s: &AppState, session: &str) -> String {
     params(("token" = String, Path, description = "The access link's secret")),
     responses((status = 303, description = "To /portal, with the session cookie", headers(("Location" = String), ("Set-Cookie" = String))),
         (status = 401, description = "No such link", content_type = "text/html", body = String),
-        (status = 410, description = "The link expired or its run ended", content_type = "text/html", body = String)))]
-async fn open_session(State(s): State<AppState>, ApiPath(token): ApiPath<String>) -> Result<Response, PageError> {
-    let (session, _, _) = access::open_session(s.table.as_ref(), &token).await?;
+        (status = 410, description = "The link expired or its run ended", content_type = "text/html", body = String),
+        (status = 429, description = "Too many sessions for this link or from this client", content_type = "text/html", body = String,
+            headers(("Retry-After" = u64, description = "Seconds until another try may succeed")))))]
+async fn open_session(
+    State(s): State<AppState>,
+    client: portal::ClientAddr,
+    ApiPath(token): ApiPath<String>,
+) -> Result<Response, PageError> {
+    let (session, _, _) = portal::open_session(&s, &client, &token).await?;
     let set = session_cookie(&s, &session);
     Ok(([(header::SET_COOKIE, set)], Redirect::to("/portal")).into_response())
 }

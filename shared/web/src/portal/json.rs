@@ -1,6 +1,5 @@
 //! The portal's JSON routes (`/v1/portal/...`).
 
-use app::repo::access::{self};
 use axum::extract::State;
 use axum::routing::{get, post};
 use axum::Json;
@@ -12,7 +11,7 @@ use crate::error::{ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath};
 use crate::{to_json, AppState, Routes};
 
-use super::participant::{complete_step, load_run, set_due_date, submit_answers};
+use super::participant::{complete_step, load_run, open_session, set_due_date, submit_answers, ClientAddr};
 use super::views::{tasks, PortalRunView, TaskView};
 use super::Participant;
 
@@ -38,9 +37,15 @@ struct SessionInput {
     request_body = SessionInput,
     responses((status = 200, description = "The session", body = Session),
         (status = 401, description = "No such link", body = Problem, content_type = "application/problem+json"),
-        (status = 410, description = "The link expired or its run ended", body = Problem, content_type = "application/problem+json")))]
-async fn create_session(State(s): State<AppState>, ApiJson(input): ApiJson<SessionInput>) -> ApiResult<Json<Value>> {
-    let (token, expires_at, p) = access::open_session(s.table.as_ref(), &input.token).await?;
+        (status = 410, description = "The link expired or its run ended", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many sessions for this link or from this client", body = Problem, content_type = "application/problem+json",
+            headers(("Retry-After" = u64, description = "Seconds until another try may succeed")))))]
+async fn create_session(
+    State(s): State<AppState>,
+    client: ClientAddr,
+    ApiJson(input): ApiJson<SessionInput>,
+) -> ApiResult<Json<Value>> {
+    let (token, expires_at, p) = open_session(&s, &client, &input.token).await?;
     Ok(Json(to_json(&Session {
         session_token: token,
         expires_at,

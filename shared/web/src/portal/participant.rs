@@ -17,6 +17,48 @@ use crate::{record_tenant, AppState};
 
 pub const SESSION_COOKIE: &str = "portal_session";
 
+/// The caller's network address: API Gateway's `sourceIp`, else the peer of the connection
+/// (local-server), else `unknown`. What per-client limits count by.
+pub struct ClientAddr(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let gateway = match parts.extensions.get::<lambda_http::request::RequestContext>() {
+            Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => ctx.http.source_ip.clone(),
+            _ => None,
+        };
+        let peer = || {
+            parts
+                .extensions
+                .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+                .map(|c| c.0.ip().to_string())
+        };
+        Ok(ClientAddr(
+            gateway
+                .filter(|ip| !ip.is_empty())
+                .or_else(peer)
+                .unwrap_or_else(|| "unknown".into()),
+        ))
+    }
+}
+
+/// Opens a portal session from an access link, within the limits per link and per client
+/// (429 with `Retry-After` beyond them; counted before the link is looked at, so guessing
+/// links is limited too).
+pub async fn open_session(
+    s: &AppState,
+    client: &ClientAddr,
+    access_token: &str,
+) -> ApiResult<(String, DateTime<Utc>, PortalParticipant)> {
+    use app::repo::limits::{sessions_per_client, sessions_per_link, take};
+    let (now, limits) = (Utc::now(), s.config.session_limits);
+    take(s.table.as_ref(), sessions_per_client(limits), &client.0, now).await?;
+    take(s.table.as_ref(), sessions_per_link(limits), access_token, now).await?;
+    Ok(access::open_session(s.table.as_ref(), access_token).await?)
+}
+
 /// The session token of a request: `Authorization: Bearer …` or the portal cookie.
 pub fn session_token(parts: &Parts) -> Option<String> {
     let bearer = parts
