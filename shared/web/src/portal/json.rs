@@ -76,7 +76,7 @@ struct TasksView {
 }
 
 /// The participant's tasks.
-#[utoipa::path(get, path = "/v1/portal/tasks", tag = "portal", security(("portal_session" = [])),
+#[utoipa::path(get, path = "/v1/portal/tasks", tag = "portal", security(("portal_session" = []), ("portal_cookie" = [])),
     responses((status = 200, description = "The tasks", body = TasksView)))]
 async fn list_tasks(State(s): State<AppState>, p: Participant) -> ApiResult<Json<TasksView>> {
     Ok(Json(TasksView {
@@ -85,7 +85,7 @@ async fn list_tasks(State(s): State<AppState>, p: Participant) -> ApiResult<Json
 }
 
 /// Where a run stands and what is needed from the participant.
-#[utoipa::path(get, path = "/v1/portal/runs/{run_id}", tag = "portal", security(("portal_session" = [])),
+#[utoipa::path(get, path = "/v1/portal/runs/{run_id}", tag = "portal", security(("portal_session" = []), ("portal_cookie" = [])),
     params(("run_id" = String, Path, description = "The run's id")),
     responses((status = 200, description = "The run", body = PortalRunView)))]
 async fn get_run(
@@ -106,7 +106,7 @@ struct SubmissionInput {
 }
 
 /// Saves the step's form (checked against its journey); may be sent again until done.
-#[utoipa::path(post, path = "/v1/portal/runs/{run_id}/steps/{key}/submission", tag = "portal", security(("portal_session" = [])),
+#[utoipa::path(post, path = "/v1/portal/runs/{run_id}/steps/{key}/submission", tag = "portal", security(("portal_session" = []), ("portal_cookie" = [])),
     params(("run_id" = String, Path, description = "The run's id"), ("key" = String, Path, description = "The step's key")),
     request_body = SubmissionInput,
     responses((status = 200, description = "The run", body = PortalRunView), (status = 409, description = "The step is not active or the run has ended", body = Problem, content_type = "application/problem+json")))]
@@ -121,7 +121,7 @@ async fn submit(
 }
 
 /// Marks the participant's step done (its form must be complete).
-#[utoipa::path(post, path = "/v1/portal/runs/{run_id}/steps/{key}/complete", tag = "portal", security(("portal_session" = [])),
+#[utoipa::path(post, path = "/v1/portal/runs/{run_id}/steps/{key}/complete", tag = "portal", security(("portal_session" = []), ("portal_cookie" = [])),
     params(("run_id" = String, Path, description = "The run's id"), ("key" = String, Path, description = "The step's key")),
     responses((status = 200, description = "The run", body = PortalRunView), (status = 409, description = "The step is not active or the run has ended", body = Problem, content_type = "application/problem+json")))]
 async fn complete(
@@ -141,7 +141,7 @@ struct DueDateInput {
 
 /// Commissioning: a partner user with tasks:complete sets the appointment of its active step;
 /// the step's owner is told.
-#[utoipa::path(post, path = "/v1/portal/runs/{run_id}/steps/{key}/due-date", tag = "portal", security(("portal_session" = [])),
+#[utoipa::path(post, path = "/v1/portal/runs/{run_id}/steps/{key}/due-date", tag = "portal", security(("portal_session" = []), ("portal_cookie" = [])),
     params(("run_id" = String, Path, description = "The run's id"), ("key" = String, Path, description = "The step's key")),
     request_body = DueDateInput,
     responses((status = 200, description = "The run", body = PortalRunView), (status = 409, description = "The step is not active or the run has ended", body = Problem, content_type = "application/problem+json")))]
