@@ -86,6 +86,13 @@ impl ApiError {
         }
     }
 
+    /// The headers an answer with this error carries, as JSON or as a page (`Retry-After`).
+    pub fn add_headers(&self, response: &mut Response) {
+        if let ApiError::TooManyRequests(seconds) = self {
+            response.headers_mut().insert(header::RETRY_AFTER, (*seconds).into());
+        }
+    }
+
     /// The problem document for this error.
     pub fn problem(&self) -> Problem {
         let status = self.status();
@@ -139,9 +146,7 @@ impl IntoResponse for ApiError {
             body,
         )
             .into_response();
-        if let ApiError::TooManyRequests(seconds) = self {
-            response.headers_mut().insert(header::RETRY_AFTER, seconds.into());
-        }
+        self.add_headers(&mut response);
         response
     }
 }

@@ -50,11 +50,7 @@ impl PageError {
         let problem = err.problem();
         let ctx = json!({"title": problem.title, "detail": problem.detail});
         let mut response = render(err.status(), page, lang, "", ctx);
-        if let ApiError::TooManyRequests(seconds) = err {
-            response
-                .headers_mut()
-                .insert(axum::http::header::RETRY_AFTER, seconds.into());
-        }
+        err.add_headers(&mut response);
         response
     }
 }

@@ -6,7 +6,6 @@ use serde_json::Value;
 /// One event of an aggregate's history, as the outbox row stores it (the schema of
 /// [`History`]'s items; the rows are passed through as stored).
 #[derive(Debug, utoipa::ToSchema)]
-#[allow(dead_code)]
 pub struct HistoryEvent {
     /// `run_started`, `step_activated`, `order_placed`, …
     #[schema(rename = "type")]
