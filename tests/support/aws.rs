@@ -214,7 +214,7 @@ impl AwsWorld {
             table,
             sqs,
             queues,
-            mailer: Box::new(lambda_host::ses::SesMailer::new(ses)),
+            mailer: Box::new(lambda_host::ses::SesMailer::new(ses, None)),
             config,
             relayed: Mutex::new(HashSet::new()),
             seq: AtomicU64::new(1),

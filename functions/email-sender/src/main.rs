@@ -10,7 +10,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
     lambda_host::init_lambda_logging();
     let aws = lambda_host::Aws::load().await?;
     let table = aws.table();
-    let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(&aws.sdk));
+    let mailer = SesMailer::from_env(aws_sdk_sesv2::Client::new(&aws.sdk));
     let notifier = Notifier {
         table: &table,
         mailer: &mailer,

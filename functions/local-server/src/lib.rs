@@ -105,7 +105,8 @@ pub async fn start(opts: Options) -> Result<Running, String> {
     let base_url = opts.base_url.clone().unwrap_or_else(|| format!("http://{addr}"));
     let table = Arc::new(EmbeddedTable::open(&opts.data_dir.join("portal.sqlite3")).map_err(|e| e.to_string())?);
     private_files(&opts.data_dir, "portal.sqlite3").map_err(|e| e.to_string())?;
-    let mailer = Arc::new(FileMailer::new(opts.data_dir.join("outbox")).map_err(|e| e.to_string())?);
+    let mailer = FileMailer::new(opts.data_dir.join("outbox")).map_err(|e| e.to_string())?;
+    let mailer = Arc::new(mailer.with_feedback(table.clone()));
     let auth = LocalAuth::load(&opts.data_dir).map_err(|e| e.to_string())?;
     let config = Config::local(&base_url);
     let state = AppState::new(table.clone(), config.clone());

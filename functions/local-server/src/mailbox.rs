@@ -2,12 +2,13 @@
 
 use std::io::Write as _;
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use app::email::mailer::{MailError, Mailer, OutgoingEmail};
 use async_trait::async_trait;
 use chrono::Utc;
 use serde::{Deserialize, Serialize};
+use store::Table;
 
 /// One line of the local outbox index (`GET /local/outbox`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -25,6 +26,8 @@ pub struct OutboxEntry {
 pub struct FileMailer {
     dir: PathBuf,
     lock: Mutex<()>,
+    /// Where the addresses of SES's mailbox simulator report back (see `app::email::bounces::simulated_report`).
+    feedback: Option<Arc<dyn Table>>,
 }
 
 impl FileMailer {
@@ -33,7 +36,31 @@ impl FileMailer {
         Ok(FileMailer {
             dir,
             lock: Mutex::new(()),
+            feedback: None,
         })
+    }
+
+    /// Reports what SES's mailbox simulator addresses would report to `table`.
+    pub fn with_feedback(mut self, table: Arc<dyn Table>) -> Self {
+        self.feedback = Some(table);
+        self
+    }
+
+    /// Applies the simulated report of an email sent, as bounce-handler applies SES's.
+    async fn report(&self, email: &OutgoingEmail) {
+        let (Some(table), Some(report)) = (&self.feedback, app::email::bounces::simulated_report(email)) else {
+            return;
+        };
+        match app::email::bounces::parse(&report) {
+            Ok(notices) => {
+                for n in notices {
+                    if let Err(e) = app::email::bounces::apply(table.as_ref(), &n).await {
+                        tracing::warn!(error = %e, "simulated report not recorded");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = e, "simulated report unreadable"),
+        }
     }
 
     /// Every email written so far, oldest first.
@@ -84,6 +111,8 @@ impl Mailer for FileMailer {
             .open(self.dir.join("index.jsonl"))
             .map_err(fail)?;
         writeln!(index, "{line}").map_err(fail)?;
+        drop(_guard);
+        self.report(email).await;
         Ok(id)
     }
 }

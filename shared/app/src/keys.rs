@@ -39,6 +39,8 @@
 //! | open order of (user, offer): the lock    | table | pk = `T#t#USER#{h}`, sk = `OPEN#{offer}`               |
 //! | the tenant's five order steps            | table | pk = `T#t#ORDERSTEPS`, sk = `ORDERSTEPS`               |
 //! | history of the order-step configuration  | table | pk = `T#t#ORDERSTEPS`, sk begins_with `EVT#`           |
+//! | an address that takes no more email      | table | pk = `T#t#UNDELIVERABLE`, sk = `ADDR#{participant id of the address}` |
+//! | the tenant's undeliverable addresses     | table | pk = `T#t#UNDELIVERABLE`, sk begins_with `ADDR#`        |
 //! | email sent for (event, recipient)        | table | pk = `T#t#MAIL#{event}#{recipient}`, sk = `CLAIM`      |
 //! | result of an idempotent request          | table | pk = `T#t#IDEM#{scope}#{key}`, sk = `IDEM`             |
 //! | a rate limit's counter in a time window  | table | pk = `LIMIT#{name}#{sha256 of subject}`, sk = `W#{window}` |
@@ -149,6 +151,18 @@ pub fn rate_limit(name: &str, subject_hash: &str, window: i64) -> Key {
     Key {
         pk: format!("LIMIT#{name}#{subject_hash}"),
         sk: format!("W#{window}"),
+    }
+}
+
+pub fn undeliverable_pk(t: &str) -> String {
+    format!("{}UNDELIVERABLE", tenant(t))
+}
+pub const UNDELIVERABLE_SK_PREFIX: &str = "ADDR#";
+/// An undeliverable address, by the hash that also names its participant (case-insensitive).
+pub fn undeliverable(t: &str, email: &str) -> Key {
+    Key {
+        pk: undeliverable_pk(t),
+        sk: format!("{UNDELIVERABLE_SK_PREFIX}{}", domain::ids::participant_id(email)),
     }
 }
 

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::i18n::{I18n, Lang};
 use crate::process::{Assignee, Owner};
-use crate::values::{Contact, OfferCategory, OfferStatus, Permission};
+use crate::values::{Contact, OfferCategory, OfferStatus, Permission, Unreachable};
 
 /// Who did something: a staff user, a participant, or the system.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -89,6 +89,19 @@ pub enum RunEvent {
     RunCompleted {},
     RunCancelled {
         reason: String,
+    },
+    /// Email to a step's participant bounced or drew a complaint: those steps show it.
+    ParticipantUnreachable {
+        #[serde(flatten)]
+        unreachable: Unreachable,
+        step_keys: Vec<String>,
+    },
+    /// Staff corrected the run's customer or installer (`role`); the new address is told of
+    /// the role's active step, if there is one.
+    ParticipantChanged {
+        role: String,
+        old_email: String,
+        contact: Contact,
     },
 }
 

@@ -17,7 +17,7 @@ pub use crate::events::Actor;
 use crate::events::RunEvent;
 use crate::i18n::Lang;
 use crate::ids::participant_id;
-pub use crate::values::Contact;
+pub use crate::values::{Contact, UndeliverableReason, Unreachable};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -125,6 +125,9 @@ pub struct RunStep {
     pub completed_by: Option<Actor>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub submission: Option<Submission>,
+    /// Set while the address this step's emails go to cannot be reached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unreachable: Option<Unreachable>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -230,6 +233,7 @@ impl Run {
                 completed_at: None,
                 completed_by: None,
                 submission: None,
+                unreachable: None,
             })
             .collect();
         let mut run = Run {
@@ -449,6 +453,86 @@ impl Run {
         Ok(vec![RunEvent::RunCancelled {
             reason: reason.trim().into(),
         }])
+    }
+
+    /// The address a step's emails go to, when it is one person's (partners: their users).
+    fn recipient_email<'a>(&'a self, step: &'a RunStep) -> Option<&'a str> {
+        match &step.assignee {
+            Assignee::Staff { email, .. } => Some(email),
+            Assignee::Customer | Assignee::Installer => self.contact_for(&step.assignee).map(|c| c.email.as_str()),
+            Assignee::Partner { .. } => None,
+        }
+    }
+
+    /// Marks the steps not yet done whose emails go to an address that cannot be reached;
+    /// no event when none changes (already marked, or nobody of this run).
+    pub fn mark_unreachable(&mut self, unreachable: &Unreachable) -> Vec<RunEvent> {
+        let matching: Vec<usize> = (0..self.steps.len())
+            .filter(|&i| {
+                let s = &self.steps[i];
+                matches!(s.status, StepStatus::Pending | StepStatus::Active)
+                    && s.unreachable.is_none()
+                    && self
+                        .recipient_email(s)
+                        .is_some_and(|e| e.eq_ignore_ascii_case(&unreachable.email))
+            })
+            .collect();
+        if matching.is_empty() {
+            return Vec::new();
+        }
+        let mut step_keys = Vec::new();
+        for i in matching {
+            self.steps[i].unreachable = Some(unreachable.clone());
+            step_keys.push(self.steps[i].key.clone());
+        }
+        self.version += 1;
+        vec![RunEvent::ParticipantUnreachable {
+            unreachable: unreachable.clone(),
+            step_keys,
+        }]
+    }
+
+    /// Staff correct the customer's or installer's contact (`role`): the marks of the old
+    /// address go, and a changed address ends the old one's portal access to this run at once
+    /// (the portal asks the run who its participants are). Returns the old contact.
+    pub fn change_participant(
+        &mut self,
+        role: &str,
+        contact: Contact,
+    ) -> Result<(Contact, Vec<RunEvent>), DomainError> {
+        let assignee = match role {
+            "customer" => Assignee::Customer,
+            "installer" => Assignee::Installer,
+            _ => return Err(DomainError::NotFound("participant role")),
+        };
+        let mut errors = Vec::new();
+        require_text(&contact.name, "name", 200, &mut errors);
+        require_email(&contact.email, "email", &mut errors);
+        into_result(errors)?;
+        self.ensure_running()?;
+        let contact = Contact {
+            name: contact.name.trim().to_string(),
+            email: contact.email.trim().to_string(),
+            locale: contact.locale,
+        };
+        let slot = match assignee {
+            Assignee::Customer => &mut self.participants.customer,
+            _ => &mut self.participants.installer,
+        };
+        let Some(old) = slot.replace(contact.clone()) else {
+            *slot = None;
+            return Err(DomainError::Conflict(format!("the run has no {role} to correct")));
+        };
+        for s in self.steps.iter_mut().filter(|s| s.assignee == assignee) {
+            s.unreachable = None;
+        }
+        self.version += 1;
+        let event = RunEvent::ParticipantChanged {
+            role: role.into(),
+            old_email: old.email.clone(),
+            contact,
+        };
+        Ok((old, vec![event]))
     }
 
     /// The run as the API shows it.

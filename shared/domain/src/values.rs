@@ -64,3 +64,23 @@ impl OfferStatus {
         }
     }
 }
+
+/// Why an address takes no more email: it bounced for good, or its owner marked an email as
+/// spam. (Transient bounces, a full mailbox say, mark nothing: SES retries those itself.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum UndeliverableReason {
+    Bounce,
+    Complaint,
+}
+
+/// An address that cannot be reached, as a step shows it to staff.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Unreachable {
+    pub email: String,
+    pub reason: UndeliverableReason,
+    /// What the receiving server said (a bounce's diagnostic), or the complaint's type.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    pub since: chrono::DateTime<chrono::Utc>,
+}

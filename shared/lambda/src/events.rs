@@ -3,6 +3,8 @@
 
 #[cfg(feature = "sqs")]
 pub use relay::{relay, stream_events};
+#[cfg(feature = "feedback")]
+pub use feedback::record_feedback;
 #[cfg(feature = "ses")]
 pub use sender::send_batch;
 
@@ -140,6 +142,45 @@ mod sender {
             }
         }
         super::metrics(["EmailsSent", "MessagesFailed"], [sent, failed]);
+        response
+    }
+}
+
+#[cfg(feature = "feedback")]
+mod feedback {
+    use app::email::bounces;
+    use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+    use store::Table;
+
+    /// Applies the bounce and complaint reports of a batch; a message whose table writes
+    /// failed comes back (DLQ after max receives); one that is no report is logged and dropped.
+    pub async fn record_feedback(table: &dyn Table, batch: &SqsEvent) -> SqsBatchResponse {
+        let mut response = SqsBatchResponse::default();
+        let (mut marked, mut failed) = (0usize, 0usize);
+        for message in &batch.records {
+            let id = message.message_id.clone().unwrap_or_default();
+            let notices = match bounces::parse(message.body.as_deref().unwrap_or_default()) {
+                Ok(n) => n,
+                Err(reason) => {
+                    tracing::error!(message_id = id, reason, "feedback message dropped: not an SES report");
+                    continue;
+                }
+            };
+            for notice in &notices {
+                match bounces::apply(table, notice).await {
+                    Ok(()) => marked += 1,
+                    Err(e) => {
+                        tracing::warn!(message_id = id, error = %e, "feedback not recorded; it will be retried");
+                        failed += 1;
+                        let mut f = BatchItemFailure::default();
+                        f.item_identifier = id.clone();
+                        response.batch_item_failures.push(f);
+                        break;
+                    }
+                }
+            }
+        }
+        super::metrics(["AddressesMarkedUndeliverable", "FeedbackFailed"], [marked, failed]);
         response
     }
 }

@@ -6,7 +6,7 @@
 use app::config::Config;
 use store::dynamo::DynamoTable;
 
-#[cfg(any(feature = "ses", feature = "sqs"))]
+#[cfg(any(feature = "ses", feature = "sqs", feature = "feedback"))]
 pub mod events;
 #[cfg(feature = "ses")]
 pub mod ses;

@@ -2,15 +2,26 @@
 
 use app::email::mailer::{MailError, Mailer, OutgoingEmail};
 use async_trait::async_trait;
-use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message};
+use aws_sdk_sesv2::types::{Body, Content, Destination, EmailContent, Message, MessageTag};
 
 pub struct SesMailer {
     client: aws_sdk_sesv2::Client,
+    /// The configuration set whose event destination reports bounces and complaints
+    /// (`SES_CONFIGURATION_SET`); none: SES sends without one.
+    configuration_set: Option<String>,
 }
 
 impl SesMailer {
-    pub fn new(client: aws_sdk_sesv2::Client) -> Self {
-        SesMailer { client }
+    pub fn new(client: aws_sdk_sesv2::Client, configuration_set: Option<String>) -> Self {
+        SesMailer {
+            client,
+            configuration_set: configuration_set.filter(|c| !c.trim().is_empty()),
+        }
+    }
+
+    /// With the configuration set named by `SES_CONFIGURATION_SET`, if set.
+    pub fn from_env(client: aws_sdk_sesv2::Client) -> Self {
+        Self::new(client, std::env::var("SES_CONFIGURATION_SET").ok())
     }
 }
 
@@ -33,9 +44,17 @@ impl Mailer for SesMailer {
             .subject(content(&email.subject)?)
             .body(body.build())
             .build();
+        let tags = email
+            .tags
+            .iter()
+            .map(|(name, value)| MessageTag::builder().name(name).value(value).build())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| MailError::Rejected(e.to_string()))?;
         let out = self
             .client
             .send_email()
+            .set_configuration_set_name(self.configuration_set.clone())
+            .set_email_tags(Some(tags).filter(|t| !t.is_empty()))
             .from_email_address(&email.from)
             .destination(Destination::builder().to_addresses(&email.to).build())
             .content(EmailContent::builder().simple(message).build())

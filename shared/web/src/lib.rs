@@ -12,6 +12,7 @@ pub mod pages;
 pub mod partner;
 pub mod portal;
 pub mod process;
+pub mod undeliverable;
 pub mod views;
 
 use std::sync::Arc;

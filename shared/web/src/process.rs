@@ -3,7 +3,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
 use serde_json::Value;
@@ -18,7 +18,7 @@ use app::repo::runs::{self, RunFilter};
 use app::repo::PageParams;
 use domain::journey::{Journey, JourneyInput};
 use domain::process::{Process, ProcessInput};
-use domain::run::{Creator, Run, RunInput, RunView};
+use domain::run::{Contact, Creator, Run, RunInput, RunView};
 
 /// The area's route table, for hosts that merge areas (local-server).
 pub fn table() -> Routes {
@@ -38,7 +38,9 @@ pub fn table() -> Routes {
         .route("/v1/runs/{id}/steps/{key}/complete", post(complete_step))
         .route("/v1/runs/{id}/cancel", post(cancel_run))
         .route("/v1/runs/{id}/history", get(history))
+        .route("/v1/runs/{id}/participants/{role}", put(change_participant))
         .merge(super::admin::routes())
+        .merge(super::undeliverable::routes())
 }
 
 /// The area as one Lambda function serves it.
@@ -257,6 +259,26 @@ async fn cancel_run(
     ApiJson(input): ApiJson<crate::ReasonInput>,
 ) -> ApiResult<Json<Value>> {
     let run = staff_change(&s, &id, &rid, |run: &mut Run, _, now| run.cancel(&input.reason, now)).await?;
+    Ok(Json(to_json(&run.view())))
+}
+
+/// Corrects the run's customer or installer (`role`), say after their address bounced: the
+/// steps' unreachable marks go, the old address loses its access to the run, and the new one
+/// is emailed the role's active step.
+#[utoipa::path(put, path = "/v1/runs/{id}/participants/{role}", tag = "runs", security(("jwt" = [])),
+    params(("id" = String, Path, description = "The run's id"),
+        ("role" = String, Path, description = "`customer` or `installer`")),
+    request_body = Contact,
+    responses((status = 200, description = "The run", body = RunView),
+        (status = 409, description = "The run has ended, or has no such participant", body = Problem, content_type = "application/problem+json")))]
+async fn change_participant(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    ApiPath((rid, role)): ApiPath<(String, String)>,
+    ApiJson(contact): ApiJson<Contact>,
+) -> ApiResult<Json<Value>> {
+    let who = super::staff_actor(&id);
+    let run = runs::change_participant(s.table.as_ref(), tenant(&id), &rid, &role, contact, &who).await?;
     Ok(Json(to_json(&run.view())))
 }
 

@@ -15,6 +15,11 @@ pub struct OutgoingEmail {
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub html: Option<String>,
+    /// Message tags (SES `EmailTags`): which tenant, run and kind an email was, so that a
+    /// bounce or complaint report finds them again. Names and values are letters, digits,
+    /// `-` and `_` only (others are left out), as SES requires.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<(String, String)>,
 }
 
 /// A header value on one line: control characters (CR and LF among them) become spaces, runs
@@ -34,7 +39,23 @@ impl OutgoingEmail {
             subject: header_value(subject),
             text,
             html,
+            tags: Vec::new(),
         }
+    }
+
+    /// Adds a message tag, unless its value is not one SES takes.
+    pub fn tagged(mut self, name: &str, value: &str) -> Self {
+        let safe = |s: &str| {
+            !s.is_empty() && s.len() <= 256 && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        };
+        if safe(name) && safe(value) {
+            self.tags.push((name.into(), value.into()));
+        }
+        self
+    }
+
+    pub fn tag(&self, name: &str) -> Option<&str> {
+        self.tags.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
     }
 }
 

@@ -2,6 +2,7 @@
 //! renderer (minijinja, sandboxed, HTML auto-escaped, strict variables), the mailer port and
 //! the notifier that turns events into emails.
 
+pub mod bounces;
 pub mod kinds;
 pub mod mailer;
 pub mod notify;

@@ -16,6 +16,7 @@ use domain::run::Run;
 use serde_json::{json, Map, Value};
 use store::{attr_str, Cond, Item, StoreError, Table, Write};
 
+use super::bounces::{TAG_KIND, TAG_RUN, TAG_TENANT};
 use super::mailer::{MailError, Mailer, OutgoingEmail};
 use super::recipients::{order_recipients, partner_recipients, run_recipients, Link, Recipient, Tenant};
 use super::{default_template, render, EmailKind, Template};
@@ -24,7 +25,7 @@ use crate::error::AppError;
 use crate::keys;
 use crate::repo::access::{issue_access_token, issue_invitation_token};
 use crate::repo::aggregate::parse_event;
-use crate::repo::{load, settings};
+use crate::repo::{load, settings, undeliverable};
 
 /// How long a claim in flight keeps other deliveries of the same event away: longer than a
 /// delivery can take (the sender's timeout is 30 s), shorter than the queue's visibility
@@ -163,6 +164,7 @@ impl Notifier<'_> {
             ));
         };
         let event = parse_event(row).map_err(NotifyError::Permanent)?;
+        let run_id = matches!(event, Event::Run(_)).then_some(id);
         let tenant = self.tenant(tenant).await?;
         let recipients = match self.recipients(row, event, &tenant, id).await {
             Ok(r) => r,
@@ -175,7 +177,16 @@ impl Notifier<'_> {
         let mut sent = 0;
         for r in recipients {
             let kind = r.kind.name();
-            match self.deliver(&tenant.id, event_id, r).await {
+            // An address that bounced for good or complained gets nothing more; the run this
+            // email was about shows it on the participant's steps.
+            if let Some(u) = undeliverable::get(self.table, &tenant.id, &r.email).await? {
+                tracing::warn!(event_id, kind, reason = ?u.reason, "email not sent: the address is undeliverable");
+                if let Some(run) = run_id {
+                    undeliverable::mark_run(self.table, &tenant.id, run, &u.unreachable()).await?;
+                }
+                continue;
+            }
+            match self.deliver(&tenant.id, event_id, run_id, r).await {
                 Ok(true) => sent += 1,
                 Ok(false) => {}
                 Err(NotifyError::Permanent(reason)) => {
@@ -188,7 +199,13 @@ impl Notifier<'_> {
     }
 
     /// Claims, renders and sends one email; `false` when it was sent before.
-    async fn deliver(&self, tenant: &str, event_id: &str, r: Recipient) -> Result<bool, NotifyError> {
+    async fn deliver(
+        &self,
+        tenant: &str,
+        event_id: &str,
+        run_id: Option<&str>,
+        r: Recipient,
+    ) -> Result<bool, NotifyError> {
         let key = keys::mail_claim(tenant, event_id, &participant_id(&r.email));
         let now = Utc::now();
         let existing = self.table.get(&key.pk, &key.sk).await?;
@@ -221,7 +238,7 @@ impl Notifier<'_> {
             .await
             .map_err(|e| NotifyError::Retry(format!("claim: {e}")))?;
 
-        match self.render_and_send(tenant, &r).await {
+        match self.render_and_send(tenant, run_id, &r).await {
             Ok(message_id) => {
                 tracing::info!(event_id, kind = r.kind.name(), message_id, "email sent");
                 let done = self
@@ -258,7 +275,7 @@ impl Notifier<'_> {
         }
     }
 
-    async fn render_and_send(&self, tenant: &str, r: &Recipient) -> Result<String, NotifyError> {
+    async fn render_and_send(&self, tenant: &str, run_id: Option<&str>, r: &Recipient) -> Result<String, NotifyError> {
         let mut vars = r.vars.clone();
         let link = match &r.link {
             Link::To(url) => url.clone(),
@@ -288,7 +305,13 @@ impl Notifier<'_> {
             &subject,
             rendered.text,
             rendered.html,
-        );
+        )
+        .tagged(TAG_TENANT, tenant)
+        .tagged(TAG_KIND, r.kind.name());
+        let email = match run_id {
+            Some(run) => email.tagged(TAG_RUN, run),
+            None => email,
+        };
         Ok(self.mailer.send(&email).await?)
     }
 }

@@ -13,7 +13,7 @@ use domain::ids::participant_id;
 use domain::order::Order;
 use domain::partner::{Partner, PartnerStatus};
 use domain::process::Assignee;
-use domain::run::{Run, StepStatus};
+use domain::run::{Contact, Run, StepStatus};
 use domain::valid_email;
 use serde_json::{json, Map, Value};
 
@@ -110,6 +110,27 @@ impl<'a> Builder<'a> {
     }
 }
 
+/// A customer's or installer's step email, with their portal link.
+fn tell_participant(b: &mut Builder, assignee: &Assignee, contact: &Contact, extra: Map<String, Value>) {
+    let who = PortalParticipant {
+        tenant_id: b.tenant.id.clone(),
+        participant_id: participant_id(&contact.email),
+        kind: assignee.kind().into(),
+        name: contact.name.clone(),
+        locale: contact.locale,
+        partner_id: None,
+        user_id: None,
+    };
+    b.add(
+        &contact.email,
+        &contact.name,
+        contact.locale,
+        EmailKind::StepActivatedParticipant,
+        extra,
+        Link::Portal(who),
+    );
+}
+
 /// Who a run event tells. `partner` is the partner the event's step is assigned to, if any.
 pub fn run_recipients(
     event: &RunEvent,
@@ -187,25 +208,32 @@ pub fn run_recipients(
                     let Some(contact) = contact else { return b.out };
                     let mut extra = extra;
                     extra.insert("info_text".into(), info(b.lang(contact.locale)));
-                    let who = PortalParticipant {
-                        tenant_id: tenant.id.clone(),
-                        participant_id: participant_id(&contact.email),
-                        kind: assignee.kind().into(),
-                        name: contact.name.clone(),
-                        locale: contact.locale,
-                        partner_id: None,
-                        user_id: None,
-                    };
-                    b.add(
-                        &contact.email,
-                        &contact.name,
-                        contact.locale,
-                        EmailKind::StepActivatedParticipant,
-                        extra,
-                        Link::Portal(who),
-                    );
+                    tell_participant(&mut b, assignee, contact, extra);
                 }
             }
+        }
+        RunEvent::ParticipantUnreachable { .. } => {}
+        // The corrected address hears of the role's active step, as if it had just begun.
+        RunEvent::ParticipantChanged { role, contact, .. } => {
+            let Some(step) = run
+                .steps
+                .iter()
+                .find(|s| s.status == StepStatus::Active && s.assignee.kind() == role)
+            else {
+                return b.out;
+            };
+            let mut extra = vars(&[
+                ("step_name", json!(step.name)),
+                ("due_date", json!(date(step.due_at))),
+            ]);
+            let lang = b.lang(contact.locale);
+            let info = step
+                .info_texts
+                .for_kind(role)
+                .and_then(|t| pick_in(t, lang, tenant.default_locale));
+            extra.insert("info_text".into(), json!(info.unwrap_or_default()));
+            let assignee = step.assignee.clone();
+            tell_participant(&mut b, &assignee, contact, extra);
         }
         RunEvent::StepCompleted { step_name, owner, .. } => {
             let extra = vars(&[

@@ -10,6 +10,7 @@ pub mod orders;
 pub mod partners;
 pub mod runs;
 pub mod settings;
+pub mod undeliverable;
 
 pub use aggregate::{change, create, history, load, save, Aggregate};
 

@@ -135,3 +135,40 @@ pub async fn tasks_of(table: &dyn Table, tenant: &str, participant: &str) -> App
         .backward();
     Ok(table.query(q).await?.items)
 }
+
+/// Staff correct a run's customer or installer: the run, its events and the new person's
+/// task rows in one transaction with the deletion of the old address's task rows (their task
+/// list no longer shows the run; their portal access to it ends with the change).
+pub async fn change_participant(
+    table: &dyn Table,
+    tenant: &str,
+    run_id: &str,
+    role: &str,
+    contact: domain::run::Contact,
+    actor: &Actor,
+) -> AppResult<Run> {
+    let mut run: Run = super::load(table, tenant, run_id).await?;
+    let expected = run.version;
+    let (old, events) = run.change_participant(role, contact)?;
+    let old_id = domain::ids::participant_id(&old.email);
+    let stale_rows = if run.involves(&old_id) {
+        Vec::new()
+    } else {
+        run.steps
+            .iter()
+            .filter(|s| s.assignee.kind() == role)
+            .map(|s| {
+                let k = keys::task(tenant, &old_id, &run.id, &s.key);
+                Write::Delete {
+                    pk: k.pk,
+                    sk: k.sk,
+                    cond: Cond::None,
+                }
+            })
+            .collect()
+    };
+    super::save(table, tenant, &run, Some(expected), &events, actor, chrono::Utc::now(), stale_rows)
+        .await
+        .map_err(crate::error::stale("the run"))?;
+    Ok(run)
+}
