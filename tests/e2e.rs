@@ -3,6 +3,7 @@
 //! `MOTO_ENDPOINT`.
 
 mod bad_input;
+mod bounces;
 mod contract;
 mod lambda_events;
 mod offers_orders;

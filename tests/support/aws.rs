@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use app::config::Config;
-use app::email::mailer::Mailer;
+use app::email::mailer::{MailError, Mailer, OutgoingEmail};
 use app::email::notify::Notifier;
 use app::keys;
 use aws_lambda_events::dynamodb::Event as StreamEvent;
@@ -186,6 +186,104 @@ pub async fn ses_inbox(to: &str) -> Vec<Mail> {
         .collect()
 }
 
+/// SES as the sender sees it, keeping a copy of every email sent (what SES's mailbox
+/// simulator would report on).
+pub struct Recording {
+    inner: lambda_host::ses::SesMailer,
+    sent: Arc<Mutex<Vec<OutgoingEmail>>>,
+}
+
+#[async_trait::async_trait]
+impl Mailer for Recording {
+    async fn send(&self, email: &OutgoingEmail) -> Result<String, MailError> {
+        let id = self.inner.send(email).await?;
+        self.sent.lock().unwrap().push(email.clone());
+        Ok(id)
+    }
+}
+
+/// The SNS topic SES's configuration set publishes to, and the queue subscribed to it
+/// (raw delivery, as the template subscribes it).
+pub struct FeedbackPath {
+    pub sns: aws_sdk_sns::Client,
+    pub topic_arn: String,
+    pub queue_url: String,
+}
+
+impl FeedbackPath {
+    pub async fn new(sdk: &aws_config::SdkConfig, sqs: &aws_sdk_sqs::Client) -> FeedbackPath {
+        let sns = aws_sdk_sns::Client::new(sdk);
+        let name = format!("feedback-{}", unique());
+        let topic_arn = sns.create_topic().name(&name).send().await.unwrap().topic_arn.unwrap();
+        let queue_url = sqs
+            .create_queue()
+            .queue_name(&name)
+            .send()
+            .await
+            .unwrap()
+            .queue_url
+            .unwrap();
+        let queue_arn = sqs
+            .get_queue_attributes()
+            .queue_url(&queue_url)
+            .attribute_names(QueueAttributeName::QueueArn)
+            .send()
+            .await
+            .unwrap()
+            .attributes
+            .unwrap()[&QueueAttributeName::QueueArn]
+            .clone();
+        sns.subscribe()
+            .topic_arn(&topic_arn)
+            .protocol("sqs")
+            .endpoint(queue_arn)
+            .attributes("RawMessageDelivery", "true")
+            .send()
+            .await
+            .unwrap();
+        FeedbackPath {
+            sns,
+            topic_arn,
+            queue_url,
+        }
+    }
+
+    /// Publishes what SES would for each email, then runs bounce-handler over the queue.
+    pub async fn report(&self, sqs: &aws_sdk_sqs::Client, table: &dyn Table, sent: Vec<OutgoingEmail>) -> usize {
+        let mut published = 0;
+        for report in sent.iter().filter_map(app::email::bounces::simulated_report) {
+            self.sns
+                .publish()
+                .topic_arn(&self.topic_arn)
+                .message(report)
+                .send()
+                .await
+                .unwrap();
+            published += 1;
+        }
+        let mut handled = 0;
+        while handled < published {
+            let (event, handles) = receive(sqs, &self.queue_url).await;
+            if handles.is_empty() {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+            let response = lambda_host::events::record_feedback(table, &event).await;
+            assert!(response.batch_item_failures.is_empty(), "bounce-handler failures");
+            for (_, handle) in &handles {
+                sqs.delete_message()
+                    .queue_url(&self.queue_url)
+                    .receipt_handle(handle)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            handled += handles.len();
+        }
+        handled
+    }
+}
+
 pub struct AwsWorld {
     pub gw: Gateway,
     pub table: Arc<DynamoTable>,
@@ -193,6 +291,8 @@ pub struct AwsWorld {
     pub queues: Queues,
     pub mailer: Box<dyn Mailer>,
     pub config: Config,
+    pub sent: Arc<Mutex<Vec<OutgoingEmail>>>,
+    pub feedback: FeedbackPath,
     relayed: Mutex<HashSet<String>>,
     seq: AtomicU64,
 }
@@ -209,13 +309,21 @@ impl AwsWorld {
         let ses = aws_sdk_sesv2::Client::new(&sdk);
         verify_sender(&ses, &config.email_from).await;
         let gw = Gateway::new(table.clone(), config.clone(), &format!("t{tag}"));
+        let sent = Arc::new(Mutex::new(Vec::new()));
+        let mailer = Recording {
+            inner: lambda_host::ses::SesMailer::new(ses, None),
+            sent: sent.clone(),
+        };
+        let feedback = FeedbackPath::new(&sdk, &sqs).await;
         AwsWorld {
             gw,
             table,
             sqs,
             queues,
-            mailer: Box::new(lambda_host::ses::SesMailer::new(ses, None)),
+            mailer: Box::new(mailer),
             config,
+            sent,
+            feedback,
             relayed: Mutex::new(HashSet::new()),
             seq: AtomicU64::new(1),
         }
@@ -311,6 +419,12 @@ impl World for AwsWorld {
                 break;
             }
         }
+    }
+
+    async fn feedback(&self) {
+        let sent = std::mem::take(&mut *self.sent.lock().unwrap());
+        self.feedback.report(&self.sqs, self.table.as_ref(), sent).await;
+        self.deliver().await;
     }
 
     async fn inbox(&self, to: &str) -> Vec<Mail> {

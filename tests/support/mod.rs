@@ -443,6 +443,11 @@ impl scenario::World for Local {
         panic!("the local relay did not catch up");
     }
 
+    /// The local mailbox reports as it sends; what the reports cause is on the change feed.
+    async fn feedback(&self) {
+        scenario::World::deliver(self).await;
+    }
+
     async fn inbox(&self, to: &str) -> Vec<scenario::Mail> {
         self.outbox(0)
             .await

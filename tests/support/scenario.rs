@@ -18,6 +18,9 @@ pub struct Mail {
 pub trait World: Client {
     /// Lets the event path run until every event written so far is handled.
     async fn deliver(&self);
+    /// Lets the bounce and complaint reports of the emails sent so far arrive (SES's mailbox
+    /// simulator addresses report), then delivers what they caused.
+    async fn feedback(&self);
     /// Every email sent so far to `to`, oldest first.
     async fn inbox(&self, to: &str) -> Vec<Mail>;
     /// A bearer for a staff user of the scenario's tenant.

@@ -751,4 +751,69 @@ mod tests {
         };
         assert_eq!(errors.len(), 2);
     }
+
+    fn bounce(email: &str) -> Unreachable {
+        Unreachable {
+            email: email.into(),
+            reason: UndeliverableReason::Bounce,
+            detail: Some("550 user unknown".into()),
+            since: Utc::now(),
+        }
+    }
+
+    #[test]
+    fn an_unreachable_address_marks_its_open_steps_once() {
+        let mut run = started();
+        let events = run.mark_unreachable(&bounce("I@X.CH"));
+        let RunEvent::ParticipantUnreachable { step_keys, .. } = &events[0] else {
+            panic!("{events:?}")
+        };
+        assert_eq!(step_keys, &["install"], "the installer's step, pending as it is");
+        assert_eq!(run.version, 2);
+        assert!(run.mark_unreachable(&bounce("i@x.ch")).is_empty(), "already marked");
+        assert!(run.mark_unreachable(&bounce("nobody@x.ch")).is_empty());
+        assert_eq!(run.version, 2);
+        // A staff assignee's address marks the staff step.
+        assert!(!run.mark_unreachable(&bounce("bob@u.ch")).is_empty());
+        assert!(run.step("check").unwrap().unreachable.is_some());
+    }
+
+    #[test]
+    fn correcting_a_participant_clears_the_mark_and_moves_access() {
+        let mut run = started();
+        run.mark_unreachable(&bounce("i@x.ch"));
+        let new = Contact {
+            name: " Ivo ".into(),
+            email: "ivo@x.ch".into(),
+            locale: None,
+        };
+        let (old, events) = run.change_participant("installer", new).unwrap();
+        assert_eq!(old.email, "i@x.ch");
+        assert!(matches!(&events[0], RunEvent::ParticipantChanged { role, .. } if role == "installer"));
+        assert!(run.step("install").unwrap().unreachable.is_none());
+        assert_eq!(run.participants.installer.as_ref().unwrap().name, "Ivo");
+        assert!(
+            !run.involves(&participant_id("i@x.ch")),
+            "the old address lost its access"
+        );
+        assert!(run.involves(&participant_id("ivo@x.ch")));
+        let bad = Contact {
+            name: "".into(),
+            email: "a@b\r\nBcc: x".into(),
+            locale: None,
+        };
+        let Err(DomainError::Invalid(errors)) = run.change_participant("customer", bad) else {
+            panic!("expected validation errors")
+        };
+        assert_eq!(errors.len(), 2);
+        assert!(matches!(
+            run.change_participant("owner", contact("o@x.ch")),
+            Err(DomainError::NotFound(_))
+        ));
+        run.cancel("moved", Utc::now()).unwrap();
+        assert!(matches!(
+            run.change_participant("customer", contact("c2@x.ch")),
+            Err(DomainError::Conflict(_))
+        ));
+    }
 }

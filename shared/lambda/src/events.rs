@@ -1,10 +1,10 @@
 //! The event path: DynamoDB Streams -> `event-relay` -> SQS -> `email-sender` -> SES.
 //! Both ends report partial batch failures, so only what failed is retried.
 
-#[cfg(feature = "sqs")]
-pub use relay::{relay, stream_events};
 #[cfg(feature = "feedback")]
 pub use feedback::record_feedback;
+#[cfg(feature = "sqs")]
+pub use relay::{relay, stream_events};
 #[cfg(feature = "ses")]
 pub use sender::send_batch;
 

@@ -23,7 +23,11 @@ pub fn routes() -> Routes {
 /// The tenant's undeliverable addresses: no email goes to them.
 #[utoipa::path(get, path = "/v1/undeliverable", tag = "runs", security(("jwt" = [])), params(PageParams),
     responses((status = 200, description = "A page of undeliverable addresses", body = Page<Undeliverable>)))]
-async fn list(State(s): State<AppState>, Staff(id): Staff, ApiQuery(p): ApiQuery<PageParams>) -> crate::error::ApiResult<Json<Value>> {
+async fn list(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    ApiQuery(p): ApiQuery<PageParams>,
+) -> crate::error::ApiResult<Json<Value>> {
     Ok(page(undeliverable::list(s.table.as_ref(), tenant(&id), &p).await?))
 }
 
@@ -31,7 +35,11 @@ async fn list(State(s): State<AppState>, Staff(id): Staff, ApiQuery(p): ApiQuery
 #[utoipa::path(delete, path = "/v1/undeliverable/{email}", tag = "runs", security(("jwt" = [])),
     params(("email" = String, Path, description = "The address")),
     responses((status = 204, description = "The mark is gone")))]
-async fn clear(State(s): State<AppState>, Staff(id): Staff, ApiPath(email): ApiPath<String>) -> crate::error::ApiResult<StatusCode> {
+async fn clear(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    ApiPath(email): ApiPath<String>,
+) -> crate::error::ApiResult<StatusCode> {
     undeliverable::clear(s.table.as_ref(), tenant(&id), &email).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -43,7 +43,7 @@ pub fn parse(body: &str) -> Result<Vec<Notice>, String> {
         .or_else(|| event.get("notificationType"))
         .and_then(Value::as_str)
         .ok_or("no eventType or notificationType: not an SES report")?;
-    let (reason, report, list, detail_of): (_, &str, &str, fn(&Value, &Value) -> Option<String>) = match kind {
+    let (reason, report, list, detail_of): (_, &str, &str, Detail) = match kind {
         "Bounce" => {
             if event["bounce"]["bounceType"].as_str() != Some("Permanent") {
                 return Ok(Vec::new());
@@ -54,9 +54,12 @@ pub fn parse(body: &str) -> Result<Vec<Notice>, String> {
                     .or_else(|| text(&b["bounceSubType"]))
             })
         }
-        "Complaint" => (UndeliverableReason::Complaint, "complaint", "complainedRecipients", |_, c| {
-            text(&c["complaintFeedbackType"])
-        }),
+        "Complaint" => (
+            UndeliverableReason::Complaint,
+            "complaint",
+            "complainedRecipients",
+            |_, c| text(&c["complaintFeedbackType"]),
+        ),
         _ => return Ok(Vec::new()),
     };
     let tags = &event["mail"]["tags"];
@@ -85,6 +88,9 @@ pub fn parse(body: &str) -> Result<Vec<Notice>, String> {
         })
         .collect())
 }
+
+/// What a report says about one recipient: (the recipient's entry, the whole report).
+type Detail = fn(&Value, &Value) -> Option<String>;
 
 fn text(v: &Value) -> Option<String> {
     v.as_str().map(str::trim).filter(|s| !s.is_empty()).map(str::to_string)
@@ -188,5 +194,27 @@ mod tests {
         let bad_address = json!({"eventType": "Complaint", "mail": mail(json!({"tenant": ["acme"]})),
             "complaint": {"complainedRecipients": [{"emailAddress": "a@b\r\nBcc: x"}]}});
         assert!(parse(&bad_address.to_string()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn the_mailbox_simulator_reports_with_the_emails_tags() {
+        use crate::email::mailer::OutgoingEmail;
+        let email = |to: &str| {
+            OutgoingEmail::new(to, "p@u.example", "s", "t".into(), None)
+                .tagged(TAG_TENANT, "acme")
+                .tagged(TAG_RUN, "R1")
+                .tagged(TAG_KIND, "bad value!")
+        };
+        assert_eq!(email("x@y.ch").tag(TAG_KIND), None, "unsafe tag values are left out");
+        let bounce = parse(&simulated_report(&email("bounce+a1@simulator.amazonses.com")).unwrap()).unwrap();
+        assert_eq!(bounce[0].unreachable.email, "bounce+a1@simulator.amazonses.com");
+        assert_eq!(
+            (bounce[0].tenant.as_str(), bounce[0].run_id.as_deref()),
+            ("acme", Some("R1"))
+        );
+        let complaint = parse(&simulated_report(&email("complaint@simulator.amazonses.com")).unwrap()).unwrap();
+        assert_eq!(complaint[0].unreachable.reason, UndeliverableReason::Complaint);
+        assert!(simulated_report(&email("success@simulator.amazonses.com")).is_none());
+        assert!(simulated_report(&email("bounce@elsewhere.example")).is_none());
     }
 }

@@ -222,10 +222,7 @@ pub fn run_recipients(
             else {
                 return b.out;
             };
-            let mut extra = vars(&[
-                ("step_name", json!(step.name)),
-                ("due_date", json!(date(step.due_at))),
-            ]);
+            let mut extra = vars(&[("step_name", json!(step.name)), ("due_date", json!(date(step.due_at)))]);
             let lang = b.lang(contact.locale);
             let info = step
                 .info_texts

@@ -167,8 +167,17 @@ pub async fn change_participant(
             })
             .collect()
     };
-    super::save(table, tenant, &run, Some(expected), &events, actor, chrono::Utc::now(), stale_rows)
-        .await
-        .map_err(crate::error::stale("the run"))?;
+    super::save(
+        table,
+        tenant,
+        &run,
+        Some(expected),
+        &events,
+        actor,
+        chrono::Utc::now(),
+        stale_rows,
+    )
+    .await
+    .map_err(crate::error::stale("the run"))?;
     Ok(run)
 }

@@ -59,8 +59,19 @@ pub async fn get(table: &dyn Table, tenant: &str, email: &str) -> AppResult<Opti
     table.get(&key.pk, &key.sk).await?.map(from_item).transpose()
 }
 
-pub async fn list(table: &dyn Table, tenant: &str, page: &PageParams) -> AppResult<(Vec<Undeliverable>, Option<store::Item>)> {
-    list_in(table, tenant, keys::undeliverable_pk(tenant), keys::UNDELIVERABLE_SK_PREFIX, page).await
+pub async fn list(
+    table: &dyn Table,
+    tenant: &str,
+    page: &PageParams,
+) -> AppResult<(Vec<Undeliverable>, Option<store::Item>)> {
+    list_in(
+        table,
+        tenant,
+        keys::undeliverable_pk(tenant),
+        keys::UNDELIVERABLE_SK_PREFIX,
+        page,
+    )
+    .await
 }
 
 /// Staff say the address works again (the mailbox was fixed): emails go to it again. 404 when
@@ -73,7 +84,9 @@ pub async fn clear(table: &dyn Table, tenant: &str, email: &str) -> AppResult<()
         cond: Cond::Exists,
     };
     table.transact(vec![delete]).await.map_err(|e| match e {
-        store::StoreError::ConditionFailed(_) => AppError::Domain(domain::DomainError::NotFound("undeliverable address")),
+        store::StoreError::ConditionFailed(_) => {
+            AppError::Domain(domain::DomainError::NotFound("undeliverable address"))
+        }
         other => other.into(),
     })
 }
@@ -92,7 +105,16 @@ pub async fn mark_run(table: &dyn Table, tenant: &str, run_id: &str, u: &Unreach
         return Ok(());
     }
     let actor = Actor::new("system", "email", None);
-    save(table, tenant, &run, Some(expected), &events, &actor, Utc::now(), Vec::new())
-        .await
-        .map_err(stale("the run"))
+    save(
+        table,
+        tenant,
+        &run,
+        Some(expected),
+        &events,
+        &actor,
+        Utc::now(),
+        Vec::new(),
+    )
+    .await
+    .map_err(stale("the run"))
 }
