@@ -5,6 +5,7 @@
 mod bad_input;
 mod bounces;
 mod contract;
+mod faults;
 mod lambda_events;
 mod offers_orders;
 mod partners;

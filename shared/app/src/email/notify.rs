@@ -32,6 +32,8 @@ use crate::repo::{load, settings, undeliverable};
 /// timeout (180 s), so that after a crash the next delivery finds the lease over and sends.
 pub const CLAIM_LEASE_SECONDS: i64 = 120;
 const CLAIM_TTL_DAYS: i64 = 30;
+/// Attempts (after the first) to mark a claim sent: about 3 s in all, well inside the lease.
+const MARK_SENT_RETRIES: u32 = 4;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NotifyError {
@@ -241,12 +243,24 @@ impl Notifier<'_> {
         match self.render_and_send(tenant, run_id, &r).await {
             Ok(message_id) => {
                 tracing::info!(event_id, kind = r.kind.name(), message_id, "email sent");
-                let done = self
-                    .table
-                    .transact(vec![Write::put(claim("sent", version + 2), Cond::Version(version + 1))])
-                    .await;
-                if let Err(e) = done {
-                    tracing::error!(error = %e, event_id, "email sent but its claim could not be marked sent");
+                // The one write that must not be lost: a claim left pending would send the
+                // email again once its lease is over. A throttled or unavailable table is
+                // tried again here, beyond the SDK's own retries.
+                let mut attempt = 0;
+                loop {
+                    let sent = Write::put(claim("sent", version + 2), Cond::Version(version + 1));
+                    match self.table.transact(vec![sent]).await {
+                        Ok(()) => break,
+                        Err(StoreError::Backend(e)) if attempt < MARK_SENT_RETRIES => {
+                            attempt += 1;
+                            tracing::warn!(error = %e, event_id, attempt, "marking the claim sent: retrying");
+                            tokio::time::sleep(std::time::Duration::from_millis(100 << attempt)).await;
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, event_id, "email sent but its claim could not be marked sent");
+                            break;
+                        }
+                    }
                 }
                 Ok(true)
             }
