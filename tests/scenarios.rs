@@ -234,3 +234,18 @@ async fn cancelling_a_run_on_local_server() {
 async fn cancelling_a_run_on_the_aws_path() {
     e2e_tests::scenario::cancel_flow(&AwsWorld::new().await, &unique()).await;
 }
+
+/// The load test (README: `--bin load`) in small: every request succeeds and every event's
+/// emails are sent exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_short_load_sends_every_email_once() {
+    let opts = e2e_tests::load::LoadOptions {
+        participants: 12,
+        staff: 3,
+        duration: std::time::Duration::from_secs(3),
+    };
+    let report = e2e_tests::load::run(&opts).await;
+    report.print();
+    assert!(report.ok(), "{report:?}");
+    assert!(report.runs_started > opts.participants && report.emails > opts.participants);
+}

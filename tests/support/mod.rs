@@ -13,6 +13,7 @@ use web::AppState;
 
 pub mod aws;
 pub mod faults;
+pub mod load;
 pub mod routes;
 pub mod scenario;
 

@@ -44,6 +44,16 @@ impl Running {
         relay::behind(&self.table)
     }
 
+    /// The newest position in the change feed, and whether the relay has handled all up to
+    /// one: what a test waits on to act only after an email went out (as its reader would).
+    pub fn feed_head(&self) -> Result<i64, String> {
+        relay::head(&self.table)
+    }
+
+    pub fn relay_has_passed(&self, position: i64) -> Result<bool, String> {
+        relay::has_passed(&self.table, position)
+    }
+
     pub fn stop(&self) {
         self.server.abort();
         self.relay.abort();

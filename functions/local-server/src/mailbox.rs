@@ -20,6 +20,9 @@ pub struct OutboxEntry {
     pub html: Option<String>,
     pub sent_at: chrono::DateTime<Utc>,
     pub file: String,
+    /// The message tags SES would get (tenant, run, kind, event).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 /// Writes each email as an `.eml` file under `dir` and appends it to `dir/index.jsonl`.
@@ -103,6 +106,7 @@ impl Mailer for FileMailer {
             html: email.html.clone(),
             sent_at: Utc::now(),
             file,
+            tags: email.tags.iter().cloned().collect(),
         };
         let line = serde_json::to_string(&entry).map_err(|e| MailError::Retry(e.to_string()))?;
         let mut index = std::fs::OpenOptions::new()

@@ -27,6 +27,16 @@ fn cursor(table: &EmbeddedTable) -> Result<i64, String> {
         .unwrap_or(0))
 }
 
+/// Whether the relay has handled everything written up to `position` (a [`head`]).
+pub fn has_passed(table: &EmbeddedTable, position: i64) -> Result<bool, String> {
+    Ok(cursor(table)? >= position)
+}
+
+/// The newest position in the change feed.
+pub fn head(table: &EmbeddedTable) -> Result<i64, String> {
+    table.stream_head().map_err(|e| e.to_string())
+}
+
 /// Whether writes after the cursor wait for the relay.
 pub fn behind(table: &EmbeddedTable) -> Result<bool, String> {
     Ok(!table

@@ -78,6 +78,13 @@ impl EmbeddedTable {
         Ok(out)
     }
 
+    /// The position of the newest image in the feed (0 when empty).
+    pub fn stream_head(&self) -> Result<i64, StoreError> {
+        let conn = self.lock()?;
+        conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM stream", [], |r| r.get(0))
+            .map_err(backend)
+    }
+
     pub fn get_meta(&self, key: &str) -> Result<Option<String>, StoreError> {
         let conn = self.lock()?;
         conn.query_row("SELECT value FROM meta WHERE key = ?1", params![key], |r| r.get(0))

@@ -18,6 +18,8 @@ use crate::repo::undeliverable;
 pub const TAG_TENANT: &str = "tenant";
 pub const TAG_RUN: &str = "run";
 pub const TAG_KIND: &str = "kind";
+/// The event an email was sent for (with the address, what its claim is keyed by).
+pub const TAG_EVENT: &str = "event";
 
 /// One address reported undeliverable.
 #[derive(Debug, Clone, PartialEq)]

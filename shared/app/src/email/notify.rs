@@ -16,7 +16,7 @@ use domain::run::Run;
 use serde_json::{json, Map, Value};
 use store::{attr_str, Cond, Item, StoreError, Table, Write};
 
-use super::bounces::{TAG_KIND, TAG_RUN, TAG_TENANT};
+use super::bounces::{TAG_EVENT, TAG_KIND, TAG_RUN, TAG_TENANT};
 use super::mailer::{MailError, Mailer, OutgoingEmail};
 use super::recipients::{order_recipients, partner_recipients, run_recipients, Link, Recipient, Tenant};
 use super::{default_template, render, EmailKind, Template};
@@ -240,7 +240,7 @@ impl Notifier<'_> {
             .await
             .map_err(|e| NotifyError::Retry(format!("claim: {e}")))?;
 
-        match self.render_and_send(tenant, run_id, &r).await {
+        match self.render_and_send(tenant, event_id, run_id, &r).await {
             Ok(message_id) => {
                 tracing::info!(event_id, kind = r.kind.name(), message_id, "email sent");
                 // The one write that must not be lost: a claim left pending would send the
@@ -289,7 +289,13 @@ impl Notifier<'_> {
         }
     }
 
-    async fn render_and_send(&self, tenant: &str, run_id: Option<&str>, r: &Recipient) -> Result<String, NotifyError> {
+    async fn render_and_send(
+        &self,
+        tenant: &str,
+        event_id: &str,
+        run_id: Option<&str>,
+        r: &Recipient,
+    ) -> Result<String, NotifyError> {
         let mut vars = r.vars.clone();
         let link = match &r.link {
             Link::To(url) => url.clone(),
@@ -321,7 +327,8 @@ impl Notifier<'_> {
             rendered.html,
         )
         .tagged(TAG_TENANT, tenant)
-        .tagged(TAG_KIND, r.kind.name());
+        .tagged(TAG_KIND, r.kind.name())
+        .tagged(TAG_EVENT, event_id);
         let email = match run_id {
             Some(run) => email.tagged(TAG_RUN, run),
             None => email,
