@@ -178,7 +178,10 @@ async fn partner_story(w: &impl World) {
     w.deliver().await;
     let owner = format!("bob-{tag}@utility.example");
     assert_eq!(w.inbox(&owner).await.len(), 1, "the owner hears of the appointment");
-    assert!(w.inbox(&owner).await[0].body.contains("2031-05-04"));
+    assert!(
+        w.inbox(&owner).await[0].body.contains("4. Mai 2031, 10:00"),
+        "in German, Berlin time"
+    );
 
     // The partner fills in the journey and marks the step done; the owner is told.
     let path = format!("/v1/portal/runs/{run}/steps/install");

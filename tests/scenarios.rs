@@ -34,6 +34,16 @@ async fn core_loop_on_the_aws_path() {
     core_loop(&w, &unique()).await;
 }
 
+/// A page's security headers; returns its Content-Security-Policy.
+async fn page_headers(browser: &reqwest::Client, url: &str) -> String {
+    let r = browser.get(url).send().await.unwrap();
+    let h = r.headers();
+    assert_eq!(h["x-content-type-options"], "nosniff");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["x-frame-options"], "DENY");
+    h["content-security-policy"].to_str().unwrap().to_string()
+}
+
 /// What a participant does in a browser: the link's page, the form POST, the cookie session,
 /// the task list, the journey form and the done button.
 #[tokio::test]
@@ -61,7 +71,42 @@ async fn html_portal_in_a_browser() {
     );
     assert!(html.contains("Ivo"));
 
-    let confirmed = browser.post(&link).send().await.unwrap();
+    // A form posted from another site is refused in the browser's language, before anything
+    // happens; the pages say what may run on them (no script) and who may frame them (nobody).
+    let csp = page_headers(&browser, &link).await;
+    assert!(
+        csp.starts_with("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    let foreign = browser
+        .post(&link)
+        .header("origin", "https://evil.example")
+        .header("accept-language", "fr-CH, fr;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(foreign.status(), 403);
+    assert!(foreign.headers().get("set-cookie").is_none());
+    assert!(foreign
+        .text()
+        .await
+        .unwrap()
+        .contains("Formulaire d&#x27;un autre site"));
+    let cross = browser
+        .post(&link)
+        .header("sec-fetch-site", "cross-site")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross.status(), 403);
+
+    let confirmed = browser
+        .post(&link)
+        .header("origin", w.base.clone())
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(confirmed.status(), 303);
     let cookie = confirmed.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
@@ -248,4 +293,104 @@ async fn a_short_load_sends_every_email_once() {
     report.print();
     assert!(report.ok(), "{report:?}");
     assert!(report.runs_started > opts.participants && report.emails > opts.participants);
+}
+
+/// The utility's branding and time zone: settings validated field by field, the sender's
+/// display name on its emails, due dates written the reader's way in its zone, and the pages'
+/// header, colour and support contact (the colour inside the style block the policy allows).
+#[tokio::test]
+async fn branding_and_local_dates_on_local_server() {
+    let w = Local::start().await;
+    let tag = unique();
+    let admin = w.admin();
+    let bad = w
+        .call(
+            "PUT",
+            "/v1/settings",
+            Some(&admin),
+            Some(json!({
+            "logo_url": "http://x.example/logo.png", "primary_color": "red", "support_email": "a@b\r\nBcc: c",
+            "support_phone": "call us", "time_zone": "Mars/Olympus", "sender_name": "Evil <x@y>"})),
+        )
+        .await;
+    bad.problem(422);
+    let mut codes = bad.error_codes();
+    codes.sort();
+    assert_eq!(codes.len(), 6, "{codes:?}");
+    let settings = json!({"name": "Stadtwerke Musterstadt", "sender_name": "Stadtwerke Musterstadt",
+        "logo_url": "https://cdn.example/sw.png", "primary_color": "#0A7F3F", "support_email": "hilfe@sw.example",
+        "support_phone": "+49 30 1234 567", "time_zone": "Europe/Zurich"});
+    let put = w.call("PUT", "/v1/settings", Some(&admin), Some(settings)).await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    assert_eq!(put.body["primary_color"], "#0a7f3f");
+    // Fields left out stay; an empty string clears one.
+    let put = w
+        .call("PUT", "/v1/settings", Some(&admin), Some(json!({"support_phone": ""})))
+        .await;
+    assert_eq!(put.body["name"], "Stadtwerke Musterstadt");
+    assert!(put.body["support_phone"].is_null() && put.body["time_zone"] == "Europe/Zurich");
+
+    let (_, process) = define(&w, &tag).await;
+    let (_, installer, _) = start(&w, &process, &tag).await;
+    w.deliver().await;
+    let emails = w.outbox(1).await;
+    let mail = emails.iter().find(|m| m["to"] == json!(installer)).unwrap();
+    let eml = std::fs::read_to_string(w.data_dir.join("outbox").join(mail["file"].as_str().unwrap())).unwrap();
+    assert!(eml.contains("From: \"Stadtwerke Musterstadt\" <"), "{eml}");
+    // Due in five days, written in French ("… 2026"), not as an ISO date.
+    let text = mail["text"].as_str().unwrap();
+    assert!(
+        [
+            "janvier",
+            "février",
+            "mars",
+            "avril",
+            "mai",
+            "juin",
+            "juillet",
+            "août",
+            "septembre",
+            "octobre",
+            "novembre",
+            "décembre"
+        ]
+        .iter()
+        .any(|m| text.contains(m)),
+        "{text}"
+    );
+
+    let session = e2e_tests::scenario::portal_session(&w, &installer).await;
+    let tasks = w.call("GET", "/v1/portal/tasks", Some(&session), None).await;
+    assert_eq!(tasks.body["tasks"][0]["due_relative"], "dans 5 jours", "{}", tasks.body);
+    assert_eq!(tasks.body["tasks"][0]["overdue"], false);
+    let page = w
+        .http
+        .get(w.url("/portal"))
+        .header("cookie", format!("portal_session={session}"))
+        .send()
+        .await
+        .unwrap();
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_string();
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("Stadtwerke Musterstadt")
+            && html.contains(r#"<img src="https:&#x2f;&#x2f;cdn.example&#x2f;sw.png""#),
+        "{html}"
+    );
+    assert!(
+        html.contains("--primary:#0a7f3f") && html.contains("hilfe@sw.example") && html.contains("dans 5 jours"),
+        "{html}"
+    );
+    let start = html.find("<style>").unwrap() + 7;
+    let css = &html[start..start + html[start..].find("</style>").unwrap()];
+    let hash = {
+        use sha2::Digest;
+        base64_hash(&sha2::Sha256::digest(css.as_bytes()))
+    };
+    assert!(csp.contains(&format!("style-src 'sha256-{hash}'")), "{csp}");
+}
+
+fn base64_hash(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }

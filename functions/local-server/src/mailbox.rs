@@ -83,8 +83,14 @@ impl Mailer for FileMailer {
     async fn send(&self, email: &OutgoingEmail) -> Result<String, MailError> {
         let fail = |e: std::io::Error| MailError::Retry(e.to_string());
         let id = domain::ids::new_id();
+        let from = match &email.from_name {
+            Some(name) => {
+                mail_builder::headers::address::Address::new_address(Some(name.as_str()), email.from.as_str())
+            }
+            None => mail_builder::headers::address::Address::new_address(None::<&str>, email.from.as_str()),
+        };
         let mut builder = mail_builder::MessageBuilder::new()
-            .from(email.from.as_str())
+            .from(from)
             .to(email.to.as_str())
             .subject(email.subject.as_str())
             .message_id(format!("{id}@local"))

@@ -35,6 +35,25 @@ impl Lang {
         Lang::ALL.into_iter().find(|l| l.code() == head)
     }
 
+    /// The first language of an `Accept-Language` header we speak, by its weights
+    /// (`fr-CH, fr;q=0.9, en;q=0.8`); `None` when it names none of ours.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut ranked: Vec<(f32, usize, Lang)> = header
+            .split(',')
+            .enumerate()
+            .filter_map(|(i, part)| {
+                let mut bits = part.split(';');
+                let lang = Lang::parse(bits.next()?.trim())?;
+                let q = bits
+                    .find_map(|b| b.trim().strip_prefix("q=").and_then(|q| q.parse::<f32>().ok()))
+                    .unwrap_or(1.0);
+                (q > 0.0).then_some((q, i, lang))
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        ranked.first().map(|(_, _, l)| *l)
+    }
+
     /// The recipient's language, else the tenant's default, else German.
     pub fn resolve(preferred: Option<Lang>, tenant_default: Option<Lang>) -> Lang {
         preferred.or(tenant_default).unwrap_or(Lang::FALLBACK)
@@ -88,6 +107,15 @@ pub fn validate(text: &I18n, field: &str, errors: &mut Vec<FieldError>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accept_language_picks_the_heaviest_language_we_speak() {
+        assert_eq!(Lang::from_accept_language("fr-CH, fr;q=0.9, en;q=0.8"), Some(Lang::Fr));
+        assert_eq!(Lang::from_accept_language("es, it;q=0.5, de;q=0.7"), Some(Lang::De));
+        assert_eq!(Lang::from_accept_language("en;q=0, it"), Some(Lang::It));
+        assert_eq!(Lang::from_accept_language("es, *"), None);
+        assert_eq!(Lang::from_accept_language(""), None);
+    }
 
     #[test]
     fn parses_and_falls_back() {

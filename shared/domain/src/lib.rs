@@ -2,6 +2,7 @@
 //! offers and orders with their state machines, their typed events and the domain's errors.
 //! No HTTP, no AWS SDK, no SQLite: everything here is unit-tested where it lives.
 
+pub mod dates;
 pub mod error;
 pub mod events;
 pub mod i18n;

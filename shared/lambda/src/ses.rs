@@ -55,7 +55,7 @@ impl Mailer for SesMailer {
             .send_email()
             .set_configuration_set_name(self.configuration_set.clone())
             .set_email_tags(Some(tags).filter(|t| !t.is_empty()))
-            .from_email_address(&email.from)
+            .from_email_address(email.from_header())
             .destination(Destination::builder().to_addresses(&email.to).build())
             .content(EmailContent::builder().simple(message).build())
             .send()

@@ -52,15 +52,106 @@ async fn get_settings(State(s): State<AppState>, admin: Admin) -> ApiResult<Json
 #[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SettingsInput {
-    /// The utility's name as emails sign it (left out: unchanged).
+    /// The utility's name as pages show it and emails sign it.
     #[serde(default)]
     #[schema(min_length = 1, max_length = 200)]
     name: Option<String>,
     #[serde(default)]
     default_locale: Option<Lang>,
+    /// An https URL of the logo.
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    logo_url: Option<String>,
+    /// `#rrggbb` (empty: the default colour).
+    #[serde(default)]
+    #[schema(pattern = "^(#[0-9a-fA-F]{6})?$")]
+    primary_color: Option<String>,
+    #[serde(default)]
+    support_email: Option<String>,
+    #[serde(default)]
+    #[schema(max_length = 40)]
+    support_phone: Option<String>,
+    /// An IANA time zone (`Europe/Zurich`).
+    #[serde(default)]
+    time_zone: Option<String>,
+    /// The sender's display name.
+    #[serde(default)]
+    #[schema(max_length = 100)]
+    sender_name: Option<String>,
 }
 
-/// Sets the tenant's name and default language.
+impl SettingsInput {
+    /// Checks every field; an empty string clears a field (except the name).
+    fn validate(&self) -> Result<(), domain::DomainError> {
+        let mut errors = Vec::new();
+        let given = |v: &Option<String>| {
+            v.as_deref()
+                .map(str::trim)
+                .filter(|v| !v.is_empty())
+                .map(str::to_string)
+        };
+        if let Some(name) = &self.name {
+            domain::require_text(name, "name", 200, &mut errors);
+        }
+        let bad = |field: &str, code: &'static str, message: &str| domain::FieldError::new(field, code, message);
+        if let Some(url) = given(&self.logo_url) {
+            let ok = url.len() <= 500
+                && url.starts_with("https://")
+                && url.len() > "https://".len()
+                && !url
+                    .chars()
+                    .any(|c| c.is_whitespace() || c.is_control() || matches!(c, '"' | '\'' | '<' | '>'));
+            if !ok {
+                errors.push(bad("logo_url", "invalid_url", "must be an https URL"));
+            }
+        }
+        if let Some(c) = given(&self.primary_color) {
+            if !(c.len() == 7 && c.starts_with('#') && c[1..].chars().all(|d| d.is_ascii_hexdigit())) {
+                errors.push(bad("primary_color", "invalid_color", "must be a colour as #rrggbb"));
+            }
+        }
+        if let Some(e) = given(&self.support_email) {
+            domain::require_email(&e, "support_email", &mut errors);
+        }
+        if let Some(p) = given(&self.support_phone) {
+            let ok = p.chars().count() <= 40
+                && p.chars().any(|c| c.is_ascii_digit())
+                && p.chars().all(|c| c.is_ascii_digit() || " +-()/.".contains(c));
+            if !ok {
+                errors.push(bad(
+                    "support_phone",
+                    "invalid_phone",
+                    "must be a phone number (digits, spaces, + - ( ) / .)",
+                ));
+            }
+        }
+        if let Some(tz) = given(&self.time_zone) {
+            if domain::dates::time_zone(&tz).is_none() {
+                errors.push(bad(
+                    "time_zone",
+                    "invalid_time_zone",
+                    "must be an IANA time zone such as Europe/Berlin",
+                ));
+            }
+        }
+        if let Some(n) = given(&self.sender_name) {
+            let ok = n.chars().count() <= 100
+                && !n
+                    .chars()
+                    .any(|c| c.is_control() || matches!(c, '<' | '>' | '"' | '@' | ',' | ';'));
+            if !ok {
+                errors.push(bad(
+                    "sender_name",
+                    "invalid_sender_name",
+                    "must be a name without < > \" @ , ; (at most 100 characters)",
+                ));
+            }
+        }
+        domain::into_result(errors)
+    }
+}
+
+/// Changes the tenant's settings: fields left out stay as they are; an empty string clears one.
 #[utoipa::path(put, path = "/v1/settings", tag = "settings", security(("jwt" = [])),
     request_body = SettingsInput,
     responses((status = 200, description = "The settings", body = Settings)))]
@@ -69,17 +160,29 @@ async fn put_settings(
     admin: Admin,
     ApiJson(input): ApiJson<SettingsInput>,
 ) -> ApiResult<Json<Value>> {
-    if let Some(name) = &input.name {
-        let mut errors = Vec::new();
-        domain::require_text(name, "name", 200, &mut errors);
-        domain::into_result(errors)?;
-    }
-    let new = Settings {
-        name: input.name.map(|n| n.trim().to_string()),
-        default_locale: input.default_locale,
-        version: 0,
+    input.validate()?;
+    let set = |slot: &mut Option<String>, v: Option<String>| {
+        if let Some(v) = v {
+            let v = v.trim().to_string();
+            *slot = (!v.is_empty()).then_some(v);
+        }
     };
-    let saved = settings::put_settings(s.table.as_ref(), tenant(&admin), new, &super::staff_actor(&admin.0)).await?;
+    let change = |st: &mut Settings| {
+        set(&mut st.name, input.name);
+        if input.default_locale.is_some() {
+            st.default_locale = input.default_locale;
+        }
+        set(&mut st.logo_url, input.logo_url);
+        set(
+            &mut st.primary_color,
+            input.primary_color.map(|c| c.to_ascii_lowercase()),
+        );
+        set(&mut st.support_email, input.support_email);
+        set(&mut st.support_phone, input.support_phone);
+        set(&mut st.time_zone, input.time_zone);
+        set(&mut st.sender_name, input.sender_name);
+    };
+    let saved = settings::put_settings(s.table.as_ref(), tenant(&admin), change, &super::staff_actor(&admin.0)).await?;
     Ok(Json(to_json(&saved)))
 }
 

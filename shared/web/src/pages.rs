@@ -9,9 +9,48 @@ use serde_json::{json, Value};
 
 use crate::error::ApiError;
 
+/// The utility as its pages show it: name, logo, colour, support contact; and the time zone
+/// its dates are read in.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Brand {
+    pub name: String,
+    pub logo_url: Option<String>,
+    pub primary_color: Option<String>,
+    pub support_email: Option<String>,
+    pub support_phone: Option<String>,
+    #[serde(skip)]
+    pub tz: chrono_tz::Tz,
+}
+
+impl Brand {
+    pub fn of(settings: &app::repo::settings::Settings, tenant: &str) -> Brand {
+        Brand {
+            name: settings.name.clone().unwrap_or_else(|| tenant.to_string()),
+            logo_url: settings.logo_url.clone(),
+            primary_color: settings.primary_color.clone(),
+            support_email: settings.support_email.clone(),
+            support_phone: settings.support_phone.clone(),
+            tz: settings.tz(),
+        }
+    }
+}
+
 /// Renders `pages/{name}.html` with `ctx` (an object) plus `lang`, `t` (the catalog) and
 /// `title` (a catalog key's text, or `title` from `ctx`).
 pub fn render(status: StatusCode, name: &str, lang: Lang, title_key: &str, ctx: Value) -> Response {
+    render_for(None, status, name, lang, title_key, ctx)
+}
+
+/// [`render`] for a utility's participant: its header, colour and support contact. The
+/// page's Content-Security-Policy allows exactly its own style block (the colour is in it).
+pub fn render_for(
+    brand: Option<&Brand>,
+    status: StatusCode,
+    name: &str,
+    lang: Lang,
+    title_key: &str,
+    ctx: Value,
+) -> Response {
     let t = app::templates::catalog(lang);
     let mut ctx = match ctx {
         Value::Object(m) => m,
@@ -21,12 +60,24 @@ pub fn render(status: StatusCode, name: &str, lang: Lang, title_key: &str, ctx: 
         .or_insert_with(|| t.get(title_key).cloned().unwrap_or_default());
     ctx.insert("lang".into(), json!(lang.code()));
     ctx.insert("t".into(), Value::Object(t.clone()));
+    if let Some(b) = brand {
+        ctx.insert("brand".into(), json!(b));
+    }
     let template = format!("pages/{name}.html");
     match app::templates::pages()
         .get_template(&template)
         .and_then(|t| t.render(&ctx))
     {
-        Ok(html) => (status, Html(html)).into_response(),
+        Ok(html) => {
+            let csp = crate::guard::policy_for(&html);
+            let mut response = (status, Html(html)).into_response();
+            if let Ok(v) = axum::http::HeaderValue::from_str(&csp) {
+                response
+                    .headers_mut()
+                    .insert(axum::http::header::CONTENT_SECURITY_POLICY, v);
+            }
+            response
+        }
         Err(e) => ApiError::Internal(format!("page {template}: {e}")).into_response(),
     }
 }

@@ -11,6 +11,9 @@ use serde::{Deserialize, Serialize};
 pub struct OutgoingEmail {
     pub to: String,
     pub from: String,
+    /// The sender's display name (`Stadtwerke Musterstadt`), see [`OutgoingEmail::from_header`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_name: Option<String>,
     pub subject: String,
     pub text: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -36,10 +39,35 @@ impl OutgoingEmail {
         OutgoingEmail {
             to: header_value(to),
             from: header_value(from),
+            from_name: None,
             subject: header_value(subject),
             text,
             html,
             tags: Vec::new(),
+        }
+    }
+
+    /// Names the sender: one line, without the characters that would end a display name.
+    pub fn sender_name(mut self, name: &str) -> Self {
+        let clean: String = header_value(name)
+            .chars()
+            .filter(|c| !matches!(c, '"' | '\\' | '<' | '>'))
+            .collect();
+        self.from_name = Some(clean.trim().to_string()).filter(|n| !n.is_empty());
+        self
+    }
+
+    /// The `From:` value: `"Name" <address>`, the name as an RFC 2047 encoded word when it is
+    /// not plain ASCII (`Zürich` → `=?UTF-8?B?…?=`), or the bare address.
+    pub fn from_header(&self) -> String {
+        match &self.from_name {
+            None => self.from.clone(),
+            Some(n) if n.chars().all(|c| c.is_ascii_graphic() || c == ' ') => format!("\"{n}\" <{}>", self.from),
+            Some(n) => {
+                use base64::Engine;
+                let b64 = base64::engine::general_purpose::STANDARD.encode(n.as_bytes());
+                format!("=?UTF-8?B?{b64}?= <{}>", self.from)
+            }
         }
     }
 
@@ -72,6 +100,23 @@ mod tests {
         );
         assert_eq!(e.subject, "Prozess abgeschlossen: Lone Bcc: evil@x.ch X");
         assert!(!e.to.contains(['\r', '\n']));
+    }
+
+    #[test]
+    fn the_sender_is_named_safely() {
+        let e = |name: &str| super::OutgoingEmail::new("a@b.ch", "p@x.ch", "s", String::new(), None).sender_name(name);
+        assert_eq!(
+            e("Stadtwerke Musterstadt").from_header(),
+            "\"Stadtwerke Musterstadt\" <p@x.ch>"
+        );
+        assert_eq!(
+            e("EW \"Zürich\" <x@y>\r\nBcc: z").from_header(),
+            format!("=?UTF-8?B?{}?= <p@x.ch>", {
+                use base64::Engine;
+                base64::engine::general_purpose::STANDARD.encode("EW Zürich x@y Bcc: z")
+            })
+        );
+        assert_eq!(e("  ").from_header(), "p@x.ch");
     }
 }
 

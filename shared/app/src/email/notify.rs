@@ -102,9 +102,12 @@ pub async fn template_for(table: &dyn Table, tenant: &str, kind: EmailKind, lang
 impl Notifier<'_> {
     async fn tenant(&self, id: &str) -> Result<Tenant, NotifyError> {
         let s = settings::get_settings(self.table, id).await?;
+        let name = s.name.clone().unwrap_or_else(|| id.to_string());
         Ok(Tenant {
             id: id.into(),
-            name: s.name.unwrap_or_else(|| id.to_string()),
+            tz: s.tz(),
+            sender_name: s.sender_name.clone().unwrap_or_else(|| name.clone()),
+            name,
             default_locale: s.default_locale.unwrap_or(self.config.default_locale),
         })
     }
@@ -188,7 +191,7 @@ impl Notifier<'_> {
                 }
                 continue;
             }
-            match self.deliver(&tenant.id, event_id, run_id, r).await {
+            match self.deliver(&tenant, event_id, run_id, r).await {
                 Ok(true) => sent += 1,
                 Ok(false) => {}
                 Err(NotifyError::Permanent(reason)) => {
@@ -203,12 +206,12 @@ impl Notifier<'_> {
     /// Claims, renders and sends one email; `false` when it was sent before.
     async fn deliver(
         &self,
-        tenant: &str,
+        tenant: &Tenant,
         event_id: &str,
         run_id: Option<&str>,
         r: Recipient,
     ) -> Result<bool, NotifyError> {
-        let key = keys::mail_claim(tenant, event_id, &participant_id(&r.email));
+        let key = keys::mail_claim(&tenant.id, event_id, &participant_id(&r.email));
         let now = Utc::now();
         let existing = self.table.get(&key.pk, &key.sk).await?;
         let version = match &existing {
@@ -291,7 +294,7 @@ impl Notifier<'_> {
 
     async fn render_and_send(
         &self,
-        tenant: &str,
+        tenant: &Tenant,
         event_id: &str,
         run_id: Option<&str>,
         r: &Recipient,
@@ -306,12 +309,12 @@ impl Notifier<'_> {
                 partner_id,
                 invitation_id,
             } => {
-                let token = issue_invitation_token(self.table, tenant, partner_id, invitation_id).await?;
+                let token = issue_invitation_token(self.table, &tenant.id, partner_id, invitation_id).await?;
                 self.config.partner_invitation_link(&token)
             }
         };
         vars.insert("link".into(), json!(link));
-        let template = template_for(self.table, tenant, r.kind, r.lang).await?;
+        let template = template_for(self.table, &tenant.id, r.kind, r.lang).await?;
         let rendered =
             render(&template, &vars_for(r.kind, &vars)).map_err(|e| NotifyError::Permanent(e.to_string()))?;
         let subject = if r.test {
@@ -326,7 +329,8 @@ impl Notifier<'_> {
             rendered.text,
             rendered.html,
         )
-        .tagged(TAG_TENANT, tenant)
+        .sender_name(&tenant.sender_name)
+        .tagged(TAG_TENANT, &tenant.id)
         .tagged(TAG_KIND, r.kind.name())
         .tagged(TAG_EVENT, event_id);
         let email = match run_id {

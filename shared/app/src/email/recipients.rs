@@ -48,10 +48,31 @@ pub struct Tenant {
     pub id: String,
     pub name: String,
     pub default_locale: Lang,
+    /// Where dates are read (the settings' time zone, default Europe/Berlin).
+    pub tz: chrono_tz::Tz,
+    /// The sender's display name (the settings' sender name, else the tenant's name).
+    pub sender_name: String,
 }
 
-fn date(d: Option<DateTime<Utc>>) -> String {
-    d.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default()
+/// A date variable, written in the recipient's language and the tenant's zone once the
+/// recipient is known ([`Builder::add`]): `{"at": …}` for a day, with `"time": true` for a
+/// day and time (an appointment). No date: an empty string.
+fn date(d: Option<DateTime<Utc>>) -> Value {
+    d.map_or(json!(""), |d| json!({ "at": d }))
+}
+
+fn date_time(d: DateTime<Utc>) -> Value {
+    json!({"at": d, "time": true})
+}
+
+/// A date variable as the recipient reads it.
+fn written(v: &Value, lang: Lang, tz: chrono_tz::Tz) -> Option<String> {
+    let at = v.get("at")?.as_str()?.parse::<DateTime<Utc>>().ok()?;
+    Some(if v.get("time").and_then(Value::as_bool) == Some(true) {
+        domain::dates::short_date_time(at, tz, lang)
+    } else {
+        domain::dates::long_date(at, tz, lang)
+    })
 }
 
 fn vars(pairs: &[(&str, Value)]) -> Map<String, Value> {
@@ -95,13 +116,19 @@ impl<'a> Builder<'a> {
             tracing::warn!(kind = kind.name(), "recipient without a valid address left out");
             return;
         }
+        let lang = self.lang(lang);
         let mut vars = self.base.clone();
         vars.insert("tenant_name".into(), json!(self.tenant.name));
         vars.insert("recipient_name".into(), json!(name));
         vars.extend(extra);
+        for v in vars.values_mut() {
+            if let Some(text) = written(v, lang, self.tenant.tz) {
+                *v = json!(text);
+            }
+        }
         self.out.push(Recipient {
             email: email.into(),
-            lang: self.lang(lang),
+            lang,
             kind,
             vars,
             link,
@@ -167,7 +194,7 @@ pub fn run_recipients(
             if run.step(step_key).map(|s| s.status) != Some(StepStatus::Active) {
                 return b.out;
             }
-            let extra = vars(&[("step_name", json!(step_name)), ("due_date", json!(date(*due_at)))]);
+            let extra = vars(&[("step_name", json!(step_name)), ("due_date", date(*due_at))]);
             let info = |lang: Lang| {
                 json!(info_text
                     .as_ref()
@@ -222,7 +249,7 @@ pub fn run_recipients(
             else {
                 return b.out;
             };
-            let mut extra = vars(&[("step_name", json!(step.name)), ("due_date", json!(date(step.due_at)))]);
+            let mut extra = vars(&[("step_name", json!(step.name)), ("due_date", date(step.due_at))]);
             let lang = b.lang(contact.locale);
             let info = step
                 .info_texts
@@ -261,7 +288,7 @@ pub fn run_recipients(
                 .unwrap_or_default();
             let extra = vars(&[
                 ("step_name", json!(step_name)),
-                ("due_date", json!(date(Some(*new)))),
+                ("due_date", date_time(*new)),
                 ("partner_name", json!(partner_name)),
             ]);
             b.add(
@@ -309,7 +336,7 @@ pub fn partner_recipients(
                 partner_id: partner.id.clone(),
                 invitation_id: invitation_id.clone(),
             };
-            let extra = vars(&[("expires_date", json!(expires))]);
+            let extra = vars(&[("expires_date", expires)]);
             b.add(email, name, *locale, EmailKind::PartnerInvitation, extra, link);
         }
         PartnerEvent::PartnerUserAdded {
@@ -420,6 +447,8 @@ mod tests {
             id: "acme".into(),
             name: "Acme Energie".into(),
             default_locale: Lang::En,
+            tz: domain::dates::DEFAULT_TIME_ZONE,
+            sender_name: "Acme".into(),
         }
     }
 
@@ -743,7 +772,10 @@ mod tests {
         assert_eq!(r.vars["process_name"], "Meter change");
         assert_eq!(r.vars["run_title"], "Musterstrasse 1");
         assert_eq!(r.vars["step_name"], "Check documents");
-        assert_eq!(r.vars["due_date"], "2030-03-04", "activated on day 1, due in 3 days");
+        assert_eq!(
+            r.vars["due_date"], "Monday 4 March 2030",
+            "activated on day 1, due in 3 days"
+        );
         assert!(!r.test);
         let mail = rendered(r);
         assert!(
@@ -751,7 +783,11 @@ mod tests {
             "{}",
             mail.subject
         );
-        assert!(mail.text.contains("Please complete it by 2030-03-04."), "{}", mail.text);
+        assert!(
+            mail.text.contains("Please complete it by Monday 4 March 2030."),
+            "{}",
+            mail.text
+        );
         assert!(mail.text.contains(STAFF_LINK), "{}", mail.text);
     }
 
@@ -781,7 +817,10 @@ mod tests {
         assert_eq!(r.vars["recipient_name"], "Ivo");
         assert_eq!(r.vars["step_name"], "Install meter");
         assert_eq!(r.vars["info_text"], "Préparer le compteur");
-        assert_eq!(r.vars["due_date"], "2030-03-07", "activated on day 2, due in 5 days");
+        assert_eq!(
+            r.vars["due_date"], "jeudi 7 mars 2030",
+            "activated on day 2, due in 5 days, in French"
+        );
         let mail = rendered(r);
         assert!(
             mail.subject.starts_with("Action requise : Install meter"),
@@ -790,7 +829,11 @@ mod tests {
         );
         assert!(mail.text.contains("Bonjour Ivo,"), "{}", mail.text);
         assert!(mail.text.contains("Préparer le compteur"), "{}", mail.text);
-        assert!(mail.text.contains("au plus tard le 2030-03-07."), "{}", mail.text);
+        assert!(
+            mail.text.contains("au plus tard le jeudi 7 mars 2030."),
+            "{}",
+            mail.text
+        );
         assert!(
             mail.text.contains(&config().portal_access_link("TOKEN")),
             "{}",
@@ -952,7 +995,10 @@ mod tests {
             ("olga@acme.example", Lang::En, EmailKind::PartnerCommissioning)
         );
         assert_eq!(r.link, Link::To(STAFF_LINK.into()));
-        assert_eq!(r.vars["due_date"], "2030-04-10", "the event's date, not the run's now");
+        assert_eq!(
+            r.vars["due_date"], "Wed 10 Apr 2030, 10:00",
+            "the event's date and time, not the run's now"
+        );
         assert_eq!(r.vars["partner_name"], "Solar Montage AG");
         assert_eq!(r.vars["step_name"], "Commissioning");
         let mail = rendered(r);
@@ -962,10 +1008,10 @@ mod tests {
             "{}",
             mail.text
         );
-        assert!(mail.text.contains(": 2030-04-10."), "{}", mail.text);
+        assert!(mail.text.contains(": Wed 10 Apr 2030, 10:00."), "{}", mail.text);
         let r = tell(&set_second[0], &partner_user(), &run, Some(&partner));
         assert_eq!(r.len(), 1);
-        assert_eq!(r[0].vars["due_date"], "2030-04-17");
+        assert_eq!(r[0].vars["due_date"], "Wed 17 Apr 2030, 10:00");
 
         // A step without an owner tells nobody.
         run.complete("commission", &partner_user(), day(5)).unwrap();
@@ -1079,7 +1125,11 @@ mod tests {
             invitation_id: "inv1".into(),
         };
         assert_eq!(r.link, link);
-        let expires = (now + Duration::days(INVITATION_DAYS)).format("%Y-%m-%d").to_string();
+        let expires = domain::dates::long_date(
+            now + Duration::days(INVITATION_DAYS),
+            domain::dates::DEFAULT_TIME_ZONE,
+            Lang::Fr,
+        );
         assert_eq!(r.vars["expires_date"], json!(expires));
         assert_eq!(r.vars["partner_name"], "Solar AG");
         assert_eq!(r.vars["recipient_name"], "Solar AG");
@@ -1398,6 +1448,8 @@ mod tests {
             id: "acme".into(),
             name: "Acme".into(),
             default_locale: Lang::De,
+            tz: domain::dates::DEFAULT_TIME_ZONE,
+            sender_name: "Acme".into(),
         }
     }
 }

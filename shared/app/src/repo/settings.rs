@@ -20,8 +20,35 @@ pub struct Settings {
     /// The language for recipients without one (default: DEFAULT_LOCALE, else de).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub default_locale: Option<Lang>,
+    /// The logo pages and emails show (an https URL).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub logo_url: Option<String>,
+    /// The pages' primary colour, `#rrggbb`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub primary_color: Option<String>,
+    /// Where participants get help (pages and emails show it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support_phone: Option<String>,
+    /// The IANA time zone dates are shown in (default `Europe/Berlin`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// The sender's display name (`Stadtwerke Musterstadt <portal@…>`; default: the name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sender_name: Option<String>,
     #[serde(default)]
     pub version: u64,
+}
+
+impl Settings {
+    /// The time zone dates are shown in.
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.time_zone
+            .as_deref()
+            .and_then(domain::dates::time_zone)
+            .unwrap_or(domain::dates::DEFAULT_TIME_ZONE)
+    }
 }
 
 impl Aggregate for Settings {
@@ -36,14 +63,17 @@ pub async fn get_settings(table: &dyn Table, tenant: &str) -> AppResult<Settings
     }
 }
 
+/// Changes the settings: `change` gets the current ones (the defaults at first).
 pub async fn put_settings(
     table: &dyn Table,
     tenant: &str,
-    mut settings: Settings,
+    change: impl FnOnce(&mut Settings),
     actor: &Actor,
 ) -> AppResult<Settings> {
     let current = get_settings(table, tenant).await?;
     let expected = (current.version > 0).then_some(current.version);
+    let mut settings = current.clone();
+    change(&mut settings);
     settings.version = current.version + 1;
     let events = [SettingsEvent::SettingsChanged {
         name: settings.name.clone(),

@@ -15,7 +15,7 @@ use super::participant::{self as portal, Participant, SESSION_COOKIE};
 use super::views::PortalRunView;
 use crate::error::ApiError;
 use crate::extract::{ApiPath, FormBody};
-use crate::pages::{render, PageError};
+use crate::pages::{render_for, Brand, PageError};
 use crate::{AppState, Routes};
 
 pub(super) fn routes() -> Routes {
@@ -36,9 +36,28 @@ pub(super) fn routes() -> Routes {
 async fn confirm_page(State(s): State<AppState>, ApiPath(token): ApiPath<String>) -> Result<Response, PageError> {
     // Reading the link's row is harmless: only the POST below opens a session.
     let who = access::peek_access(s.table.as_ref(), &token).await?;
-    let lang = Lang::resolve(who.as_ref().and_then(|p| p.locale), Some(s.config.default_locale));
+    let settings = match &who {
+        Some(p) => Some((
+            app::repo::settings::get_settings(s.table.as_ref(), &p.tenant_id).await?,
+            p.tenant_id.clone(),
+        )),
+        None => None,
+    };
+    let tenant_default = settings.as_ref().and_then(|(st, _)| st.default_locale);
+    let lang = Lang::resolve(
+        who.as_ref().and_then(|p| p.locale),
+        tenant_default.or(Some(s.config.default_locale)),
+    );
+    let brand = settings.as_ref().map(|(st, t)| Brand::of(st, t));
     let ctx = json!({"token": token, "name": who.map(|p| p.name)});
-    Ok(render(StatusCode::OK, "confirm", lang, "confirm_title", ctx))
+    Ok(render_for(
+        brand.as_ref(),
+        StatusCode::OK,
+        "confirm",
+        lang,
+        "confirm_title",
+        ctx,
+    ))
 }
 
 fn cookie(s: &AppState, value: &str, max_age: i64) -> String {
@@ -80,7 +99,8 @@ async fn task_page(State(s): State<AppState>, p: Result<Participant, ApiError>) 
     let p = p?;
     let lang = p.lang();
     let tasks = super::views::tasks(&s, &p).await.map_err(|e| PageError(e, lang))?;
-    Ok(render(
+    Ok(render_for(
+        Some(&p.3),
         StatusCode::OK,
         "tasks",
         lang,
@@ -99,7 +119,7 @@ async fn render_run(s: &AppState, p: &Participant, run_id: &str, errors: Option<
         StatusCode::OK
     };
     let ctx = json!({"title": view.title, "run": view, "errors": errors});
-    Ok(render(status, "run", lang, "", ctx))
+    Ok(render_for(Some(&p.3), status, "run", lang, "", ctx))
 }
 
 /// A run: progress, info text, the step's form and the done button.

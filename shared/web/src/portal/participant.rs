@@ -82,8 +82,14 @@ pub fn session_token(parts: &Parts) -> Option<String> {
 
 /// A caller holding a valid portal session; partner users come with their partner, whose
 /// status and permissions are read on every request (a revoked partner's sessions stop).
-/// The third field is the tenant's default language (its settings, else `DEFAULT_LOCALE`).
-pub struct Participant(pub PortalParticipant, pub Option<Partner>, pub Lang);
+/// The third field is the tenant's default language (its settings, else `DEFAULT_LOCALE`),
+/// the fourth how its pages look and where its dates are read.
+pub struct Participant(
+    pub PortalParticipant,
+    pub Option<Partner>,
+    pub Lang,
+    pub crate::pages::Brand,
+);
 
 impl FromRequestParts<AppState> for Participant {
     type Rejection = ApiError;
@@ -107,8 +113,10 @@ impl FromRequestParts<AppState> for Participant {
                 Some(partner)
             }
         };
-        let tenant_default = crate::tenant_default(state, &p.tenant_id).await?;
-        Ok(Participant(p, partner, tenant_default))
+        let settings = app::repo::settings::get_settings(state.table.as_ref(), &p.tenant_id).await?;
+        let tenant_default = settings.default_locale.unwrap_or(state.config.default_locale);
+        let brand = crate::pages::Brand::of(&settings, &p.tenant_id);
+        Ok(Participant(p, partner, tenant_default, brand))
     }
 }
 

@@ -66,6 +66,13 @@ pub struct TaskView {
     pub status: StepStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub due_at: Option<DateTime<Utc>>,
+    /// The due date as the reader writes it, in the utility's time zone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_date_text: Option<String>,
+    /// How far away it is ("in 3 days", "2 days overdue"), for open steps.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_relative: Option<String>,
+    pub overdue: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub journey: Option<JourneyView>,
     pub run_title: Option<String>,
@@ -162,10 +169,19 @@ impl PortalRunView {
 
 impl TaskView {
     /// A task row in the reader's language.
-    pub fn from_row(row: store::Item, lang: Lang, tenant_default: Lang) -> ApiResult<TaskView> {
+    pub fn from_row(row: store::Item, p: &Participant, now: DateTime<Utc>) -> ApiResult<TaskView> {
+        let (lang, tenant_default, tz) = (p.lang(), p.2, p.3.tz);
         let row: TaskRow = serde_json::from_value(Value::Object(row))
             .map_err(|e| ApiError::Internal(format!("unreadable task row: {e}")))?;
+        let open =
+            matches!(row.status, StepStatus::Active | StepStatus::Pending) && row.run_status == RunStatus::Running;
         Ok(TaskView {
+            due_date_text: row.due_at.map(|d| domain::dates::long_date(d, tz, lang)),
+            due_relative: row
+                .due_at
+                .filter(|_| open)
+                .map(|d| domain::dates::relative_due(d, now, tz, lang)),
+            overdue: open && row.due_at.is_some_and(|d| domain::dates::overdue(d, now)),
             run_id: row.run_id,
             step_key: row.step_key,
             name: row.name,
@@ -186,7 +202,13 @@ impl TaskView {
 
 /// The participant's tasks across runs, newest run first, in their language.
 pub async fn tasks(s: &AppState, p: &Participant) -> ApiResult<Vec<TaskView>> {
-    let lang = p.lang();
     let rows = runs::tasks_of(s.table.as_ref(), &p.0.tenant_id, &p.0.participant_id).await?;
-    rows.into_iter().map(|row| TaskView::from_row(row, lang, p.2)).collect()
+    let now = Utc::now();
+    let mut tasks = rows
+        .into_iter()
+        .map(|row| TaskView::from_row(row, p, now))
+        .collect::<ApiResult<Vec<_>>>()?;
+    // What needs doing first: open tasks by due date (undated after dated), then the rest.
+    tasks.sort_by_key(|t| (t.status != StepStatus::Active, t.due_at.is_none(), t.due_at));
+    Ok(tasks)
 }
