@@ -343,6 +343,10 @@ async fn partner_permission_matrix() {
         .await
         .unwrap();
     assert!(page.contains("type=\"datetime-local\""), "{page}");
+    assert!(
+        page.contains("Europe&#x2f;Berlin"),
+        "the form says which time zone it uses: {page}"
+    );
     let set = browser
         .post(w.url(&format!("/portal/runs/{run_b}/steps/install/due-date")))
         .header("cookie", format!("portal_session={b_session}"))
@@ -355,7 +359,20 @@ async fn partner_permission_matrix() {
     let view = w
         .call("GET", &format!("/v1/portal/runs/{run_b}"), Some(&b_session), None)
         .await;
-    assert_eq!(view.body["steps"][0]["due_at"], "2031-06-01T09:30:00Z");
+    // Entered in the utility's time zone (Europe/Berlin, summer time), stored in UTC with its time.
+    assert_eq!(view.body["steps"][0]["due_at"], "2031-06-01T07:30:00Z");
+    assert!(
+        view.body["steps"][0]["due_date_text"]
+            .as_str()
+            .unwrap()
+            .ends_with("1 June 2031, 09:30")
+            || view.body["steps"][0]["due_date_text"]
+                .as_str()
+                .unwrap()
+                .contains("09:30"),
+        "{}",
+        view.body
+    );
     assert_eq!(
         w.call(
             "POST",

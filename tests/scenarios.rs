@@ -138,25 +138,79 @@ async fn html_portal_in_a_browser() {
     assert!(page.contains("name=\"meter_number\""), "journey form");
 
     let submit = w.url(&format!("/portal/runs/{run_id}/steps/install/submission"));
-    let invalid = browser
-        .post(&submit)
-        .header("cookie", &cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("meter_number=&reading=abc")
-        .send()
-        .await
-        .unwrap();
+    let post = |url: String, body: &'static str| {
+        browser
+            .post(url)
+            .header("cookie", &cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    // One form: an error keeps what was typed and says, at the field and in French, what is wrong.
+    let invalid = post(
+        submit.clone(),
+        "meter_number=&reading=abc&installed_on=2026-11-20&action=done",
+    )
+    .await
+    .unwrap();
     assert_eq!(invalid.status(), 422);
-    assert!(invalid.text().await.unwrap().contains("data.meter_number"));
-    let valid = browser
-        .post(&submit)
-        .header("cookie", &cookie)
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body("meter_number=M-1&reading=12.5&installed_on=2026-11-20")
-        .send()
+    let html = invalid.text().await.unwrap();
+    assert!(html.contains(r#"value="2026-11-20""#), "typed values survive: {html}");
+    assert!(
+        html.contains(
+            r#"id="f-meter_number" name="meter_number" value="" aria-invalid="true" aria-describedby="e-meter_number""#
+        ),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"<span class="error" id="e-meter_number">Veuillez remplir ce champ.</span>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"role="alert""#) && html.contains(r##"href="#f-reading""##),
+        "a summary links to each field"
+    );
+    assert!(!html.contains("data.meter_number"), "no developer strings");
+    // Save: post/redirect/get with a visible message.
+    let saved = post(submit.clone(), "meter_number=M-0&reading=1&action=save")
         .await
         .unwrap();
+    assert_eq!(saved.status(), 303);
+    let to = saved.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.ends_with("?saved=install#step-install"), "{to}");
+    let page = browser
+        .get(w.url(&to))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Vos réponses sont enregistrées.") && page.contains(r#"value="M-0""#),
+        "{page}"
+    );
+    // Submit and mark done asks to confirm, then the step is done and its answers stay visible.
+    let valid = post(
+        submit.clone(),
+        "meter_number=M-1&reading=12.5&installed_on=2026-11-20&action=done",
+    )
+    .await
+    .unwrap();
     assert_eq!(valid.status(), 303);
+    let to = valid.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.contains("?confirm=install"), "{to}");
+    let page = browser
+        .get(w.url(&to))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("Oui, marquer comme terminé"), "{page}");
     let done = browser
         .post(w.url(&format!("/portal/runs/{run_id}/steps/install/complete")))
         .header("cookie", &cookie)
@@ -164,6 +218,20 @@ async fn html_portal_in_a_browser() {
         .await
         .unwrap();
     assert_eq!(done.status(), 303);
+    let to = done.headers()["location"].to_str().unwrap().to_string();
+    let page = browser
+        .get(w.url(&to))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Terminé – merci !") && page.contains("Vos réponses") && page.contains("<dd>M-1</dd>"),
+        "{page}"
+    );
     let staff = w.staff("alice");
     let run = w.call("GET", &format!("/v1/runs/{run_id}"), Some(&staff), None).await;
     assert_eq!(run.body["current_step"], "confirm");

@@ -173,7 +173,7 @@ struct OpenOrder {
 
 /// The active offers of the user's tenant in the user's language, each with the user's open
 /// order of it (or null).
-#[utoipa::path(get, path = "/v1/app/offers", tag = "offers", security(("jwt" = [])),
+#[utoipa::path(get, path = "/v1/app/offers", tag = "offers", security(("customer_jwt" = [])),
     responses((status = 200, description = "The active offers (one page)", body = Page<AppOffer>)))]
 async fn app_offers(State(s): State<AppState>, Customer(id): Customer) -> ApiResult<Json<Value>> {
     let t = tenant(&id);

@@ -103,7 +103,19 @@ impl Modify for Security {
                     .bearer_format("JWT")
                     .description(Some(
                         "The identity provider's token; API Gateway's JWT authorizer verifies it. Roles: \
-                         admin, staff, customer.",
+                         admin, staff.",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "customer_jwt",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .description(Some(
+                        "An end user's token of the utility's app (role customer), verified as the staff's.",
                     ))
                     .build(),
             ),

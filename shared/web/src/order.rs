@@ -70,7 +70,7 @@ struct PlaceOrder {
 }
 
 /// Orders an active offer (one open order per offer and user).
-#[utoipa::path(post, path = "/v1/app/orders", tag = "orders", security(("jwt" = [])),
+#[utoipa::path(post, path = "/v1/app/orders", tag = "orders", security(("customer_jwt" = [])),
     params(("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body return the first order")),
     request_body = PlaceOrder,
     responses((status = 201, description = "The order", body = OrderView),
@@ -96,7 +96,7 @@ async fn place_order(
 }
 
 /// The user's orders as cards, newest first, in their language.
-#[utoipa::path(get, path = "/v1/app/orders", tag = "orders", security(("jwt" = [])), params(PageParams),
+#[utoipa::path(get, path = "/v1/app/orders", tag = "orders", security(("customer_jwt" = [])), params(PageParams),
     responses((status = 200, description = "A page of the user's orders", body = Page<OrderView>)))]
 async fn my_orders(
     State(s): State<AppState>,
@@ -120,7 +120,7 @@ async fn order_page(
 }
 
 /// One of the user's orders (404 for anyone else's).
-#[utoipa::path(get, path = "/v1/app/orders/{id}", tag = "orders", security(("jwt" = [])), params(("id" = String, Path, description = "The order's id")),
+#[utoipa::path(get, path = "/v1/app/orders/{id}", tag = "orders", security(("customer_jwt" = [])), params(("id" = String, Path, description = "The order's id")),
     responses((status = 200, description = "The order", body = OrderView)))]
 async fn my_order(
     State(s): State<AppState>,

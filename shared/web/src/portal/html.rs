@@ -109,29 +109,92 @@ async fn task_page(State(s): State<AppState>, p: Result<Participant, ApiError>) 
     ))
 }
 
-async fn render_run(s: &AppState, p: &Participant, run_id: &str, errors: Option<Value>) -> Result<Response, PageError> {
+/// What a run page shows beyond the run: the answers just posted and what was wrong with
+/// them (the form again, 422), or the outcome of the last action (post/redirect/get).
+#[derive(Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RunPageQuery {
+    /// The step whose answers were just saved.
+    saved: Option<String>,
+    /// The step just marked done.
+    done: Option<String>,
+    /// The step whose "done" asks to be confirmed.
+    confirm: Option<String>,
+}
+
+struct FormState {
+    step: String,
+    values: Map<String, Value>,
+    errors: Vec<domain::FieldError>,
+}
+
+/// A field error as the page shows it: at its field (`key`), in the reader's words.
+fn field_errors(errors: &[domain::FieldError], lang: Lang) -> Vec<Value> {
+    let t = app::templates::catalog(lang);
+    errors
+        .iter()
+        .map(|e| {
+            let key = e.field.strip_prefix("data.").unwrap_or(&e.field).to_string();
+            let message = t
+                .get(&format!("err_{}", e.code))
+                .or_else(|| t.get("err_invalid"))
+                .cloned()
+                .unwrap_or_else(|| json!(e.message));
+            json!({"key": key, "code": e.code, "message": message})
+        })
+        .collect()
+}
+
+async fn render_run(
+    s: &AppState,
+    p: &Participant,
+    run_id: &str,
+    form: Option<FormState>,
+    q: RunPageQuery,
+) -> Result<Response, PageError> {
     let lang = p.lang();
     let run = portal::load_run(s, p, run_id).await.map_err(|e| PageError(e, lang))?;
     let view = PortalRunView::new(p, &run);
-    let status = if errors.is_some() {
+    let status = if form.as_ref().is_some_and(|f| !f.errors.is_empty()) {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
     };
-    let ctx = json!({"title": view.title, "run": view, "errors": errors});
+    // What comes after a step marked done: the reader's next step, or someone else's.
+    let next_mine = view
+        .steps
+        .iter()
+        .find(|st| st.mine && st.status == domain::run::StepStatus::Active)
+        .map(|st| st.name.clone());
+    let position = view
+        .steps
+        .iter()
+        .position(|st| st.status == domain::run::StepStatus::Active);
+    let ctx = json!({
+        "title": view.title,
+        "run": view,
+        "form": form.as_ref().map(|f| json!({"step": f.step, "values": f.values, "errors": field_errors(&f.errors, lang)})),
+        "saved": q.saved, "done": q.done, "confirm": q.confirm,
+        "next_mine": next_mine,
+        "position": position.map(|i| i + 1),
+        "tz": p.3.tz.name(),
+    });
     Ok(render_for(Some(&p.3), status, "run", lang, "", ctx))
 }
 
-/// A run: progress, info text, the step's form and the done button.
+/// A run: progress, info text, the step's form and its done, the outcome of the last action.
 #[utoipa::path(get, path = "/portal/runs/{run_id}", tag = "pages", security(("portal_cookie" = [])),
-    params(("run_id" = String, Path, description = "The run's id")),
+    params(("run_id" = String, Path, description = "The run's id"), RunPageQuery),
     responses((status = 200, description = "The page", content_type = "text/html", body = String)))]
 async fn run_page(
     State(s): State<AppState>,
     p: Result<Participant, ApiError>,
     ApiPath(run_id): ApiPath<String>,
+    q: Result<crate::extract::ApiQuery<RunPageQuery>, ApiError>,
 ) -> Result<Response, PageError> {
-    render_run(&s, &p?, &run_id, None).await
+    // A query that does not read (a hand-edited URL) just shows the page.
+    let q = q.map(|q| q.0).unwrap_or_default();
+    render_run(&s, &p?, &run_id, None, q).await
 }
 
 /// Turns form fields into journey answers, typed by the step's journey.
@@ -140,7 +203,11 @@ fn answers(form: &Bytes, fields: &[domain::journey::Field]) -> Map<String, Value
     let pairs: Vec<(String, String)> = form_urlencoded::parse(form).into_owned().collect();
     let mut data = Map::new();
     for (key, value) in &pairs {
-        let kind = fields.iter().find(|f| &f.key == key).map(|f| f.kind);
+        // The form's own fields (`action`) are no answers.
+        let Some(kind) = fields.iter().find(|f| &f.key == key).map(|f| f.kind) else {
+            continue;
+        };
+        let kind = Some(kind);
         let value = match kind {
             _ if value.trim().is_empty() => continue,
             Some(FieldType::Number) => value
@@ -160,26 +227,41 @@ fn answers(form: &Bytes, fields: &[domain::journey::Field]) -> Map<String, Value
     data
 }
 
-/// After a form's command: back to the run page, or the page again with the fields that failed
-/// (422), or the error as a page.
-async fn after_form(
+/// A command's failure on a page: its field errors on the form again (422, `values` kept),
+/// anything else as an error page.
+async fn form_failed(
     s: &AppState,
     p: &Participant,
     run_id: &str,
-    result: Result<domain::run::Run, ApiError>,
+    key: &str,
+    values: Map<String, Value>,
+    e: ApiError,
 ) -> Result<Response, PageError> {
-    match result {
-        Ok(_) => Ok(Redirect::to(&format!("/portal/runs/{run_id}")).into_response()),
-        Err(ApiError::Validation(errors)) => render_run(s, p, run_id, Some(json!(errors))).await,
-        Err(e) => Err(PageError(e, p.lang())),
+    match e {
+        ApiError::Validation(errors) => {
+            let form = FormState {
+                step: key.to_string(),
+                values,
+                errors,
+            };
+            render_run(s, p, run_id, Some(form), RunPageQuery::default()).await
+        }
+        e => Err(PageError(e, p.lang())),
     }
 }
 
-/// The step's form: back to the run page, or the page again with what failed (422).
+fn back_to(run_id: &str, outcome: &str, key: &str) -> Response {
+    let key: String = form_urlencoded::byte_serialize(key.as_bytes()).collect();
+    Redirect::to(&format!("/portal/runs/{run_id}?{outcome}={key}#step-{key}")).into_response()
+}
+
+/// The step's one form: `action=save` stores the answers; `action=done` stores them and asks
+/// to confirm the done (then `complete`). Errors show the form again with what was typed.
 #[utoipa::path(post, path = "/portal/runs/{run_id}/steps/{key}/submission", tag = "pages", security(("portal_cookie" = [])),
     params(("run_id" = String, Path, description = "The run's id"), ("key" = String, Path, description = "The step's key")),
-    request_body(content = HashMap<String, String>, content_type = "application/x-www-form-urlencoded", description = "The journey's fields by key"),
+    request_body(content = HashMap<String, String>, content_type = "application/x-www-form-urlencoded", description = "The journey's fields by key, and `action` (`save` or `done`)"),
     responses((status = 303, description = "Saved: back to the run page", headers(("Location" = String))),
+        (status = 422, description = "The form again, with its errors", content_type = "text/html", body = String),
         (status = 409, description = "The step is not active or the run has ended", content_type = "text/html", body = String)))]
 async fn submit_form(
     State(s): State<AppState>,
@@ -188,19 +270,25 @@ async fn submit_form(
     FormBody(form): FormBody,
 ) -> Result<Response, PageError> {
     let p = p?;
-    after_form(
-        &s,
-        &p,
-        &run_id,
-        portal::submit_with(&s, &p, &run_id, &key, |fields| answers(&form, fields)).await,
-    )
-    .await
+    let done = form_urlencoded::parse(&form).any(|(k, v)| k == "action" && v == "done");
+    let mut typed = Map::new();
+    let result = portal::submit_with(&s, &p, &run_id, &key, |fields| {
+        typed = answers(&form, fields);
+        typed.clone()
+    })
+    .await;
+    match result {
+        Ok(_) if done => Ok(back_to(&run_id, "confirm", &key)),
+        Ok(_) => Ok(back_to(&run_id, "saved", &key)),
+        Err(e) => form_failed(&s, &p, &run_id, &key, typed, e).await,
+    }
 }
 
-/// The done button.
+/// The confirmed done.
 #[utoipa::path(post, path = "/portal/runs/{run_id}/steps/{key}/complete", tag = "pages", security(("portal_cookie" = [])),
     params(("run_id" = String, Path, description = "The run's id"), ("key" = String, Path, description = "The step's key")),
     responses((status = 303, description = "Done: back to the run page", headers(("Location" = String))),
+        (status = 422, description = "The answers are incomplete: the form with its errors", content_type = "text/html", body = String),
         (status = 409, description = "The step is not active or the run has ended", content_type = "text/html", body = String)))]
 async fn complete_form(
     State(s): State<AppState>,
@@ -208,22 +296,27 @@ async fn complete_form(
     ApiPath((run_id, key)): ApiPath<(String, String)>,
 ) -> Result<Response, PageError> {
     let p = p?;
-    after_form(&s, &p, &run_id, portal::complete_step(&s, &p, &run_id, &key).await).await
+    match portal::complete_step(&s, &p, &run_id, &key).await {
+        Ok(_) => Ok(back_to(&run_id, "done", &key)),
+        Err(e) => form_failed(&s, &p, &run_id, &key, Map::new(), e).await,
+    }
 }
 
 /// The appointment form's field.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
 struct DueDateForm {
-    /// A `datetime-local` value (`2026-12-01T09:30`), taken as UTC.
+    /// A `datetime-local` value (`2026-12-01T09:30`) in the utility's time zone.
     due_at: String,
 }
 
-/// The appointment form: `due_at` as the browser's `datetime-local` value, taken as UTC.
+/// The appointment form: `due_at` as the browser's `datetime-local` value, in the utility's
+/// time zone (the form says which); stored in UTC with its time.
 #[utoipa::path(post, path = "/portal/runs/{run_id}/steps/{key}/due-date", tag = "pages", security(("portal_cookie" = [])),
     params(("run_id" = String, Path, description = "The run's id"), ("key" = String, Path, description = "The step's key")),
     request_body(content = DueDateForm, content_type = "application/x-www-form-urlencoded"),
     responses((status = 303, description = "Set: back to the run page", headers(("Location" = String))),
+        (status = 422, description = "The form again, with its error", content_type = "text/html", body = String),
         (status = 409, description = "The step is not active or the run has ended", content_type = "text/html", body = String)))]
 async fn due_date_form(
     State(s): State<AppState>,
@@ -232,26 +325,24 @@ async fn due_date_form(
     FormBody(form): FormBody,
 ) -> Result<Response, PageError> {
     let p = p?;
-    let lang = p.lang();
     let value = form_urlencoded::parse(&form)
         .find(|(k, _)| k == "due_at")
         .map(|(_, v)| v.into_owned())
         .unwrap_or_default();
-    let due_at = chrono::NaiveDateTime::parse_from_str(&value, "%Y-%m-%dT%H:%M")
-        .map(|t| t.and_utc())
-        .map_err(|_| {
-            PageError(
-                ApiError::invalid("due_at", "not_a_date", "must be a date and time"),
-                lang,
-            )
-        })?;
-    after_form(
-        &s,
-        &p,
-        &run_id,
-        portal::set_due_date(&s, &p, &run_id, &key, due_at).await,
-    )
-    .await
+    let local = chrono::NaiveDateTime::parse_from_str(value.trim(), "%Y-%m-%dT%H:%M")
+        .ok()
+        .and_then(|t| {
+            use chrono::Timelike;
+            domain::dates::local_to_utc(t.date(), t.hour(), t.minute(), p.3.tz)
+        });
+    let result = match local {
+        Some(due_at) => portal::set_due_date(&s, &p, &run_id, &key, due_at).await,
+        None => Err(ApiError::invalid("due_at", "not_a_date", "must be a date and time")),
+    };
+    match result {
+        Ok(_) => Ok(back_to(&run_id, "saved", &key)),
+        Err(e) => form_failed(&s, &p, &run_id, &key, Map::new(), e).await,
+    }
 }
 
 /// Ends the session (if any) and clears the cookie.

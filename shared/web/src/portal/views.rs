@@ -99,6 +99,14 @@ pub struct StepView {
 pub struct OwnStepView {
     pub info_text: Option<String>,
     pub due_at: Option<DateTime<Utc>>,
+    /// The due date (an appointment: with its time) as the reader writes it, in the
+    /// utility's time zone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_date_text: Option<String>,
+    /// How far away it is, while the step is open.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub due_relative: Option<String>,
+    pub overdue: bool,
     pub completed_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub journey: Option<JourneyView>,
@@ -124,6 +132,7 @@ pub struct PortalRunView {
 impl PortalRunView {
     pub fn new(p: &Participant, run: &Run) -> Self {
         let lang = p.lang();
+        let now = Utc::now();
         let all_steps = p.may(Permission::RunsViewAllSteps);
         let mine = |step: &RunStep| run.participant_for(step).is_some_and(|x| x.id == p.0.participant_id);
         let steps = run
@@ -142,6 +151,19 @@ impl PortalRunView {
                         .and_then(|t| pick_in(t, lang, p.2))
                         .map(str::to_string),
                     due_at: step.due_at,
+                    due_date_text: step.due_at.map(|d| {
+                        if p.may_set_due_dates() {
+                            domain::dates::short_date_time(d, p.3.tz, lang)
+                        } else {
+                            domain::dates::long_date(d, p.3.tz, lang)
+                        }
+                    }),
+                    due_relative: step
+                        .due_at
+                        .filter(|_| step.status == StepStatus::Active)
+                        .map(|d| domain::dates::relative_due(d, now, p.3.tz, lang)),
+                    overdue: step.status == StepStatus::Active
+                        && step.due_at.is_some_and(|d| domain::dates::overdue(d, now)),
                     completed_at: step.completed_at,
                     journey: step.journey.as_ref().map(|j| JourneyView::new(j, lang, p.2)),
                     submission: step.submission.as_ref().map(|s| s.data.clone()),
