@@ -69,6 +69,10 @@ async fn html_portal_in_a_browser() {
         html.contains("<form method=\"post\""),
         "the link's page asks to confirm: {html}"
     );
+    assert!(
+        html.contains("Le clic protège votre lien personnel"),
+        "and says why: {html}"
+    );
     assert!(html.contains("Ivo"));
 
     // A form posted from another site is refused in the browser's language, before anything
@@ -108,6 +112,11 @@ async fn html_portal_in_a_browser() {
         .await
         .unwrap();
     assert_eq!(confirmed.status(), 303);
+    assert_eq!(
+        confirmed.headers()["location"],
+        format!("/portal/runs/{run_id}#step-install").as_str(),
+        "the link leads to the step its email announced"
+    );
     let cookie = confirmed.headers()["set-cookie"].to_str().unwrap().to_string();
     assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
     let cookie = cookie.split(';').next().unwrap().to_string();
@@ -240,8 +249,32 @@ async fn html_portal_in_a_browser() {
         json!({"meter_number": "M-1", "reading": 12.5, "installed_on": "2026-11-20"})
     );
 
-    // Without the cookie the pages answer 401; an unknown link 401; after logout the cookie is dead.
-    assert_eq!(browser.get(w.url("/portal")).send().await.unwrap().status(), 401);
+    // Without the cookie the pages answer 401 in the browser's language, saying what to do; an
+    // unknown link 401 (also its page, without a welcome); after logout the cookie is dead.
+    let no_session = browser
+        .get(w.url("/portal"))
+        .header("accept-language", "it-CH, it;q=0.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_session.status(), 401);
+    let html = no_session.text().await.unwrap();
+    assert!(
+        html.contains(r#"<html lang="it""#) && html.contains("Apra il link della sua e-mail"),
+        "{html}"
+    );
+    let unknown = browser
+        .get(w.url("/portal/access/not-a-token"))
+        .header("accept-language", "fr")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 401);
+    let html = unknown.text().await.unwrap();
+    assert!(
+        html.contains("Veuillez ouvrir le lien") && !html.contains("<form"),
+        "{html}"
+    );
     assert_eq!(
         browser
             .post(w.url("/portal/access/not-a-token"))

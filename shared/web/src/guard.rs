@@ -64,6 +64,17 @@ pub fn same_origin(headers: &HeaderMap) -> bool {
     !matches!(get("sec-fetch-site"), Some("cross-site" | "same-site"))
 }
 
+tokio::task_local! {
+    /// The language the browser asked for, while its request is handled (error pages that
+    /// know no participant speak it).
+    static BROWSER_LANG: Option<Lang>;
+}
+
+/// The current request's browser language, if it stated one we speak.
+pub fn request_lang() -> Option<Lang> {
+    BROWSER_LANG.try_with(|l| *l).ok().flatten()
+}
+
 /// The reader's language as the browser states it.
 pub fn browser_lang(headers: &HeaderMap) -> Option<Lang> {
     headers
@@ -80,7 +91,8 @@ pub async fn guard(req: Request, next: Next) -> Response {
         let ctx = json!({"title": text("foreign_form_title"), "detail": text("foreign_form_text")});
         crate::pages::render(StatusCode::FORBIDDEN, "error", lang, "", ctx)
     } else {
-        next.run(req).await
+        let lang = browser_lang(req.headers());
+        BROWSER_LANG.scope(lang, next.run(req)).await
     };
     add_security_headers(response.headers_mut());
     response

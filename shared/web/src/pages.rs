@@ -86,8 +86,9 @@ pub fn render_for(
 pub struct PageError(pub ApiError, pub Lang);
 
 impl<E: Into<ApiError>> From<E> for PageError {
+    /// An error before the reader is known: in the browser's language.
     fn from(e: E) -> Self {
-        PageError(e.into(), Lang::FALLBACK)
+        PageError(e.into(), crate::guard::request_lang().unwrap_or(Lang::FALLBACK))
     }
 }
 
@@ -99,7 +100,18 @@ impl PageError {
             tracing::error!(error = %msg, "page failed");
         }
         let problem = err.problem();
-        let ctx = json!({"title": problem.title, "detail": problem.detail});
+        // The reader's words for what happened (by status), and the way forward.
+        let t = app::templates::catalog(lang);
+        let status = err.status().as_u16();
+        let said = |part: &str| {
+            [format!("{page}_{status}_{part}"), format!("page_error_{status}_{part}")]
+                .iter()
+                .find_map(|k| t.get(k).and_then(serde_json::Value::as_str))
+                .map(str::to_string)
+        };
+        let title = said("title").unwrap_or(problem.title);
+        let detail = said("text").unwrap_or(problem.detail);
+        let ctx = json!({"title": title, "detail": detail, "status": err.status().as_u16()});
         let mut response = render(err.status(), page, lang, "", ctx);
         err.add_headers(&mut response);
         response

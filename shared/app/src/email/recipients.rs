@@ -19,7 +19,7 @@ use serde_json::{json, Map, Value};
 
 use super::EmailKind;
 use crate::config::Config;
-use crate::repo::access::{PortalParticipant, INVITATION_DAYS};
+use crate::repo::access::{Landing, PortalParticipant, INVITATION_DAYS};
 use crate::repo::partners::partner_participant;
 
 /// Where an email's link points; secret links are minted only when the email is sent.
@@ -138,8 +138,15 @@ impl<'a> Builder<'a> {
 }
 
 /// A customer's or installer's step email, with their portal link.
-fn tell_participant(b: &mut Builder, assignee: &Assignee, contact: &Contact, extra: Map<String, Value>) {
+fn tell_participant(
+    b: &mut Builder,
+    assignee: &Assignee,
+    contact: &Contact,
+    extra: Map<String, Value>,
+    landing: Landing,
+) {
     let who = PortalParticipant {
+        landing: Some(landing),
         tenant_id: b.tenant.id.clone(),
         participant_id: participant_id(&contact.email),
         kind: assignee.kind().into(),
@@ -173,6 +180,11 @@ pub fn run_recipients(
     ]);
     let mut b = Builder::new(tenant, base, run.test);
     let staff_link = Link::To(config.staff_run_link(&tenant.id, &run.id));
+    // A participant's link leads to the step it announces.
+    let landing = |step_key: &str| Landing {
+        run_id: run.id.clone(),
+        step_key: step_key.to_string(),
+    };
     let creator = &run.created_by;
     let creator_name = creator.name.clone().unwrap_or_else(|| creator.sub.clone());
     let tell_creator = |b: &mut Builder, kind: EmailKind, extra: Map<String, Value>| {
@@ -215,9 +227,10 @@ pub fn run_recipients(
                         return b.out;
                     };
                     for user in &p.users {
-                        let Ok(who) = partner_participant(&tenant.id, p, &user.id) else {
+                        let Ok(mut who) = partner_participant(&tenant.id, p, &user.id) else {
                             continue;
                         };
+                        who.landing = Some(landing(step_key));
                         let mut extra = extra.clone();
                         extra.insert("info_text".into(), info(b.lang(who.locale)));
                         let (email, name, locale) = (user.email.clone(), user.name.clone(), who.locale);
@@ -235,7 +248,7 @@ pub fn run_recipients(
                     let Some(contact) = contact else { return b.out };
                     let mut extra = extra;
                     extra.insert("info_text".into(), info(b.lang(contact.locale)));
-                    tell_participant(&mut b, assignee, contact, extra);
+                    tell_participant(&mut b, assignee, contact, extra, landing(step_key));
                 }
             }
         }
@@ -257,7 +270,7 @@ pub fn run_recipients(
                 .and_then(|t| pick_in(t, lang, tenant.default_locale));
             extra.insert("info_text".into(), json!(info.unwrap_or_default()));
             let assignee = step.assignee.clone();
-            tell_participant(&mut b, &assignee, contact, extra);
+            tell_participant(&mut b, &assignee, contact, extra, landing(&step.key));
         }
         RunEvent::StepCompleted { step_name, owner, .. } => {
             let extra = vars(&[
@@ -695,9 +708,13 @@ mod tests {
         p
     }
 
-    /// The portal link of a user of partner pa1.
-    fn partner_link(name: &str, user_id: &str, locale: Lang) -> Link {
+    /// The portal link of a user of partner pa1 (to the step it announces, if any).
+    fn partner_link(name: &str, user_id: &str, locale: Lang, step: Option<&str>) -> Link {
         Link::Portal(PortalParticipant {
+            landing: step.map(|k| Landing {
+                run_id: "r1".into(),
+                step_key: k.into(),
+            }),
             tenant_id: "acme".into(),
             participant_id: participant_of("pa1"),
             kind: "partner".into(),
@@ -805,6 +822,10 @@ mod tests {
             ("ivo@install.example", Lang::Fr, EmailKind::StepActivatedParticipant)
         );
         let who = PortalParticipant {
+            landing: Some(Landing {
+                run_id: "r1".into(),
+                step_key: "install".into(),
+            }),
             tenant_id: "acme".into(),
             participant_id: participant_id("ivo@install.example"),
             kind: "installer".into(),
@@ -853,6 +874,10 @@ mod tests {
             ("carla@home.example", Lang::En, EmailKind::StepActivatedParticipant)
         );
         let who = PortalParticipant {
+            landing: Some(Landing {
+                run_id: "r1".into(),
+                step_key: "confirm".into(),
+            }),
             tenant_id: "acme".into(),
             participant_id: participant_id("carla@home.example"),
             kind: "customer".into(),
@@ -886,8 +911,8 @@ mod tests {
             ],
             "Max has no language: the partner's"
         );
-        assert_eq!(r[0].link, partner_link("Ina", "u1", Lang::De));
-        assert_eq!(r[1].link, partner_link("Max", "u2", Lang::It));
+        assert_eq!(r[0].link, partner_link("Ina", "u1", Lang::De, Some("commission")));
+        assert_eq!(r[1].link, partner_link("Max", "u2", Lang::It, Some("commission")));
         assert_eq!(r[0].vars["recipient_name"], "Ina");
         assert_eq!(r[1].vars["recipient_name"], "Max");
         assert_eq!(r[0].vars["info_text"], "Termin vereinbaren");
@@ -1199,7 +1224,7 @@ mod tests {
             ("max@solar.example", Lang::It, EmailKind::PartnerUserAdded),
             "Max has no language: the partner's"
         );
-        assert_eq!(r[0].link, partner_link("Max", "u2", Lang::It));
+        assert_eq!(r[0].link, partner_link("Max", "u2", Lang::It, None));
         assert_eq!(r[0].vars["partner_name"], "Solar Montage AG");
         assert_eq!(r[0].vars["recipient_name"], "Max");
         assert!(!r[0].test);

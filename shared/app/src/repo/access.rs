@@ -34,6 +34,25 @@ pub struct PortalParticipant {
     pub partner_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
+    /// The step an access link announced: where its confirm click leads (not kept on
+    /// sessions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub landing: Option<Landing>,
+}
+
+/// A run's step, as a place in the portal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Landing {
+    pub run_id: String,
+    pub step_key: String,
+}
+
+impl Landing {
+    /// The run page, scrolled to the step (run ids are ULIDs, step keys `require_key`'s
+    /// letters, digits, `-` and `_`: nothing to escape).
+    pub fn path(&self) -> String {
+        format!("/portal/runs/{}#step-{}", self.run_id, self.step_key)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -102,17 +121,14 @@ pub async fn open_session(
     table: &dyn Table,
     access_token: &str,
 ) -> Result<(String, DateTime<Utc>, PortalParticipant), AppError> {
-    let row = find(table, access_token, "access")
-        .await?
-        .ok_or(AppError::Unauthorized("this access link is not valid"))?;
-    if row.expires_at <= Utc::now() {
-        return Err(AppError::Domain(DomainError::Gone(
-            "this access link has expired; a new one is sent with the next task",
-        )));
-    }
+    let participant = check_access(table, access_token).await?;
     let expires_at = Utc::now() + Duration::hours(SESSION_HOURS);
-    let session = store_token(table, "session", &row.participant, expires_at).await?;
-    Ok((session, expires_at, row.participant))
+    let who = PortalParticipant {
+        landing: None,
+        ..participant.clone()
+    };
+    let session = store_token(table, "session", &who, expires_at).await?;
+    Ok((session, expires_at, participant))
 }
 
 /// The participant behind a session token.
@@ -142,8 +158,18 @@ pub async fn close_session(table: &dyn Table, session_token: &str) -> Result<(),
 }
 
 /// Who an access link is for, without using it (the confirmation page greets them).
-pub async fn peek_access(table: &dyn Table, access_token: &str) -> Result<Option<PortalParticipant>, AppError> {
-    Ok(find(table, access_token, "access").await?.map(|row| row.participant))
+/// Whom a link is for, or why it opens nothing: unknown (401) or expired (410), the same
+/// answers the confirming POST gives.
+pub async fn check_access(table: &dyn Table, access_token: &str) -> Result<PortalParticipant, AppError> {
+    let row = find(table, access_token, "access")
+        .await?
+        .ok_or(AppError::Unauthorized("this access link is not valid"))?;
+    if row.expires_at <= Utc::now() {
+        return Err(AppError::Domain(DomainError::Gone(
+            "this access link has expired; a new one is sent with the next task",
+        )));
+    }
+    Ok(row.participant)
 }
 
 pub const INVITATION_DAYS: i64 = 14;

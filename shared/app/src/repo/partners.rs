@@ -99,6 +99,7 @@ pub fn partner_participant(tenant: &str, partner: &Partner, user_id: &str) -> Re
         .find(|u| u.id == user_id)
         .ok_or(AppError::Domain(DomainError::NotFound("partner user")))?;
     Ok(PortalParticipant {
+        landing: None,
         tenant_id: tenant.into(),
         participant_id: participant_of(&partner.id),
         kind: "partner".into(),

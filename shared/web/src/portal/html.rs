@@ -32,26 +32,22 @@ pub(super) fn routes() -> Routes {
 /// The access link's page: whom it is for, and a button that opens the session.
 #[utoipa::path(get, path = "/portal/access/{token}", tag = "pages", security(()),
     params(("token" = String, Path, description = "The access link's secret")),
-    responses((status = 200, description = "The page", content_type = "text/html", body = String)))]
+    responses((status = 200, description = "The page", content_type = "text/html", body = String),
+        (status = 401, description = "No such link: what to do instead", content_type = "text/html", body = String),
+        (status = 410, description = "The link expired: what to do instead", content_type = "text/html", body = String)))]
 async fn confirm_page(State(s): State<AppState>, ApiPath(token): ApiPath<String>) -> Result<Response, PageError> {
-    // Reading the link's row is harmless: only the POST below opens a session.
-    let who = access::peek_access(s.table.as_ref(), &token).await?;
-    let settings = match &who {
-        Some(p) => Some((
-            app::repo::settings::get_settings(s.table.as_ref(), &p.tenant_id).await?,
-            p.tenant_id.clone(),
-        )),
-        None => None,
-    };
-    let tenant_default = settings.as_ref().and_then(|(st, _)| st.default_locale);
+    // Reading the link's row is harmless: only the POST below opens a session. A link that
+    // opens nothing says so at once (in the browser's language), without a welcome.
+    let who = access::check_access(s.table.as_ref(), &token).await?;
+    let settings = app::repo::settings::get_settings(s.table.as_ref(), &who.tenant_id).await?;
     let lang = Lang::resolve(
-        who.as_ref().and_then(|p| p.locale),
-        tenant_default.or(Some(s.config.default_locale)),
+        who.locale,
+        Some(settings.default_locale.unwrap_or(s.config.default_locale)),
     );
-    let brand = settings.as_ref().map(|(st, t)| Brand::of(st, t));
-    let ctx = json!({"token": token, "name": who.map(|p| p.name)});
+    let brand = Brand::of(&settings, &who.tenant_id);
+    let ctx = json!({"token": token, "name": who.name});
     Ok(render_for(
-        brand.as_ref(),
+        Some(&brand),
         StatusCode::OK,
         "confirm",
         lang,
@@ -77,7 +73,7 @@ pub fn session_cookie(s: &AppState, session: &str) -> String {
 /// Opens a portal session from an access link: sets the cookie, goes to the task list.
 #[utoipa::path(post, path = "/portal/access/{token}", tag = "pages", security(()),
     params(("token" = String, Path, description = "The access link's secret")),
-    responses((status = 303, description = "To /portal, with the session cookie", headers(("Location" = String), ("Set-Cookie" = String))),
+    responses((status = 303, description = "To the step the link announced (else /portal), with the session cookie", headers(("Location" = String), ("Set-Cookie" = String))),
         (status = 401, description = "No such link", content_type = "text/html", body = String),
         (status = 410, description = "The link expired or its run ended", content_type = "text/html", body = String),
         (status = 429, description = "Too many sessions for this link or from this client", content_type = "text/html", body = String,
@@ -87,9 +83,11 @@ async fn open_session(
     client: portal::ClientAddr,
     ApiPath(token): ApiPath<String>,
 ) -> Result<Response, PageError> {
-    let (session, _, _) = portal::open_session(&s, &client, &token).await?;
+    let (session, _, who) = portal::open_session(&s, &client, &token).await?;
     let set = session_cookie(&s, &session);
-    Ok(([(header::SET_COOKIE, set)], Redirect::to("/portal")).into_response())
+    // Straight to the step the email announced; links without one go to the task list.
+    let to = who.landing.map(|l| l.path()).unwrap_or_else(|| "/portal".into());
+    Ok(([(header::SET_COOKIE, set)], Redirect::to(&to)).into_response())
 }
 
 /// The task list.
