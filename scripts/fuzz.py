@@ -8,87 +8,38 @@ customer (/v1/app) and portal participant (/v1/portal, /portal). Fixed seed, bou
 Usage: python scripts/fuzz.py LOCAL_SERVER_BINARY SCHEMATHESIS_BINARY
 """
 
-import json
 import os
-import re
-import socket
 import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
+
+from localserver import LocalServer
 
 SEED = 20261201
 MAX_EXAMPLES = 25
 
 
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-def call(base, method, path, token=None, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(base + path, data=data, method=method)
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
-    if data is not None:
-        req.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(req, timeout=10) as r:
-        text = r.read().decode()
-        return json.loads(text) if text else None
-
-
 def main():
     server_bin, st_bin = sys.argv[1], sys.argv[2]
-    data = tempfile.mkdtemp(prefix="portal-fuzz-")
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    env = dict(os.environ, PORTAL_SESSIONS_PER_CLIENT="100000", PORTAL_SESSIONS_PER_LINK="100000",
-               RUST_LOG="warn")
-    log = open("target/fuzz-server.log", "w")
-    server = subprocess.Popen([server_bin, "--addr", f"127.0.0.1:{port}", "--data-dir", data],
-                              stdout=log, stderr=log, env=env)
+    server = LocalServer(server_bin, "fuzz-server.log",
+                         PORTAL_SESSIONS_PER_CLIENT="100000", PORTAL_SESSIONS_PER_LINK="100000")
+    base, data, mint = server.base, server.data, server.mint
     try:
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except Exception:
-                time.sleep(0.1)
-
-        def mint(*args):
-            out = subprocess.run([server_bin, "--data-dir", data, "token", *args],
-                                 check=True, capture_output=True, text=True)
-            return out.stdout.strip()
-
         admin = mint("--tenant", "fuzz", "--role", "admin,staff", "--sub", "ada",
                      "--email", "ada@utility.example")
         customer = mint("--tenant", "fuzz", "--role", "customer", "--sub", "cleo",
                         "--email", "cleo@home.example")
-        journey = call(base, "POST", "/v1/journeys", admin, {
+        call = server.call
+        journey = call("POST", "/v1/journeys", admin, {
             "name": "Meter", "fields": [{"key": "meter", "label": {"en": "Meter"}, "type": "text"}]})
-        process = call(base, "POST", "/v1/processes", admin, {"name": "Meter change", "steps": [
+        process = call("POST", "/v1/processes", admin, {"name": "Meter change", "steps": [
             {"key": "photo", "name": "Photo", "assignee": {"kind": "customer"}, "journey_id": journey["id"]},
             {"key": "review", "name": "Review",
              "assignee": {"kind": "staff", "user_id": "ada", "email": "ada@utility.example"}}]})
-        call(base, "POST", f"/v1/processes/{process['id']}/runs", admin, {
+        call("POST", f"/v1/processes/{process['id']}/runs", admin, {
             "context": {"title": "Meter 1"},
             "participants": {"customer": {"name": "Cleo", "email": "cleo@home.example"}}})
-        link = None
-        for _ in range(100):
-            emails = call(base, "GET", "/local/outbox")["emails"]
-            found = [m for m in emails if m["to"] == "cleo@home.example"]
-            if found:
-                link = re.search(r"/portal/access/([A-Za-z0-9_-]+)", found[0]["text"]).group(1)
-                break
-            time.sleep(0.1)
-        if link is None:
-            sys.exit("no portal email arrived")
-        session = call(base, "POST", "/v1/portal/sessions", None, {"token": link})["session_token"]
+        link = server.links_to("cleo@home.example")[0]
+        session = call("POST", "/v1/portal/sessions", None, {"token": link})["session_token"]
 
         config = os.path.join(data, "schemathesis.toml")
         with open(config, "w") as f:
@@ -132,8 +83,7 @@ checks.use_after_free.enabled = false
                                 env=dict(os.environ, NO_COLOR="1"))
         sys.exit(result.returncode)
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.stop()
 
 
 if __name__ == "__main__":

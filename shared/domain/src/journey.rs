@@ -174,6 +174,16 @@ fn blank(v: &Value) -> bool {
 
 /// Checks submitted answers against the fields; every error names its field (`data.<key>`).
 pub fn validate_answers(fields: &[Field], data: &Map<String, Value>, prefix: &str) -> Result<(), DomainError> {
+    check_answers(fields, data, prefix, true)
+}
+
+/// Answers saved on the way (a draft): each given value must fit its field, but required
+/// fields may still be empty (they are required when the step is marked done).
+pub fn validate_draft(fields: &[Field], data: &Map<String, Value>, prefix: &str) -> Result<(), DomainError> {
+    check_answers(fields, data, prefix, false)
+}
+
+fn check_answers(fields: &[Field], data: &Map<String, Value>, prefix: &str, complete: bool) -> Result<(), DomainError> {
     let mut errors = Vec::new();
     for key in data.keys() {
         if !fields.iter().any(|f| &f.key == key) {
@@ -188,7 +198,7 @@ pub fn validate_answers(fields: &[Field], data: &Map<String, Value>, prefix: &st
         let at = format!("{prefix}.{}", f.key);
         let value = data.get(&f.key).filter(|v| !blank(v));
         let Some(value) = value else {
-            if f.required {
+            if f.required && complete {
                 errors.push(FieldError::new(at, "required", "is required"));
             }
             continue;
@@ -219,7 +229,7 @@ pub fn validate_answers(fields: &[Field], data: &Map<String, Value>, prefix: &st
             }
             FieldType::Checkbox => match value {
                 Value::Bool(true) => None,
-                Value::Bool(false) if f.required => Some(("required", "must be checked")),
+                Value::Bool(false) if f.required && complete => Some(("required", "must be checked")),
                 Value::Bool(false) => None,
                 _ => Some(("not_a_boolean", "must be true or false")),
             },

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use super::journey::{validate_answers, Field};
+use super::journey::{validate_answers, validate_draft, Field};
 use super::process::{Assignee, InfoTexts, Owner, Process, ProcessStatus};
 use super::{into_result, require_email, require_text};
 use crate::error::{DomainError, FieldError};
@@ -359,7 +359,7 @@ impl Run {
         }]
     }
 
-    /// Stores the answers to the active step's journey.
+    /// Stores the answers to the active step's journey (all of them valid and complete).
     pub fn submit(
         &mut self,
         key: &str,
@@ -367,13 +367,40 @@ impl Run {
         actor: &Actor,
         now: DateTime<Utc>,
     ) -> Result<Vec<RunEvent>, DomainError> {
+        self.store_answers(key, data, actor, now, true)
+    }
+
+    /// Stores answers on the way (a page's "save"): each must fit its field; required ones
+    /// may still be missing until the step is marked done.
+    pub fn save_draft(
+        &mut self,
+        key: &str,
+        data: Map<String, Value>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RunEvent>, DomainError> {
+        self.store_answers(key, data, actor, now, false)
+    }
+
+    fn store_answers(
+        &mut self,
+        key: &str,
+        data: Map<String, Value>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+        complete: bool,
+    ) -> Result<Vec<RunEvent>, DomainError> {
         let i = self.active_step_index(key, actor)?;
         let step = &mut self.steps[i];
         let journey = step
             .journey
             .as_ref()
             .ok_or_else(|| DomainError::Conflict(format!("step {key} has no journey to fill in")))?;
-        validate_answers(&journey.fields, &data, "data")?;
+        if complete {
+            validate_answers(&journey.fields, &data, "data")?;
+        } else {
+            validate_draft(&journey.fields, &data, "data")?;
+        }
         step.submission = Some(Submission {
             data,
             submitted_at: now,

@@ -53,15 +53,24 @@ fn is_page_form(method: &Method, path: &str) -> bool {
     method == Method::POST && (path.starts_with("/portal/") || path.starts_with("/partners/"))
 }
 
-/// Whether a form POST came from a page of this very host (or from no browser at all).
+/// Whether a form POST came from a page of this very host (or from no browser at all). The
+/// browser's `Sec-Fetch-Site` decides where it is sent: our `no-referrer` policy makes
+/// browsers send `Origin: null` on form posts, so the origin only counts where that header is
+/// missing (older browsers), and a bare `null` origin is refused.
 pub fn same_origin(headers: &HeaderMap) -> bool {
     let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    if let Some(origin) = get("origin") {
-        let host = get("host").unwrap_or_default();
-        let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or_default();
-        return !host.is_empty() && origin_host.eq_ignore_ascii_case(host);
+    if let Some(site) = get("sec-fetch-site") {
+        return matches!(site, "same-origin" | "none");
     }
-    !matches!(get("sec-fetch-site"), Some("cross-site" | "same-site"))
+    match get("origin") {
+        Some("null") => false,
+        Some(origin) => {
+            let host = get("host").unwrap_or_default();
+            let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or_default();
+            !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+        }
+        None => true,
+    }
 }
 
 tokio::task_local! {

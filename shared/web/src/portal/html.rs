@@ -270,7 +270,7 @@ async fn submit_form(
     let p = p?;
     let done = form_urlencoded::parse(&form).any(|(k, v)| k == "action" && v == "done");
     let mut typed = Map::new();
-    let result = portal::submit_with(&s, &p, &run_id, &key, |fields| {
+    let result = portal::submit_with(&s, &p, &run_id, &key, done, |fields| {
         typed = answers(&form, fields);
         typed.clone()
     })

@@ -179,12 +179,19 @@ pub async fn submit_answers(
     key: &str,
     data: Map<String, Value>,
 ) -> ApiResult<Run> {
-    submit_with(s, p, run_id, key, |_| data).await
+    submit_with(s, p, run_id, key, true, |_| data).await
 }
 
 /// Stores answers made from the step's journey fields (a form's strings typed by them), in
-/// the same single read of the run.
-pub async fn submit_with<F>(s: &AppState, p: &Participant, run_id: &str, key: &str, answers: F) -> ApiResult<Run>
+/// the same single read of the run; `complete: false` saves a draft (required fields may wait).
+pub async fn submit_with<F>(
+    s: &AppState,
+    p: &Participant,
+    run_id: &str,
+    key: &str,
+    complete: bool,
+    answers: F,
+) -> ApiResult<Run>
 where
     F: FnOnce(&[domain::journey::Field]) -> Map<String, Value>,
 {
@@ -194,7 +201,11 @@ where
             .and_then(|st| st.journey.as_ref())
             .map(|j| j.fields.as_slice());
         let data = answers(fields.unwrap_or_default());
-        run.submit(key, data, who, now)
+        if complete {
+            run.submit(key, data, who, now)
+        } else {
+            run.save_draft(key, data, who, now)
+        }
     })
     .await
 }
