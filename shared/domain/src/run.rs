@@ -370,19 +370,9 @@ impl Run {
         self.store_answers(key, data, actor, now, true)
     }
 
-    /// Stores answers on the way (a page's "save"): each must fit its field; required ones
-    /// may still be missing until the step is marked done.
-    pub fn save_draft(
-        &mut self,
-        key: &str,
-        data: Map<String, Value>,
-        actor: &Actor,
-        now: DateTime<Utc>,
-    ) -> Result<Vec<RunEvent>, DomainError> {
-        self.store_answers(key, data, actor, now, false)
-    }
-
-    fn store_answers(
+    /// Stores answers; `complete: false` keeps them on the way (a page's "save"): each must
+    /// fit its field, but required ones may still be missing until the step is marked done.
+    pub fn store_answers(
         &mut self,
         key: &str,
         data: Map<String, Value>,
@@ -777,6 +767,30 @@ mod tests {
             panic!("expected validation errors")
         };
         assert_eq!(errors.len(), 2);
+    }
+
+    #[test]
+    fn a_draft_may_wait_for_required_answers_but_not_hold_wrong_ones() {
+        let mut run = started();
+        run.complete("check", &Actor::staff("bob", None), Utc::now()).unwrap();
+        let installer = participant("installer", "i@x.ch");
+        run.store_answers("install", Map::new(), &installer, Utc::now(), false)
+            .expect("an empty draft");
+        assert!(matches!(
+            run.store_answers("install", Map::new(), &installer, Utc::now(), true),
+            Err(DomainError::Invalid(_))
+        ));
+        let mut wrong = Map::new();
+        wrong.insert("meter".into(), serde_json::json!(42));
+        assert!(matches!(
+            run.store_answers("install", wrong, &installer, Utc::now(), false),
+            Err(DomainError::Invalid(_))
+        ));
+        // Done still needs every answer.
+        assert!(matches!(
+            run.complete("install", &installer, Utc::now()),
+            Err(DomainError::Invalid(_))
+        ));
     }
 
     fn bounce(email: &str) -> Unreachable {

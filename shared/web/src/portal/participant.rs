@@ -201,11 +201,7 @@ where
             .and_then(|st| st.journey.as_ref())
             .map(|j| j.fields.as_slice());
         let data = answers(fields.unwrap_or_default());
-        if complete {
-            run.submit(key, data, who, now)
-        } else {
-            run.save_draft(key, data, who, now)
-        }
+        run.store_answers(key, data, who, now, complete)
     })
     .await
 }
