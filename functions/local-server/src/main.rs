@@ -65,6 +65,21 @@ async fn main() -> Result<(), String> {
         if !web::auth::valid_tenant(&tenant) {
             return Err("--tenant: letters, digits, - and _ only".into());
         }
+        const ROLES: [&str; 3] = ["admin", "staff", "customer"];
+        if let Some(bad) = role.iter().find(|r| !ROLES.contains(&r.as_str())) {
+            return Err(format!("--role {bad}: not a role; the roles are {}", ROLES.join(", ")));
+        }
+        if let Some(l) = locale.as_deref().filter(|l| domain::i18n::Lang::parse(l).is_none()) {
+            return Err(format!("--locale {l}: not a language of the portal (de, en, fr, it)"));
+        }
+        if !cli.data_dir.join("jwt-secret").exists() {
+            eprintln!(
+                "note: {} held no server key yet; one was made now. The token works with a local-server \
+                 started on this data folder (--data-dir {}).",
+                cli.data_dir.display(),
+                cli.data_dir.display()
+            );
+        }
         let auth = LocalAuth::load(&cli.data_dir).map_err(|e| e.to_string())?;
         let mut claims = Claims::new(&tenant, &sub, role);
         claims.email = email;

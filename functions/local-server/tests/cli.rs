@@ -33,6 +33,10 @@ async fn token_command_and_server() {
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("held no server key yet"),
+        "a fresh data folder is pointed out"
+    );
     let token = String::from_utf8(out.stdout).unwrap().trim().to_string();
     let claims = local_server::LocalAuth::load(&dir)
         .unwrap()
@@ -57,6 +61,32 @@ async fn token_command_and_server() {
         .output()
         .unwrap();
     assert!(!bad.status.success());
+    let token_with = |role: &str, locale: &str| {
+        let dir = dir.to_str().unwrap().to_string();
+        let args = [
+            "token",
+            "--data-dir",
+            &dir,
+            "--tenant",
+            "acme",
+            "--role",
+            role,
+            "--sub",
+            "x",
+            "--locale",
+            locale,
+        ];
+        Command::new(bin).args(args).output().unwrap()
+    };
+    let unknown_role = token_with("superuser", "de");
+    assert!(!unknown_role.status.success());
+    assert!(String::from_utf8_lossy(&unknown_role.stderr).contains("the roles are admin, staff, customer"));
+    assert!(
+        !token_with("staff", "xx").status.success(),
+        "an unknown language is refused"
+    );
+    let again = token_with("staff", "de");
+    assert!(again.status.success() && !String::from_utf8_lossy(&again.stderr).contains("no server key"));
 
     // The server on the same folder accepts the token.
     let port = std::net::TcpListener::bind("127.0.0.1:0")
