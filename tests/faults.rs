@@ -6,22 +6,11 @@
 use std::time::Duration;
 
 use app::email::notify::Notifier;
-use app::keys;
 use e2e_tests::aws::{queues, sender_poll, ses_inbox, stream_event, AwsWorld, Queues};
 use e2e_tests::faults::{Fault, FaultProxy};
 use e2e_tests::scenario::{define, start, World};
 use e2e_tests::{dynamodb_endpoint, moto_endpoint, sdk, unique, Local};
 use store::dynamo::DynamoTable;
-use store::{Index, Query, Table};
-
-async fn run_events(w: &AwsWorld, run: &serde_json::Value) -> Vec<store::Item> {
-    let pk = keys::run(&w.gw.tenant, run["id"].as_str().unwrap()).pk;
-    w.table
-        .query(Query::new(Index::Primary, pk).begins_with(keys::EVENT_SK_PREFIX))
-        .await
-        .unwrap()
-        .items
-}
 
 /// Polls the queue through the sender until it is empty, as Lambda would (failed messages
 /// come back after the one-second visibility timeout); returns how many polls failed.
@@ -50,7 +39,7 @@ async fn started() -> (AwsWorld, Vec<store::Item>, String, Queues) {
     let tag = unique();
     let (_, process) = define(&w, &tag).await;
     let (run, installer, _) = start(&w, &process, &tag).await;
-    let events = run_events(&w, &run).await;
+    let events = w.run_events(&run).await;
     let q = queues(&w.sqs, 1, 10).await;
     (w, events, installer, q)
 }
@@ -96,12 +85,7 @@ async fn an_sqs_send_failure_in_the_relay_ends_in_one_email() {
     // Lambda retries the batch from the first failed record.
     let again = lambda_host::events::relay(&sqs, &q.url, &batch).await;
     assert!(again.batch_item_failures.is_empty());
-    let notifier = Notifier {
-        table: w.table.as_ref(),
-        mailer: w.mailer.as_ref(),
-        config: &w.config,
-    };
-    assert_eq!(drain(&w, &q, &notifier).await, 0);
+    assert_eq!(drain(&w, &q, &w.notifier()).await, 0);
     assert_eq!(ses_inbox(&installer).await.len(), 1, "exactly one email");
 }
 
@@ -117,12 +101,7 @@ async fn a_relay_crash_after_sending_ends_in_one_email() {
             .batch_item_failures
             .is_empty());
     }
-    let notifier = Notifier {
-        table: w.table.as_ref(),
-        mailer: w.mailer.as_ref(),
-        config: &w.config,
-    };
-    assert_eq!(drain(&w, &q, &notifier).await, 0);
+    assert_eq!(drain(&w, &q, &w.notifier()).await, 0);
     assert_eq!(ses_inbox(&installer).await.len(), 1, "exactly one email");
 }
 

@@ -9,7 +9,7 @@ use app::keys;
 use e2e_tests::aws::{queues, sender_poll, ses_inbox, stream_event, AwsWorld};
 use e2e_tests::scenario::{define, start};
 use e2e_tests::unique;
-use store::{Index, Query, Table};
+use store::Table;
 
 /// SES, except that emails to one address fail the first `failures` times.
 struct Flaky<'a> {
@@ -29,19 +29,9 @@ impl Mailer for Flaky<'_> {
     }
 }
 
-/// The run's event rows, oldest first.
-async fn run_events(w: &AwsWorld, run: &serde_json::Value) -> Vec<store::Item> {
-    let pk = keys::run(&w.gw.tenant, run["id"].as_str().unwrap()).pk;
-    w.table
-        .query(Query::new(Index::Primary, pk).begins_with(keys::EVENT_SK_PREFIX))
-        .await
-        .unwrap()
-        .items
-}
-
 /// Relays every event of the run to the world's queue.
 async fn relay_run(w: &AwsWorld, run: &serde_json::Value, seq: u64) {
-    let events = run_events(w, run).await;
+    let events = w.run_events(run).await;
     let response = lambda_host::events::relay(&w.sqs, &w.queues.url, &stream_event(&events, seq)).await;
     assert!(response.batch_item_failures.is_empty());
 }
@@ -76,7 +66,7 @@ async fn an_ses_failure_fails_only_its_message_which_is_retried() {
     let (run_b, fine_installer, _) = start(&w, &process, &format!("{tag}b")).await;
     let q = queues(&w.sqs, 1, 5).await;
     for (i, run) in [&run_a, &run_b].into_iter().enumerate() {
-        let events = run_events(&w, run).await;
+        let events = w.run_events(run).await;
         assert!(
             lambda_host::events::relay(&w.sqs, &q.url, &stream_event(&events, 10 * i as u64 + 1))
                 .await
@@ -129,7 +119,7 @@ async fn a_message_that_keeps_failing_ends_in_the_dlq() {
     let (_, process) = define(&w, &tag).await;
     let (run, installer, _) = start(&w, &process, &tag).await;
     let q = queues(&w.sqs, 1, 2).await;
-    let events = run_events(&w, &run).await;
+    let events = w.run_events(&run).await;
     lambda_host::events::relay(&w.sqs, &q.url, &stream_event(&events, 1)).await;
     let broken = Flaky {
         inner: w.mailer.as_ref(),
@@ -235,7 +225,7 @@ async fn a_claim_stranded_by_a_crash_is_waited_out() {
     let tag = unique();
     let (_, process) = define(&w, &tag).await;
     let (run, installer, _) = start(&w, &process, &tag).await;
-    let events = run_events(&w, &run).await;
+    let events = w.run_events(&run).await;
     let activated = events.iter().find(|e| e["type"] == "step_activated").unwrap();
     // The claim a crashed delivery left behind, its lease ending in a few seconds.
     let key = keys::mail_claim(

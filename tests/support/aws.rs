@@ -25,6 +25,19 @@ pub struct Queues {
     pub dlq_url: String,
 }
 
+/// A queue's ARN (what redrive policies and subscriptions name).
+pub async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> String {
+    sqs.get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()[&QueueAttributeName::QueueArn]
+        .clone()
+}
+
 /// A queue with a DLQ after `max_receives`, visibility timeout in seconds.
 pub async fn queues(sqs: &aws_sdk_sqs::Client, visibility: u32, max_receives: u32) -> Queues {
     let name = format!("events-{}", unique());
@@ -35,16 +48,7 @@ pub async fn queues(sqs: &aws_sdk_sqs::Client, visibility: u32, max_receives: u3
         .await
         .unwrap();
     let dlq_url = dlq.queue_url.unwrap();
-    let arn = sqs
-        .get_queue_attributes()
-        .queue_url(&dlq_url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .unwrap()
-        .attributes
-        .unwrap()[&QueueAttributeName::QueueArn]
-        .clone();
+    let arn = queue_arn(sqs, &dlq_url).await;
     let redrive = json!({"deadLetterTargetArn": arn, "maxReceiveCount": max_receives.to_string()}).to_string();
     let q = sqs
         .create_queue()
@@ -223,16 +227,7 @@ impl FeedbackPath {
             .unwrap()
             .queue_url
             .unwrap();
-        let queue_arn = sqs
-            .get_queue_attributes()
-            .queue_url(&queue_url)
-            .attribute_names(QueueAttributeName::QueueArn)
-            .send()
-            .await
-            .unwrap()
-            .attributes
-            .unwrap()[&QueueAttributeName::QueueArn]
-            .clone();
+        let queue_arn = queue_arn(sqs, &queue_url).await;
         sns.subscribe()
             .topic_arn(&topic_arn)
             .protocol("sqs")
@@ -329,6 +324,25 @@ impl AwsWorld {
         }
     }
 
+    /// The sender as email-sender builds it, on this world's table, SES and configuration.
+    pub fn notifier(&self) -> Notifier<'_> {
+        Notifier {
+            table: self.table.as_ref(),
+            mailer: self.mailer.as_ref(),
+            config: &self.config,
+        }
+    }
+
+    /// A run's event rows, oldest first.
+    pub async fn run_events(&self, run: &Value) -> Vec<Item> {
+        let pk = keys::run(&self.gw.tenant, run["id"].as_str().unwrap()).pk;
+        self.table
+            .query(Query::new(Index::Primary, pk).begins_with(keys::EVENT_SK_PREFIX))
+            .await
+            .unwrap()
+            .items
+    }
+
     /// Every event item of the tenant's runs not yet handed to the relay.
     async fn new_events(&self) -> Vec<Item> {
         let tenant = &self.gw.tenant;
@@ -407,11 +421,7 @@ impl World for AwsWorld {
             let response = lambda_host::events::relay(&self.sqs, &self.queues.url, &stream_event(&events, first)).await;
             assert!(response.batch_item_failures.is_empty(), "relay failures");
         }
-        let notifier = Notifier {
-            table: self.table.as_ref(),
-            mailer: self.mailer.as_ref(),
-            config: &self.config,
-        };
+        let notifier = self.notifier();
         loop {
             let (n, failed) = sender_poll(&self.sqs, &self.queues.url, &notifier).await;
             assert!(failed.is_empty(), "sender failures: {failed:?}");
