@@ -20,7 +20,9 @@ pub async fn run_page(State(s): State<AppState>, Path((tenant, run_id)): Path<(S
         }
         let run: Run = app::repo::load(s.table.as_ref(), &tenant, &run_id).await?;
         let events = app::repo::history::<Run>(s.table.as_ref(), &tenant, &run_id).await?;
-        let ctx = serde_json::json!({"title": run.process_name, "run": run, "events": events});
+        let name = run.process_name.pick(lang, lang).to_string();
+        let step_names: Vec<&str> = run.steps.iter().map(|st| st.name.pick(lang, lang)).collect();
+        let ctx = serde_json::json!({"title": name, "process_name": name, "step_names": step_names, "run": run, "events": events});
         Ok(render(StatusCode::OK, "staff_run", lang, "", ctx))
     };
     match page.await {

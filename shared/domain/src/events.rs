@@ -10,7 +10,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::i18n::{I18n, Lang};
+use crate::i18n::{I18n, Lang, Text};
 use crate::process::{Assignee, Owner};
 use crate::values::{Contact, OfferCategory, OfferStatus, Permission, Unreachable};
 
@@ -59,7 +59,7 @@ pub enum RunEvent {
     /// run knew them then; `info_text` the step's text for that assignee.
     StepActivated {
         step_key: String,
-        step_name: String,
+        step_name: Text,
         assignee: Assignee,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         contact: Option<Contact>,
@@ -73,14 +73,14 @@ pub enum RunEvent {
     },
     StepCompleted {
         step_key: String,
-        step_name: String,
+        step_name: Text,
         #[serde(default)]
         owner: Option<Owner>,
     },
     /// A partner set the appointment of its step (commissioning).
     StepDueDateSet {
         step_key: String,
-        step_name: String,
+        step_name: Text,
         old: Option<DateTime<Utc>>,
         new: DateTime<Utc>,
         #[serde(default)]

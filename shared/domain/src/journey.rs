@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::{into_result, require_key, require_text, valid_email};
 use crate::error::{DomainError, FieldError};
-use crate::i18n::{self, I18n};
+use crate::i18n::{Lang, Missing, Text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
@@ -20,16 +20,60 @@ pub enum FieldType {
     File,
 }
 
+/// One option of a select: a plain string (its value, and its label in the tenant's default
+/// language) or a value with a label per language. Answers hold the value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum Choice {
+    Plain(String),
+    Labeled { value: String, label: Text },
+}
+
+impl From<&str> for Choice {
+    fn from(s: &str) -> Self {
+        Choice::Plain(s.to_string())
+    }
+}
+
+impl Choice {
+    pub fn value(&self) -> &str {
+        match self {
+            Choice::Plain(v) | Choice::Labeled { value: v, .. } => v,
+        }
+    }
+
+    pub fn label(&self, lang: Lang, tenant_default: Lang) -> &str {
+        match self {
+            Choice::Plain(v) => v,
+            Choice::Labeled { label, .. } => label.pick(lang, tenant_default),
+        }
+    }
+
+    fn text(&self) -> Text {
+        match self {
+            Choice::Plain(v) => Text::Plain(v.clone()),
+            Choice::Labeled { label, .. } => label.clone(),
+        }
+    }
+}
+
+/// An option with its label in the reader's language.
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct LocalizedChoice {
+    pub value: String,
+    pub label: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Field {
     pub key: String,
-    pub label: I18n,
+    pub label: Text,
     #[serde(rename = "type")]
     pub kind: FieldType,
     #[serde(default)]
     pub required: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub options: Option<Vec<String>>,
+    pub options: Option<Vec<Choice>>,
 }
 
 /// A field with its label in the reader's language (journeys in the portal, questionnaires
@@ -41,19 +85,54 @@ pub struct LocalizedField {
     #[serde(rename = "type")]
     pub kind: FieldType,
     pub required: bool,
+    /// The values of a select's options.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub options: Option<Vec<String>>,
+    /// A select's options with their labels in the reader's language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub choices: Option<Vec<LocalizedChoice>>,
 }
 
 impl Field {
     /// The field in `lang`, else the tenant's default language, else German, else any.
-    pub fn localized(&self, lang: crate::i18n::Lang, tenant_default: crate::i18n::Lang) -> LocalizedField {
+    pub fn localized(&self, lang: Lang, tenant_default: Lang) -> LocalizedField {
+        let label = self.label.pick(lang, tenant_default);
         LocalizedField {
             key: self.key.clone(),
-            label: crate::i18n::pick_in(&self.label, lang, tenant_default).map(str::to_string),
+            label: (!label.is_empty()).then(|| label.to_string()),
             kind: self.kind,
             required: self.required,
-            options: self.options.clone(),
+            options: self
+                .options
+                .as_ref()
+                .map(|o| o.iter().map(|c| c.value().to_string()).collect()),
+            choices: self.options.as_ref().map(|o| {
+                o.iter()
+                    .map(|c| LocalizedChoice {
+                        value: c.value().to_string(),
+                        label: c.label(lang, tenant_default).to_string(),
+                    })
+                    .collect()
+            }),
+        }
+    }
+
+    /// The label of an answer: a select's option label in `lang`, else the value as given.
+    pub fn answer_label<'a>(&'a self, value: &'a str, lang: Lang, tenant_default: Lang) -> &'a str {
+        self.options
+            .iter()
+            .flatten()
+            .find(|c| c.value() == value)
+            .map_or(value, |c| c.label(lang, tenant_default))
+    }
+}
+
+/// Notes the texts of `fields` that a language lacks (labels and option labels).
+pub fn missing_in_fields(fields: &[Field], prefix: &str, tenant_default: Lang, missing: &mut Missing) {
+    for (i, f) in fields.iter().enumerate() {
+        missing.check(&f.label, &format!("{prefix}[{i}].label"), tenant_default);
+        for (j, c) in f.options.iter().flatten().enumerate() {
+            missing.check(&c.text(), &format!("{prefix}[{i}].options[{j}]"), tenant_default);
         }
     }
 }
@@ -61,14 +140,14 @@ impl Field {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JourneyInput {
-    pub name: String,
+    pub name: Text,
     pub fields: Vec<Field>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Journey {
     pub id: String,
-    pub name: String,
+    pub name: Text,
     pub fields: Vec<Field>,
     pub version: u64,
     pub created_at: chrono::DateTime<chrono::Utc>,
@@ -97,23 +176,23 @@ pub fn validate_fields(fields: &[Field], prefix: &str, errors: &mut Vec<FieldErr
                 "is used by another field",
             ));
         }
-        i18n::validate(&f.label, &format!("{at}.label"), errors);
-        if f.label.values().any(|l| l.chars().count() > 500) {
-            errors.push(FieldError::new(
-                format!("{at}.label"),
-                "too_long",
-                "must be at most 500 characters per language",
-            ));
+        f.label.validate(&format!("{at}.label"), 500, errors);
+        if f.options.as_ref().is_some_and(|o| o.len() > 100) {
+            errors.push(FieldError::new(format!("{at}.options"), "too_long", "at most 100 options"));
         }
-        if f.options
-            .as_ref()
-            .is_some_and(|o| o.len() > 100 || o.iter().any(|x| x.chars().count() > 200))
-        {
-            errors.push(FieldError::new(
-                format!("{at}.options"),
-                "too_long",
-                "at most 100 options of 200 characters",
-            ));
+        let mut values = std::collections::HashSet::new();
+        for (j, c) in f.options.iter().flatten().enumerate() {
+            let here = format!("{at}.options[{j}]");
+            match c {
+                Choice::Plain(v) => require_text(v, &here, 200, errors),
+                Choice::Labeled { value, label } => {
+                    require_text(value, &format!("{here}.value"), 200, errors);
+                    label.validate(&format!("{here}.label"), 200, errors);
+                }
+            }
+            if !values.insert(c.value()) {
+                errors.push(FieldError::new(here, "duplicate", "is the value of another option"));
+            }
         }
         match (&f.kind, &f.options) {
             (FieldType::Select, None) => errors.push(FieldError::new(
@@ -121,13 +200,11 @@ pub fn validate_fields(fields: &[Field], prefix: &str, errors: &mut Vec<FieldErr
                 "required",
                 "a select needs options",
             )),
-            (FieldType::Select, Some(o)) if o.is_empty() || o.iter().any(|x| x.trim().is_empty()) => {
-                errors.push(FieldError::new(
-                    format!("{at}.options"),
-                    "required",
-                    "needs at least one non-blank option",
-                ))
-            }
+            (FieldType::Select, Some(o)) if o.is_empty() => errors.push(FieldError::new(
+                format!("{at}.options"),
+                "required",
+                "needs at least one option",
+            )),
             (FieldType::Select, Some(_)) | (_, None) => {}
             (_, Some(_)) => errors.push(FieldError::new(
                 format!("{at}.options"),
@@ -144,7 +221,7 @@ impl Journey {
         input.validate()?;
         Ok(Journey {
             id,
-            name: input.name.trim().into(),
+            name: input.name.trimmed(),
             fields: input.fields,
             version: 1,
             created_at: now,
@@ -155,7 +232,7 @@ impl Journey {
 impl JourneyInput {
     pub fn validate(&self) -> Result<(), DomainError> {
         let mut errors = Vec::new();
-        require_text(&self.name, "name", 200, &mut errors);
+        self.name.validate("name", 200, &mut errors);
         if self.fields.is_empty() {
             errors.push(FieldError::new("fields", "required", "needs at least one field"));
         }
@@ -224,7 +301,7 @@ fn check_answers(fields: &[Field], data: &Map<String, Value>, prefix: &str, comp
             }
             FieldType::Select => {
                 let options = f.options.as_deref().unwrap_or_default();
-                (!value.as_str().is_some_and(|s| options.iter().any(|o| o == s)))
+                (!value.as_str().is_some_and(|s| options.iter().any(|o| o.value() == s)))
                     .then_some(("not_an_option", "must be one of the options"))
             }
             FieldType::Checkbox => match value {
@@ -244,16 +321,16 @@ fn check_answers(fields: &[Field], data: &Map<String, Value>, prefix: &str, comp
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::i18n::Lang;
+
     use serde_json::json;
 
     fn field(key: &str, kind: FieldType, required: bool) -> Field {
         Field {
             key: key.into(),
-            label: I18n::from([(Lang::De, key.to_string())]),
+            label: Text::Langs(crate::i18n::I18n::from([(Lang::De, key.to_string())])),
             kind,
             required,
-            options: (kind == FieldType::Select).then(|| vec!["a".into(), "b".into()]),
+            options: (kind == FieldType::Select).then(|| vec!["a".into(), Choice::Labeled { value: "b".into(), label: Text::from("Bé") }]),
         }
     }
 

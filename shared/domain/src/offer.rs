@@ -343,7 +343,7 @@ mod tests {
             detail_image_url: None,
             questionnaire: vec![Field {
                 key: "roof_area".into(),
-                label: I18n::from([(Lang::De, "Dachfläche".to_string()), (Lang::Fr, "Surface".to_string())]),
+                label: I18n::from([(Lang::De, "Dachfläche".to_string()), (Lang::Fr, "Surface".to_string())]).into(),
                 kind: FieldType::Number,
                 required: true,
                 options: None,

@@ -552,7 +552,7 @@ mod tests {
             detail_image_url: None,
             questionnaire: vec![Field {
                 key: "parking".into(),
-                label: I18n::from([(Lang::De, "Parkplatz".to_string())]),
+                label: I18n::from([(Lang::De, "Parkplatz".to_string())]).into(),
                 kind: FieldType::Select,
                 required: true,
                 options: Some(vec!["garage".into(), "outdoor".into()]),

@@ -6,12 +6,21 @@ use serde::{Deserialize, Serialize};
 
 use super::{into_result, require_email, require_key, require_text};
 use crate::error::{DomainError, FieldError};
-use crate::i18n::{self, I18n};
+use crate::i18n::{self, I18n, Lang, Missing, Text};
+use crate::journey::missing_in_fields;
+use crate::run::JourneySnapshot;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Assignee {
-    Staff { user_id: String, email: String },
+    /// A staff member; `name` is how emails greet them (without it, they greet without a name,
+    /// never by user id).
+    Staff {
+        user_id: String,
+        email: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
     Customer,
     Installer,
     Partner { partner_id: String },
@@ -40,6 +49,13 @@ pub struct InfoTexts {
 }
 
 impl InfoTexts {
+    /// The info texts there are, with the participant kind they are meant for.
+    pub fn all(&self) -> impl Iterator<Item = (&'static str, &I18n)> {
+        [("customer", &self.customer), ("installer", &self.installer), ("partner", &self.partner)]
+            .into_iter()
+            .filter_map(|(k, t)| t.as_ref().map(|t| (k, t)))
+    }
+
     /// The info text meant for a participant kind (`customer`, `installer`, `partner`).
     pub fn for_kind(&self, kind: &str) -> Option<&I18n> {
         match kind {
@@ -56,13 +72,16 @@ impl InfoTexts {
 pub struct Owner {
     pub user_id: String,
     pub email: String,
+    /// How emails greet the owner.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepDef {
     pub key: String,
-    pub name: String,
+    pub name: Text,
     pub assignee: Assignee,
     #[serde(default)]
     pub info_texts: InfoTexts,
@@ -77,7 +96,7 @@ pub struct StepDef {
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProcessInput {
-    pub name: String,
+    pub name: Text,
     #[serde(default)]
     pub description: Option<String>,
     pub steps: Vec<StepDef>,
@@ -94,7 +113,7 @@ pub enum ProcessStatus {
 pub struct Process {
     pub id: String,
     pub version: u64,
-    pub name: String,
+    pub name: Text,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     pub steps: Vec<StepDef>,
@@ -112,7 +131,7 @@ impl Process {
         Ok(Process {
             id,
             version: 1,
-            name: input.name.trim().into(),
+            name: input.name.trimmed(),
             description: input.description,
             steps: input.steps,
             status: ProcessStatus::Active,
@@ -122,11 +141,32 @@ impl Process {
     }
 }
 
+impl Process {
+    /// The texts participants read that each language lacks: the process and step names,
+    /// the info texts, and the names, labels and options of the steps' journeys.
+    pub fn missing_translations(&self, journeys: &[JourneySnapshot], tenant_default: Lang) -> Missing {
+        let mut missing = Missing::default();
+        missing.check(&self.name, "name", tenant_default);
+        for (i, step) in self.steps.iter().enumerate() {
+            missing.check(&step.name, &format!("steps[{i}].name"), tenant_default);
+            for (kind, text) in step.info_texts.all() {
+                missing.check(&Text::Langs(text.clone()), &format!("steps[{i}].info_texts.{kind}"), tenant_default);
+            }
+        }
+        for j in journeys {
+            let at = format!("journeys.{}", j.id);
+            missing.check(&j.name, &format!("{at}.name"), tenant_default);
+            missing_in_fields(&j.fields, &format!("{at}.fields"), tenant_default, &mut missing);
+        }
+        missing
+    }
+}
+
 impl ProcessInput {
     /// Everything that can be checked without the store (journey ids are checked by the caller).
     pub fn validate(&self) -> Result<(), DomainError> {
         let mut errors = Vec::new();
-        require_text(&self.name, "name", 200, &mut errors);
+        self.name.validate("name", 200, &mut errors);
         if let Some(d) = &self.description {
             if d.chars().count() > 4000 {
                 errors.push(FieldError::new(
@@ -157,9 +197,9 @@ impl ProcessInput {
                     "step keys must be unique in a process",
                 ));
             }
-            require_text(&s.name, &format!("{at}.name"), 200, &mut errors);
+            s.name.validate(&format!("{at}.name"), 200, &mut errors);
             match &s.assignee {
-                Assignee::Staff { user_id, email } => {
+                Assignee::Staff { user_id, email, .. } => {
                     require_text(user_id, &format!("{at}.assignee.user_id"), 200, &mut errors);
                     require_email(email, &format!("{at}.assignee.email"), &mut errors);
                 }

@@ -15,7 +15,7 @@ use super::{into_result, require_email, require_text};
 use crate::error::{DomainError, FieldError};
 pub use crate::events::Actor;
 use crate::events::RunEvent;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Missing, Text};
 use crate::ids::participant_id;
 pub use crate::values::{Contact, UndeliverableReason, Unreachable};
 
@@ -90,7 +90,7 @@ pub struct Creator {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct JourneySnapshot {
     pub id: String,
-    pub name: String,
+    pub name: Text,
     pub fields: Vec<Field>,
 }
 
@@ -104,7 +104,7 @@ pub struct Submission {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RunStep {
     pub key: String,
-    pub name: String,
+    pub name: Text,
     pub assignee: Assignee,
     #[serde(default)]
     pub info_texts: InfoTexts,
@@ -135,7 +135,7 @@ pub struct Run {
     pub id: String,
     pub process_id: String,
     pub process_version: u64,
-    pub process_name: String,
+    pub process_name: Text,
     pub status: RunStatus,
     pub test: bool,
     #[serde(default)]
@@ -197,7 +197,66 @@ impl RunInput {
     }
 }
 
+/// Something the run was started with that its participants will notice: a language in which
+/// a text they read is missing (they read it in the fallback language instead).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+pub struct Warning {
+    /// `missing_translation`.
+    pub code: &'static str,
+    /// The participant role (`customer`, `installer`).
+    pub participant: &'static str,
+    pub lang: Lang,
+    /// The texts that lack the language (`name`, `steps[0].name`, `steps[0].journey.fields[1].label`).
+    pub texts: Vec<String>,
+    pub message: String,
+}
+
 impl Run {
+    /// Which texts each customer and installer of the run will read in another language than
+    /// theirs: the process and step names, and the info texts and journeys of their steps.
+    pub fn translation_warnings(&self, tenant_default: Lang) -> Vec<Warning> {
+        let mut out = Vec::new();
+        for (role, contact) in [
+            ("customer", &self.participants.customer),
+            ("installer", &self.participants.installer),
+        ] {
+            let Some(contact) = contact else { continue };
+            let lang = Lang::resolve(contact.locale, Some(tenant_default));
+            let mut missing = Missing::default();
+            missing.check(&self.process_name, "name", tenant_default);
+            for (i, step) in self.steps.iter().enumerate() {
+                missing.check(&step.name, &format!("steps[{i}].name"), tenant_default);
+                if step.assignee.kind() != role {
+                    continue;
+                }
+                if let Some(text) = step.info_texts.for_kind(role) {
+                    let path = format!("steps[{i}].info_texts.{role}");
+                    missing.check(&Text::Langs(text.clone()), &path, tenant_default);
+                }
+                if let Some(j) = &step.journey {
+                    let at = format!("steps[{i}].journey");
+                    missing.check(&j.name, &format!("{at}.name"), tenant_default);
+                    crate::journey::missing_in_fields(&j.fields, &format!("{at}.fields"), tenant_default, &mut missing);
+                }
+            }
+            let texts = missing.of(lang).to_vec();
+            if !texts.is_empty() {
+                out.push(Warning {
+                    code: "missing_translation",
+                    participant: role,
+                    lang,
+                    message: format!(
+                        "the {role} reads {}; {} text(s) lack it and show in the fallback language",
+                        lang.code(),
+                        texts.len()
+                    ),
+                    texts,
+                });
+            }
+        }
+        out
+    }
+
     /// Starts a run: snapshots the definition (and its journeys) and activates the first step.
     pub fn start(
         id: String,
@@ -601,6 +660,7 @@ mod tests {
                     Assignee::Staff {
                         user_id: "bob".into(),
                         email: "bob@u.ch".into(),
+                        name: None,
                     },
                     None,
                 ),
@@ -619,7 +679,7 @@ mod tests {
             name: "Install".into(),
             fields: vec![Field {
                 key: "meter".into(),
-                label: I18n::from([(Lang::De, "Zähler".to_string())]),
+                label: I18n::from([(Lang::De, "Zähler".to_string())]).into(),
                 kind: FieldType::Text,
                 required: true,
                 options: None,

@@ -5,7 +5,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::extract::{idempotency_key, if_match_version, ApiJson, ApiPath, ApiQuery, OptionalJson};
@@ -18,7 +18,7 @@ use app::repo::runs::{self, RunFilter};
 use app::repo::PageParams;
 use domain::journey::{Journey, JourneyInput};
 use domain::process::{Process, ProcessInput};
-use domain::run::{Contact, Creator, Run, RunInput, RunView};
+use domain::run::{Contact, Creator, Run, RunInput, RunView, Warning};
 
 /// The area's route table, for hosts that merge areas (local-server).
 pub fn table() -> Routes {
@@ -87,10 +87,42 @@ async fn get_journey(s: State<AppState>, id: Staff, did: ApiPath<String>) -> Api
 /// A process, with its version as `ETag`.
 #[utoipa::path(get, path = "/v1/processes/{id}", tag = "processes", security(("jwt" = [])),
     params(("id" = String, Path, description = "The process's id")),
-    responses((status = 200, description = "The process", body = Process,
+    responses((status = 200, description = "The process, with the texts each language lacks", body = ProcessView,
         headers(("ETag" = String, description = "The version, for If-Match")))))]
-async fn get_process(s: State<AppState>, id: Staff, did: ApiPath<String>) -> ApiResult<Response> {
-    get_of::<Process>(s, id, did).await
+async fn get_process(State(s): State<AppState>, Staff(id): Staff, ApiPath(did): ApiPath<String>) -> ApiResult<Response> {
+    let t = tenant(&id);
+    let process: Process = defs::get(s.table.as_ref(), t, &did).await?;
+    let journeys = defs::journeys_of(s.table.as_ref(), t, &process.steps).await?;
+    let default = crate::tenant_default(&s, t).await?;
+    let missing_translations = process.missing_translations(&journeys, default);
+    Ok(with_etag(
+        process.version,
+        &ProcessView {
+            process: &process,
+            missing_translations,
+        },
+    ))
+}
+
+/// A process as `GET /v1/processes/{id}` shows it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ProcessView<'a> {
+    #[serde(flatten)]
+    pub process: &'a Process,
+    /// Per language, the texts participants read that lack it (`name`, `steps[1].name`,
+    /// `steps[0].info_texts.customer`, `journeys.<id>.fields[2].options[1]`); a language that
+    /// lacks nothing is left out. A plain string counts as the tenant's default language.
+    #[schema(value_type = Object)]
+    pub missing_translations: domain::i18n::Missing,
+}
+
+/// A run as starting it answers.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StartedRun<'a> {
+    #[serde(flatten)]
+    pub run: RunView<'a>,
+    /// What the participants will notice, such as texts missing in their language.
+    pub warnings: Vec<Warning>,
 }
 
 /// A page of the tenant's journeys or processes.
@@ -150,7 +182,7 @@ async fn update_process(
 struct DuplicateInput {
     /// The copy's name (default: the original's with a suffix).
     #[serde(default)]
-    name: Option<String>,
+    name: Option<domain::i18n::Text>,
 }
 
 /// Copies a process under a new id (the body may be left out).
@@ -186,7 +218,7 @@ async fn archive_process(
     params(("id" = String, Path, description = "The process's id"),
         ("Idempotency-Key" = Option<String>, Header, description = "Retries with the same key and body return the first run")),
     request_body = RunInput,
-    responses((status = 201, description = "The run", body = RunView),
+    responses((status = 201, description = "The run, with warnings", body = StartedRun),
         (status = 409, description = "The process is archived, or a request with this key is in flight", body = Problem, content_type = "application/problem+json")))]
 async fn start_run(
     State(s): State<AppState>,
@@ -205,7 +237,11 @@ async fn start_run(
         locale: id.locale,
     };
     let run = runs::create(s.table.as_ref(), t, &process, input, creator, key.as_deref()).await?;
-    Ok(created(to_json(&run.view())))
+    let warnings = run.translation_warnings(crate::tenant_default(&s, t).await?);
+    Ok(created(to_json(&StartedRun {
+        run: run.view(),
+        warnings,
+    })))
 }
 
 /// The tenant's runs, newest first.

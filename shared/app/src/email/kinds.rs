@@ -42,7 +42,7 @@ kinds! {
     ];
     /// Tells the step's owner (and the run's creator) that the step was done.
     StepCompleted = "step_completed" [
-        "recipient_name", "tenant_name", "process_name", "run_title", "step_name", "completed_by", "link",
+        "recipient_name", "tenant_name", "process_name", "run_title", "step_name", "completed_by", "why", "link",
     ];
     /// Tells the staff member who started the run that all steps are done.
     RunCompleted = "run_completed" ["recipient_name", "tenant_name", "process_name", "run_title", "link"];

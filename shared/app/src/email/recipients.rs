@@ -8,7 +8,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use domain::events::{Actor, OrderEvent, PartnerEvent, RunEvent};
-use domain::i18n::{pick_in, I18n, Lang};
+use domain::i18n::{pick_in, I18n, Lang, Text};
 use domain::ids::participant_id;
 use domain::order::Order;
 use domain::partner::{Partner, PartnerStatus};
@@ -75,6 +75,18 @@ fn written(v: &Value, lang: Lang, tz: chrono_tz::Tz) -> Option<String> {
     })
 }
 
+/// A text variable (process or step name), written in the recipient's language once the
+/// recipient is known ([`Builder::add`]).
+fn per_lang(t: &Text) -> Value {
+    json!({ "text": t })
+}
+
+/// A text variable as the recipient reads it.
+fn picked(v: &Value, lang: Lang, tenant_default: Lang) -> Option<String> {
+    let text: Text = serde_json::from_value(v.get("text")?.clone()).ok()?;
+    Some(text.pick(lang, tenant_default).to_string())
+}
+
 fn vars(pairs: &[(&str, Value)]) -> Map<String, Value> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
 }
@@ -122,7 +134,9 @@ impl<'a> Builder<'a> {
         vars.insert("recipient_name".into(), json!(name));
         vars.extend(extra);
         for v in vars.values_mut() {
-            if let Some(text) = written(v, lang, self.tenant.tz) {
+            if let Some(text) =
+                written(v, lang, self.tenant.tz).or_else(|| picked(v, lang, self.tenant.default_locale))
+            {
                 *v = json!(text);
             }
         }
@@ -175,7 +189,7 @@ pub fn run_recipients(
     config: &Config,
 ) -> Vec<Recipient> {
     let base = vars(&[
-        ("process_name", json!(run.process_name)),
+        ("process_name", per_lang(&run.process_name)),
         ("run_title", json!(run.context.title.clone().unwrap_or_default())),
     ]);
     let mut b = Builder::new(tenant, base, run.test);
@@ -186,7 +200,8 @@ pub fn run_recipients(
         step_key: step_key.to_string(),
     };
     let creator = &run.created_by;
-    let creator_name = creator.name.clone().unwrap_or_else(|| creator.sub.clone());
+    // Staff are greeted by name when their token or the definition names them, never by id.
+    let creator_name = creator.name.clone().unwrap_or_default();
     let tell_creator = |b: &mut Builder, kind: EmailKind, extra: Map<String, Value>| {
         if let Some(email) = &creator.email {
             b.add(email, &creator_name, creator.locale, kind, extra, staff_link.clone());
@@ -206,7 +221,7 @@ pub fn run_recipients(
             if run.step(step_key).map(|s| s.status) != Some(StepStatus::Active) {
                 return b.out;
             }
-            let extra = vars(&[("step_name", json!(step_name)), ("due_date", date(*due_at))]);
+            let extra = vars(&[("step_name", per_lang(step_name)), ("due_date", date(*due_at))]);
             let info = |lang: Lang| {
                 json!(info_text
                     .as_ref()
@@ -214,9 +229,9 @@ pub fn run_recipients(
                     .unwrap_or_default())
             };
             match assignee {
-                Assignee::Staff { user_id, email } => b.add(
+                Assignee::Staff { email, name, .. } => b.add(
                     email,
-                    user_id,
+                    name.as_deref().unwrap_or_default(),
                     None,
                     EmailKind::StepActivatedStaff,
                     extra,
@@ -262,7 +277,7 @@ pub fn run_recipients(
             else {
                 return b.out;
             };
-            let mut extra = vars(&[("step_name", json!(step.name)), ("due_date", date(step.due_at))]);
+            let mut extra = vars(&[("step_name", per_lang(&step.name)), ("due_date", date(step.due_at))]);
             let lang = b.lang(contact.locale);
             let info = step
                 .info_texts
@@ -274,21 +289,26 @@ pub fn run_recipients(
         }
         RunEvent::StepCompleted { step_name, owner, .. } => {
             let extra = vars(&[
-                ("step_name", json!(step_name)),
+                ("step_name", per_lang(step_name)),
                 ("completed_by", json!(actor.display_name())),
             ]);
+            // Each hears why it gets the email: responsible for the step, or started the process.
             if let Some(owner) = owner {
+                let mut extra = extra.clone();
+                extra.insert("why".into(), json!("owner"));
                 b.add(
                     &owner.email,
-                    &owner.user_id,
+                    owner.name.as_deref().unwrap_or_default(),
                     None,
                     EmailKind::StepCompleted,
-                    extra.clone(),
+                    extra,
                     staff_link.clone(),
                 );
             }
             let owner_is_creator = |email: &String| owner.as_ref().is_some_and(|o| o.email.eq_ignore_ascii_case(email));
             if !creator.email.as_ref().is_some_and(owner_is_creator) {
+                let mut extra = extra;
+                extra.insert("why".into(), json!("creator"));
                 tell_creator(&mut b, EmailKind::StepCompleted, extra);
             }
         }
@@ -300,13 +320,13 @@ pub fn run_recipients(
                 .map(|p| p.organization_name.clone().unwrap_or_else(|| p.name.clone()))
                 .unwrap_or_default();
             let extra = vars(&[
-                ("step_name", json!(step_name)),
+                ("step_name", per_lang(step_name)),
                 ("due_date", date_time(*new)),
                 ("partner_name", json!(partner_name)),
             ]);
             b.add(
                 &owner.email,
-                &owner.user_id,
+                owner.name.as_deref().unwrap_or_default(),
                 None,
                 EmailKind::PartnerCommissioning,
                 extra,
@@ -517,6 +537,7 @@ mod tests {
         Some(Owner {
             user_id: user_id.into(),
             email: email.into(),
+            name: Some(format!("{user_id} Muster")),
         })
     }
 
@@ -527,6 +548,7 @@ mod tests {
         let staff = Assignee::Staff {
             user_id: "bob".into(),
             email: "bob@acme.example".into(),
+            name: Some("Bob Brunner".into()),
         };
         let partner = Assignee::Partner {
             partner_id: "pa1".into(),
@@ -580,7 +602,7 @@ mod tests {
     fn journeys() -> Vec<JourneySnapshot> {
         let meter = Field {
             key: "meter".into(),
-            label: texts(&[(Lang::De, "Zähler")]),
+            label: texts(&[(Lang::De, "Zähler")]).into(),
             kind: FieldType::Text,
             required: true,
             options: None,
@@ -784,7 +806,7 @@ mod tests {
         assert_eq!(r.lang, Lang::En, "staff have no language here: the tenant's default");
         assert_eq!(STAFF_LINK, config().staff_run_link("acme", "r1"));
         assert_eq!(r.link, Link::To(STAFF_LINK.into()));
-        assert_eq!(r.vars["recipient_name"], "bob");
+        assert_eq!(r.vars["recipient_name"], "Bob Brunner", "by name, never by user id");
         assert_eq!(r.vars["tenant_name"], "Acme Energie");
         assert_eq!(r.vars["process_name"], "Meter change");
         assert_eq!(r.vars["run_title"], "Musterstrasse 1");
@@ -956,7 +978,9 @@ mod tests {
         let r = tell(event(&events, "step_completed"), &staff(), &run, None);
         assert_eq!(r.len(), 2);
         assert_eq!((r[0].email.as_str(), r[0].lang), ("olga@acme.example", Lang::En));
-        assert_eq!(r[0].vars["recipient_name"], "olga");
+        assert_eq!(r[0].vars["recipient_name"], "olga Muster");
+        assert_eq!(r[0].vars["why"], "owner");
+        assert_eq!(r[1].vars["why"], "creator");
         assert_eq!((r[1].email.as_str(), r[1].lang), ("Alice@Acme.example", Lang::De));
         assert_eq!(r[1].vars["recipient_name"], "Alice");
         for r in &r {

@@ -6,8 +6,9 @@ use super::{get_as, list_in, to_item, PageParams};
 use crate::error::{stale, AppError};
 use crate::keys;
 use domain::ids::new_id;
+use domain::i18n::{Lang, Text};
 use domain::journey::{Journey, JourneyInput};
-use domain::process::{Process, ProcessInput, ProcessStatus};
+use domain::process::{Process, ProcessInput, ProcessStatus, StepDef};
 use domain::run::JourneySnapshot;
 use domain::DomainError;
 use domain::FieldError;
@@ -117,14 +118,10 @@ pub async fn check_partners(table: &dyn Table, tenant: &str, input: &ProcessInpu
 }
 
 /// Checks that every journey the steps name exists, and returns their snapshots.
-pub async fn journeys_of(
-    table: &dyn Table,
-    tenant: &str,
-    input: &ProcessInput,
-) -> Result<Vec<JourneySnapshot>, AppError> {
+pub async fn journeys_of(table: &dyn Table, tenant: &str, steps: &[StepDef]) -> Result<Vec<JourneySnapshot>, AppError> {
     let mut snapshots: Vec<JourneySnapshot> = Vec::new();
     let mut errors = Vec::new();
-    for (i, step) in input.steps.iter().enumerate() {
+    for (i, step) in steps.iter().enumerate() {
         let Some(id) = &step.journey_id else { continue };
         if snapshots.iter().any(|s| &s.id == id) {
             continue;
@@ -152,7 +149,7 @@ pub async fn journeys_of(
 
 pub async fn create_process(table: &dyn Table, tenant: &str, input: ProcessInput) -> Result<Process, AppError> {
     input.validate()?;
-    journeys_of(table, tenant, &input).await?;
+    journeys_of(table, tenant, &input.steps).await?;
     check_partners(table, tenant, &input).await?;
     let process = Process::create(new_id(), input, Utc::now())?;
     put(table, tenant, &process, None).await?;
@@ -180,9 +177,9 @@ pub async fn update_process(
             "an archived process cannot be edited".into(),
         )));
     }
-    journeys_of(table, tenant, &input).await?;
+    journeys_of(table, tenant, &input.steps).await?;
     check_partners(table, tenant, &input).await?;
-    process.name = input.name.trim().into();
+    process.name = input.name.trimmed();
     process.description = input.description;
     process.steps = input.steps;
     process.version += 1;
@@ -195,20 +192,31 @@ pub async fn duplicate_process(
     table: &dyn Table,
     tenant: &str,
     id: &str,
-    name: Option<String>,
+    name: Option<Text>,
 ) -> Result<Process, AppError> {
     let source: Process = get(table, tenant, id).await?;
-    let name = match name {
-        Some(n) if n.trim().is_empty() => return Err(AppError::invalid("name", "required", "must not be blank")),
-        Some(n) => n.trim().to_string(),
-        None => format!("{} (copy)", source.name),
-    };
+    // A blank name is refused by the input's validation.
+    let name = name.unwrap_or_else(|| copy_name(&source.name));
     let input = ProcessInput {
         name,
         description: source.description,
         steps: source.steps,
     };
     create_process(table, tenant, input).await
+}
+
+/// The name of a copy: the original's, with "(copy)" in each of its languages.
+fn copy_name(name: &Text) -> Text {
+    let suffix = |lang: Lang| match lang {
+        Lang::De => "Kopie",
+        Lang::En => "copy",
+        Lang::Fr => "copie",
+        Lang::It => "copia",
+    };
+    match name {
+        Text::Plain(s) => Text::Plain(format!("{s} (copy)")),
+        Text::Langs(t) => Text::Langs(t.iter().map(|(l, s)| (*l, format!("{s} ({})", suffix(*l)))).collect()),
+    }
 }
 
 /// Archives the definition; running runs continue on their snapshot.

@@ -2,7 +2,7 @@
 //! always written together in one transaction guarded by the run's version.
 
 use domain::events::{Actor, RunEvent};
-use domain::process::{Process, ProcessInput};
+use domain::process::Process;
 use domain::run::{Creator, Run, RunInput, RunStatus};
 use serde_json::{json, Value};
 use store::{Cond, Index, Item, Query, Table, Write};
@@ -63,14 +63,7 @@ pub async fn create(
     creator: Creator,
     idempotency_key: Option<&str>,
 ) -> AppResult<Run> {
-    let journeys = {
-        let input = ProcessInput {
-            name: process.name.clone(),
-            description: None,
-            steps: process.steps.clone(),
-        };
-        super::definitions::journeys_of(table, tenant, &input).await?
-    };
+    let journeys = super::definitions::journeys_of(table, tenant, &process.steps).await?;
     let now = chrono::Utc::now();
     let actor = Actor::staff(&creator.sub, creator.name.as_deref());
     let idem = Idempotency::new(

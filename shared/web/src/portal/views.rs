@@ -2,7 +2,7 @@
 //! language. The JSON routes and the pages show the same views.
 
 use chrono::{DateTime, Utc};
-use domain::i18n::{pick_in, I18n, Lang};
+use domain::i18n::{pick_in, I18n, Lang, Text};
 use domain::journey::LocalizedField;
 use domain::partner::Permission;
 use domain::run::{JourneySnapshot, Run, RunStatus, RunStep, StepStatus};
@@ -27,7 +27,7 @@ impl JourneyView {
     pub fn new(journey: &JourneySnapshot, lang: Lang, tenant_default: Lang) -> Self {
         JourneyView {
             id: journey.id.clone(),
-            name: journey.name.clone(),
+            name: journey.name.pick(lang, tenant_default).to_string(),
             fields: journey
                 .fields
                 .iter()
@@ -42,7 +42,7 @@ impl JourneyView {
 struct TaskRow {
     run_id: String,
     step_key: String,
-    name: String,
+    name: Text,
     status: StepStatus,
     #[serde(default)]
     due_at: Option<DateTime<Utc>>,
@@ -52,7 +52,7 @@ struct TaskRow {
     journey: Option<JourneySnapshot>,
     #[serde(default)]
     run_title: Option<String>,
-    process_name: String,
+    process_name: Text,
     run_status: RunStatus,
 }
 
@@ -141,7 +141,7 @@ impl PortalRunView {
             .filter(|step| all_steps || mine(step))
             .map(|step| StepView {
                 key: step.key.clone(),
-                name: step.name.clone(),
+                name: step.name.pick(lang, p.2).to_string(),
                 status: step.status,
                 mine: mine(step),
                 own: mine(step).then(|| OwnStepView {
@@ -177,10 +177,11 @@ impl PortalRunView {
             .current_step()
             .filter(|k| all_steps || run.step(k).is_some_and(mine))
             .map(str::to_string);
+        let process_name = run.process_name.pick(lang, p.2).to_string();
         PortalRunView {
             run_id: run.id.clone(),
-            title: run.context.title.clone().unwrap_or_else(|| run.process_name.clone()),
-            process_name: run.process_name.clone(),
+            title: run.context.title.clone().unwrap_or_else(|| process_name.clone()),
+            process_name,
             status: run.status,
             test: run.test,
             current_step: current,
@@ -206,7 +207,7 @@ impl TaskView {
             overdue: open && row.due_at.is_some_and(|d| domain::dates::overdue(d, now)),
             run_id: row.run_id,
             step_key: row.step_key,
-            name: row.name,
+            name: row.name.pick(lang, tenant_default).to_string(),
             info_text: row
                 .info_text
                 .as_ref()
@@ -216,7 +217,7 @@ impl TaskView {
             due_at: row.due_at,
             journey: row.journey.as_ref().map(|j| JourneyView::new(j, lang, tenant_default)),
             run_title: row.run_title,
-            process_name: row.process_name,
+            process_name: row.process_name.pick(lang, tenant_default).to_string(),
             run_status: row.run_status,
         })
     }
