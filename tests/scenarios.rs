@@ -29,6 +29,16 @@ async fn core_loop_on_local_server() {
 }
 
 #[tokio::test]
+async fn texts_per_language_on_local_server() {
+    e2e_tests::scenario::texts_per_language(&Local::start().await, &unique()).await;
+}
+
+#[tokio::test]
+async fn texts_per_language_on_the_aws_path() {
+    e2e_tests::scenario::texts_per_language(&AwsWorld::new().await, &unique()).await;
+}
+
+#[tokio::test]
 async fn core_loop_on_the_aws_path() {
     let w = AwsWorld::new().await;
     core_loop(&w, &unique()).await;

@@ -457,3 +457,157 @@ pub async fn cancel_flow(w: &impl World, tag: &str) {
         .await;
     assert_eq!(listed.body["items"][0]["id"], json!(run_id));
 }
+
+/// Texts per language: a German-default utility defines a journey and a process with French
+/// and German texts and a plain string; the definition lists what each language lacks, the
+/// start warns about the Italian customer, and each participant reads their own language.
+pub async fn texts_per_language(w: &impl World, tag: &str) {
+    let admin = w.admin();
+    let put = w
+        .call(
+            "PUT",
+            "/v1/settings",
+            Some(&admin),
+            Some(json!({"default_locale": "de"})),
+        )
+        .await;
+    assert_eq!(put.status, 200, "{}", put.body);
+    let staff = w.staff("alice");
+    let journey = w
+        .call(
+            "POST",
+            "/v1/journeys",
+            Some(&staff),
+            Some(json!({"name": {"de": "Zählerdaten", "fr": "Données du compteur"}, "fields": [
+                {"key": "tariff", "label": {"de": "Tarif", "fr": "Tarif"}, "type": "select", "required": true,
+                 "options": ["Einfachtarif", {"value": "double", "label": {"de": "Doppeltarif", "fr": "Double tarif"}}]},
+            ]})),
+        )
+        .await;
+    assert_eq!(journey.status, 201, "{}", journey.body);
+    let bad = w
+        .call(
+            "POST",
+            "/v1/journeys",
+            Some(&staff),
+            Some(json!({"name": {"de": " "}, "fields": [
+                {"key": "t", "label": "Tarif", "type": "select", "options": ["a", {"value": "a", "label": {"fr": ""}}]}]})),
+        )
+        .await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+    let fields: Vec<&str> = bad.body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["field"].as_str())
+        .collect();
+    assert!(
+        fields.contains(&"name.de") && fields.contains(&"fields[0].options[1]"),
+        "{fields:?}"
+    );
+    let process = w
+        .call(
+            "POST",
+            "/v1/processes",
+            Some(&staff),
+            Some(json!({"name": {"de": format!("Zählerwechsel {tag}"), "fr": format!("Changement de compteur {tag}")}, "steps": [
+                {"key": "install", "name": {"de": "Zähler montieren", "fr": "Installer le compteur"},
+                 "assignee": {"kind": "installer"}, "journey_id": journey.field("id")},
+                {"key": "confirm", "name": "Wechsel bestätigen", "assignee": {"kind": "customer"}},
+            ]})),
+        )
+        .await;
+    assert_eq!(process.status, 201, "{}", process.body);
+    assert_eq!(
+        process.body["steps"][1]["name"], "Wechsel bestätigen",
+        "a plain string stays as sent"
+    );
+    let pid = process.field("id");
+    let got = w.call("GET", &format!("/v1/processes/{pid}"), Some(&staff), None).await;
+    assert_eq!(got.status, 200, "{}", got.body);
+    let missing = &got.body["missing_translations"];
+    let jid = journey.field("id");
+    assert_eq!(
+        missing["fr"],
+        json!(["steps[1].name", format!("journeys.{jid}.fields[0].options[0]")])
+    );
+    assert!(missing.get("de").is_none(), "German is the default: {missing}");
+    let it = missing["it"].as_array().unwrap();
+    assert!(
+        it.contains(&json!("name")) && it.contains(&json!(format!("journeys.{jid}.fields[0].options[1]"))),
+        "{it:?}"
+    );
+    let run = w
+        .call(
+            "POST",
+            &format!("/v1/processes/{pid}/runs"),
+            Some(&staff),
+            Some(json!({"participants": {
+                "installer": {"name": "Inès", "email": format!("ines-{tag}@installer.example"), "locale": "fr"},
+                "customer": {"name": "Chiara", "email": format!("chiara-{tag}@customer.example"), "locale": "it"}}})),
+        )
+        .await;
+    assert_eq!(run.status, 201, "{}", run.body);
+    let warnings = run.body["warnings"].as_array().unwrap();
+    let roles: Vec<(&str, &str)> = warnings
+        .iter()
+        .map(|w| (w["participant"].as_str().unwrap(), w["lang"].as_str().unwrap()))
+        .collect();
+    assert_eq!(roles, [("customer", "it"), ("installer", "fr")], "{warnings:?}");
+    assert_eq!(warnings[0]["texts"], json!(["name", "steps[0].name", "steps[1].name"]));
+    assert_eq!(
+        warnings[1]["texts"],
+        json!(["steps[0].journey.fields[0].options[0]", "steps[1].name"])
+    );
+    assert_eq!(warnings[1]["code"], "missing_translation");
+    w.deliver().await;
+    let installer = format!("ines-{tag}@installer.example");
+    let mail = w.inbox(&installer).await.remove(0);
+    assert!(
+        mail.subject.contains("Installer le compteur") || mail.body.contains("Installer le compteur"),
+        "{}",
+        mail.body
+    );
+    assert!(
+        mail.body.contains(&format!("Changement de compteur {tag}")),
+        "{}",
+        mail.body
+    );
+    let session = portal_session(w, &installer).await;
+    let tasks = w.call("GET", "/v1/portal/tasks", Some(&session), None).await;
+    assert_eq!(tasks.status, 200, "{}", tasks.body);
+    let task = &tasks.body["tasks"][0];
+    assert_eq!(task["name"], "Installer le compteur");
+    assert_eq!(task["process_name"], format!("Changement de compteur {tag}"));
+    assert_eq!(task["journey"]["name"], "Données du compteur");
+    let field = &task["journey"]["fields"][0];
+    assert_eq!(
+        field["options"],
+        json!(["Einfachtarif", "double"]),
+        "answers hold the values"
+    );
+    assert_eq!(field["choices"][1], json!({"value": "double", "label": "Double tarif"}));
+    let run_id = run.field("id");
+    let view = w
+        .call("GET", &format!("/v1/portal/runs/{run_id}"), Some(&session), None)
+        .await;
+    assert_eq!(view.body["steps"][0]["name"], "Installer le compteur");
+    let wrong = w
+        .call(
+            "POST",
+            &format!("/v1/portal/runs/{run_id}/steps/install/submission"),
+            Some(&session),
+            Some(json!({"data": {"tariff": "Double tarif"}})),
+        )
+        .await;
+    assert_eq!(wrong.status, 422, "a label is not a value: {}", wrong.body);
+    let right = w
+        .call(
+            "POST",
+            &format!("/v1/portal/runs/{run_id}/steps/install/submission"),
+            Some(&session),
+            Some(json!({"data": {"tariff": "double"}})),
+        )
+        .await;
+    assert!(right.status < 300, "{}", right.body);
+}

@@ -178,7 +178,11 @@ pub fn validate_fields(fields: &[Field], prefix: &str, errors: &mut Vec<FieldErr
         }
         f.label.validate(&format!("{at}.label"), 500, errors);
         if f.options.as_ref().is_some_and(|o| o.len() > 100) {
-            errors.push(FieldError::new(format!("{at}.options"), "too_long", "at most 100 options"));
+            errors.push(FieldError::new(
+                format!("{at}.options"),
+                "too_long",
+                "at most 100 options",
+            ));
         }
         let mut values = std::collections::HashSet::new();
         for (j, c) in f.options.iter().flatten().enumerate() {
@@ -330,7 +334,15 @@ mod tests {
             label: Text::Langs(crate::i18n::I18n::from([(Lang::De, key.to_string())])),
             kind,
             required,
-            options: (kind == FieldType::Select).then(|| vec!["a".into(), Choice::Labeled { value: "b".into(), label: Text::from("Bé") }]),
+            options: (kind == FieldType::Select).then(|| {
+                vec![
+                    "a".into(),
+                    Choice::Labeled {
+                        value: "b".into(),
+                        label: Text::from("Bé"),
+                    },
+                ]
+            }),
         }
     }
 

@@ -23,7 +23,9 @@ pub enum Assignee {
     },
     Customer,
     Installer,
-    Partner { partner_id: String },
+    Partner {
+        partner_id: String,
+    },
 }
 
 impl Assignee {
@@ -51,9 +53,13 @@ pub struct InfoTexts {
 impl InfoTexts {
     /// The info texts there are, with the participant kind they are meant for.
     pub fn all(&self) -> impl Iterator<Item = (&'static str, &I18n)> {
-        [("customer", &self.customer), ("installer", &self.installer), ("partner", &self.partner)]
-            .into_iter()
-            .filter_map(|(k, t)| t.as_ref().map(|t| (k, t)))
+        [
+            ("customer", &self.customer),
+            ("installer", &self.installer),
+            ("partner", &self.partner),
+        ]
+        .into_iter()
+        .filter_map(|(k, t)| t.as_ref().map(|t| (k, t)))
     }
 
     /// The info text meant for a participant kind (`customer`, `installer`, `partner`).
@@ -150,7 +156,11 @@ impl Process {
         for (i, step) in self.steps.iter().enumerate() {
             missing.check(&step.name, &format!("steps[{i}].name"), tenant_default);
             for (kind, text) in step.info_texts.all() {
-                missing.check(&Text::Langs(text.clone()), &format!("steps[{i}].info_texts.{kind}"), tenant_default);
+                missing.check(
+                    &Text::Langs(text.clone()),
+                    &format!("steps[{i}].info_texts.{kind}"),
+                    tenant_default,
+                );
             }
         }
         for j in journeys {

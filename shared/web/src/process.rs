@@ -89,7 +89,11 @@ async fn get_journey(s: State<AppState>, id: Staff, did: ApiPath<String>) -> Api
     params(("id" = String, Path, description = "The process's id")),
     responses((status = 200, description = "The process, with the texts each language lacks", body = ProcessView,
         headers(("ETag" = String, description = "The version, for If-Match")))))]
-async fn get_process(State(s): State<AppState>, Staff(id): Staff, ApiPath(did): ApiPath<String>) -> ApiResult<Response> {
+async fn get_process(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    ApiPath(did): ApiPath<String>,
+) -> ApiResult<Response> {
     let t = tenant(&id);
     let process: Process = defs::get(s.table.as_ref(), t, &did).await?;
     let journeys = defs::journeys_of(s.table.as_ref(), t, &process.steps).await?;

@@ -134,8 +134,7 @@ impl<'a> Builder<'a> {
         vars.insert("recipient_name".into(), json!(name));
         vars.extend(extra);
         for v in vars.values_mut() {
-            if let Some(text) =
-                written(v, lang, self.tenant.tz).or_else(|| picked(v, lang, self.tenant.default_locale))
+            if let Some(text) = written(v, lang, self.tenant.tz).or_else(|| picked(v, lang, self.tenant.default_locale))
             {
                 *v = json!(text);
             }
