@@ -762,6 +762,7 @@ async fn invitation_page_in_a_browser() {
         .await
         .unwrap();
     assert_eq!(ok.status(), 303);
+    assert_eq!(ok.headers()["location"], "/portal?welcome=1");
     let cookie = ok.headers()["set-cookie"]
         .to_str()
         .unwrap()
@@ -769,16 +770,27 @@ async fn invitation_page_in_a_browser() {
         .next()
         .unwrap()
         .to_string();
-    assert_eq!(
-        browser
-            .get(w.url("/portal"))
-            .header("cookie", &cookie)
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
+    // The welcome says the organisation is registered, and with whom, in the partner's language.
+    let welcome = browser
+        .get(w.url("/portal?welcome=1"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(welcome.status(), 200);
+    let html = welcome.text().await.unwrap();
+    assert!(
+        html.contains("Bienvenue") && html.contains("Install AG") && html.contains("enregistrée"),
+        "{html}"
     );
+    let plain = browser
+        .get(w.url("/portal"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), 200);
+    assert!(!plain.text().await.unwrap().contains("Bienvenue"));
     let used = browser
         .get(&url)
         .header("accept-language", "en-GB,en;q=0.9")

@@ -266,7 +266,6 @@ async fn invitation_page(
     }
 }
 
-/// The invitation form: accept, set the portal session cookie, go to the task list.
 /// The invitation form's fields.
 #[derive(utoipa::ToSchema)]
 #[allow(dead_code)]
@@ -276,10 +275,11 @@ struct AcceptForm {
     email: String,
 }
 
-/// The invitation form: accepts, sets the portal cookie and goes to the task list.
+/// The invitation form: accepts, sets the portal cookie and goes to the task list, which
+/// welcomes the new partner organisation.
 #[utoipa::path(post, path = "/partners/invitations/{token}", tag = "pages", security(()), params(("token" = String, Path, description = "The invitation link's secret")),
     request_body(content = AcceptForm, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 303, description = "Accepted: to /portal, with the session cookie",
+    responses((status = 303, description = "Accepted: to /portal?welcome=1, with the session cookie",
             headers(("Location" = String), ("Set-Cookie" = String))),
         (status = 409, description = "Accepted already", content_type = "text/html", body = String),
         (status = 410, description = "The invitation expired, was replaced or used", content_type = "text/html", body = String)))]
@@ -300,7 +300,7 @@ async fn accept_form(
     match partners::accept(s.table.as_ref(), &token, input).await {
         Ok((_, session)) => {
             let cookie = crate::portal::html::session_cookie(&s, &session);
-            ([(header::SET_COOKIE, cookie)], Redirect::to("/portal")).into_response()
+            ([(header::SET_COOKIE, cookie)], Redirect::to("/portal?welcome=1")).into_response()
         }
         Err(AppError::Domain(DomainError::Invalid(errors))) => match invitation_view(&s, &token).await {
             Ok((invite, lang)) => render(

@@ -90,12 +90,31 @@ async fn open_session(
     Ok(([(header::SET_COOKIE, set)], Redirect::to(&to)).into_response())
 }
 
+/// The task list; `?welcome=1` (after a partner accepted its invitation) adds a welcome.
+#[derive(Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TaskPageQuery {
+    /// Shows the welcome of a partner organisation that just registered (`1`).
+    welcome: Option<String>,
+}
+
 /// The task list.
-#[utoipa::path(get, path = "/portal", tag = "pages", security(("portal_cookie" = [])),
+#[utoipa::path(get, path = "/portal", tag = "pages", security(("portal_cookie" = [])), params(TaskPageQuery),
     responses((status = 200, description = "The page", content_type = "text/html", body = String)))]
-async fn task_page(State(s): State<AppState>, p: Result<Participant, ApiError>) -> Result<Response, PageError> {
+async fn task_page(
+    State(s): State<AppState>,
+    p: Result<Participant, ApiError>,
+    q: Result<crate::extract::ApiQuery<TaskPageQuery>, ApiError>,
+) -> Result<Response, PageError> {
     let p = p?;
     let lang = p.lang();
+    // A partner that has just registered reads who it is registered with and what comes next.
+    let welcome = q.ok().and_then(|q| q.0.welcome).filter(|_| p.1.is_some()).map(|_| {
+        let org =
+            p.1.as_ref()
+                .map(|x| x.organization_name.clone().unwrap_or_else(|| x.name.clone()));
+        json!({"organization": org, "tenant": p.3.name})
+    });
     let tasks = super::views::tasks(&s, &p).await.map_err(|e| PageError(e, lang))?;
     Ok(render_for(
         Some(&p.3),
@@ -103,7 +122,7 @@ async fn task_page(State(s): State<AppState>, p: Result<Participant, ApiError>) 
         "tasks",
         lang,
         "your_tasks",
-        json!({ "tasks": tasks }),
+        json!({ "tasks": tasks, "welcome": welcome }),
     ))
 }
 
