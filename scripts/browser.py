@@ -3,8 +3,9 @@
 Starts local-server, seeds a utility (branding, a journey, a process: a French installer's
 step with a form, then an Italian customer's step), and walks the pages as those people do:
 the emailed link, its confirm page, the step it lands on, an error and its correction, save,
-submit and done with its confirmation, the task list, logout, an unknown link, a form posted
-from another site. On every page in every state axe-core runs (no serious or critical
+submit and done with its confirmation, the task list, logout, an unknown link; an Italian
+customer whose texts lack Italian (German fallback); a German customer; a French partner from
+its invitation through the welcome to its appointment and done. On every page in every state axe-core runs (no serious or critical
 violation may remain) and screenshots at 390x844 and 1280x900 go to target/screenshots/.
 
 Usage: python scripts/browser.py LOCAL_SERVER_BINARY CHROMIUM AXE_JS
@@ -57,12 +58,15 @@ def main():
             {"key": "meter_number", "label": {"de": "Zählernummer", "fr": "Numéro de compteur", "it": "Numero del contatore"},
              "type": "text", "required": True},
             {"key": "reading", "label": {"de": "Zählerstand", "fr": "Relevé"}, "type": "number", "required": True},
-            {"key": "sealed", "label": {"de": "Plombiert", "fr": "Scellé"}, "type": "checkbox"}]})
-        process = call("POST", "/v1/processes", admin, {"name": "Meter change", "steps": [
-            {"key": "install", "name": "Install the meter", "assignee": {"kind": "installer"},
+            {"key": "sealed", "label": {"de": "Plombiert", "fr": "Scellé"}, "type": "checkbox"},
+            {"key": "tariff", "label": {"de": "Tarif", "fr": "Tarif"}, "type": "select",
+             "options": [{"value": "single", "label": {"de": "Einfachtarif", "fr": "Tarif simple"}},
+                         {"value": "double", "label": {"de": "Doppeltarif", "fr": "Double tarif"}}]}]})
+        process = call("POST", "/v1/processes", admin, {"name": {"de": "Zählerwechsel", "fr": "Changement de compteur"}, "steps": [
+            {"key": "install", "name": {"de": "Zähler montieren", "fr": "Installer le compteur"}, "assignee": {"kind": "installer"},
              "journey_id": journey["id"], "due_in_days": 5,
              "info_texts": {"installer": {"fr": "Installez le compteur au sous-sol."}}},
-            {"key": "confirm", "name": "Confirm the change", "assignee": {"kind": "customer"},
+            {"key": "confirm", "name": {"de": "Wechsel bestätigen", "fr": "Confirmer le changement"}, "assignee": {"kind": "customer"},
              "info_texts": {"customer": {"it": "Confermi il cambio del contatore."}}}]})
         call("POST", f"/v1/processes/{process['id']}/runs", admin, {
             "context": {"title": "Meter 4711"}, "participants": {
@@ -93,6 +97,8 @@ def main():
             page.click("button[type=submit]")
             expect(re.search(r"/portal/runs/[^#]+", page.url) is not None, f"landed on the run: {page.url}")
             expect(page.locator("#step-install").count() == 1, "landed on the announced step")
+            expect("Installer le compteur" in page.content() and "Tarif simple" in page.content(),
+                   "French step name and option labels")
             check(page, "02-step-fr", axe_js)
             page.click("button[value=done]")
             expect(page.locator(".error-summary").count() == 1, "an error summary")
@@ -105,12 +111,13 @@ def main():
             check(page, "04-step-saved-fr", axe_js)
             page.fill("#f-meter_number", "M-4711")
             page.check("#f-sealed")
+            page.select_option("#f-tariff", "double")
             page.click("button[value=done]")
             expect("Oui, marquer comme terminé" in page.content(), "done asks for confirmation")
             check(page, "05-confirm-done-fr", axe_js)
             page.click("text=Oui, marquer comme terminé")
             expect("Terminé – merci !" in page.content(), "done message")
-            expect("M-4711" in page.content(), "answers stay visible")
+            expect("M-4711" in page.content() and "Double tarif" in page.content(), "answers stay visible, options by label")
             check(page, "06-done-fr", axe_js)
             page.goto(f"{server.base}/portal")
             check(page, "07-tasks-fr", axe_js)
@@ -129,12 +136,72 @@ def main():
             check(page, "10-confirm-customer-it", axe_js)
             page.click("button[type=submit]")
             expect("Confermi il cambio del contatore." in page.content(), "Italian info text")
+            expect("Wechsel bestätigen" in page.content(), "a name without Italian falls back to German")
             check(page, "11-step-it", axe_js)
             page.click("a.button")
             check(page, "12-confirm-done-it", axe_js)
             page.click("text=Sì, segna come completato")
             expect("Completato – grazie!" in page.content(), "done message in Italian")
             check(page, "13-done-it", axe_js)
+            ctx.close()
+
+            # A German customer reports a meter reading: confirm page, the form, an error, saved.
+            reading = call("POST", "/v1/processes", admin, {"name": {"de": "Zählerablesung", "fr": "Relevé du compteur"}, "steps": [
+                {"key": "report", "name": {"de": "Zählerstand melden", "fr": "Communiquer le relevé"},
+                 "assignee": {"kind": "customer"}, "journey_id": journey["id"], "due_in_days": 3}]})
+            call("POST", f"/v1/processes/{reading['id']}/runs", admin, {"participants": {
+                "customer": {"name": "Gerda", "email": "gerda@home.example", "locale": "de"}}})
+            ctx = browser.new_context(locale="de-DE", viewport={"width": 390, "height": 844}, bypass_csp=True)
+            page = ctx.new_page()
+            page.goto(f"{server.base}/portal/access/{server.links_to('gerda@home.example')[0]}")
+            expect("Zählerstand melden" in page.content() and "Zählerablesung" in page.content(),
+                   "the confirm page names the German task")
+            check(page, "14-confirm-customer-de", axe_js)
+            page.click("button[type=submit]")
+            page.fill("#f-reading", "4711")
+            page.click("button[value=done]")
+            expect(page.locator(".error-summary").count() == 1 and page.input_value("#f-reading") == "4711",
+                   "the German error keeps the value")
+            page.fill("#f-meter_number", "Z-1")
+            page.click("button[value=save]")
+            expect("Zählerablesung" in page.content() and "Einfachtarif" in page.content(), "German names and options")
+            check(page, "15-step-saved-de", axe_js)
+            ctx.close()
+
+            # A French partner: the invitation, the welcome, its step with the appointment, done.
+            partner = call("POST", "/v1/partners", admin, {"name": "Dupont Installations", "email": "bureau@dupont.example",
+                                                          "locale": "fr", "permissions": ["tasks:complete"]})
+            invitation = server.links_to("bureau@dupont.example", prefix="/partners/invitations/")[0]
+            ctx = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844}, bypass_csp=True)
+            page = ctx.new_page()
+            page.goto(f"{server.base}/partners/invitations/{invitation}")
+            check(page, "16-invitation-fr", axe_js)
+            page.fill("input[name=name]", "Inès Dupont")
+            page.fill("input[name=email]", "ines@dupont.example")
+            page.click("button[type=submit]")
+            expect("Bienvenue" in page.content() and "Dupont Installations" in page.content(), "the partner's welcome")
+            check(page, "17-welcome-partner-fr", axe_js)
+            commissioning = call("POST", "/v1/processes", admin, {"name": {"de": "Inbetriebnahme", "fr": "Mise en service"}, "steps": [
+                {"key": "commission", "name": {"de": "Anlage in Betrieb nehmen", "fr": "Mettre l'installation en service"},
+                 "assignee": {"kind": "partner", "partner_id": partner["id"]},
+                 "info_texts": {"partner": {"fr": "Merci de fixer le rendez-vous avec le client."}}}]})
+            call("POST", f"/v1/processes/{commissioning['id']}/runs", admin, {"context": {"title": "Solaire 12"}})
+            partner_link = server.links_to("ines@dupont.example")[0]
+            page.goto(f"{server.base}/portal/access/{partner_link}")
+            page.click("button[type=submit]")
+            expect(page.locator("#f-due_at").count() == 1, "the appointment form")
+            expect("Europe/Berlin" in page.content(), "the appointment says its time zone")
+            check(page, "18-partner-step-fr", axe_js)
+            page.fill("#f-due_at", "2027-03-04T09:30")
+            page.click("form.appointment button[type=submit]")
+            expect("09:30" in page.content(), f"the appointment keeps its time: {page.url}")
+            expect("Le rendez-vous est enregistré." in page.content(), "the appointment's own message")
+            expect(page.input_value("#f-due_at") == "2027-03-04T09:30", "the form shows the appointment")
+            check(page, "19-partner-appointment-fr", axe_js)
+            page.click("a.button")
+            page.click("text=Oui, marquer comme terminé")
+            expect("Terminé – merci !" in page.content(), "the partner's step is done")
+            check(page, "20-partner-done-fr", axe_js)
             ctx.close()
             browser.close()
     finally:

@@ -61,12 +61,13 @@ class LocalServer:
                              check=True, capture_output=True, text=True)
         return out.stdout.strip()
 
-    def links_to(self, address, count=1):
-        """The portal access links of the emails to `address`, oldest first (waits for `count`)."""
+    def links_to(self, address, count=1, prefix="/portal/access/"):
+        """The link tokens (after `prefix`: portal access links by default, or partner
+        invitations) of the emails to `address`, oldest first (waits for `count`)."""
         for _ in range(100):
             emails = self.call("GET", "/local/outbox")["emails"]
             found = [m for m in emails if m["to"] == address]
             if len(found) >= count:
-                return [re.search(r"/portal/access/([A-Za-z0-9_-]+)", m["text"]).group(1) for m in found]
+                return [re.search(re.escape(prefix) + r"([A-Za-z0-9_-]+)", m["text"]).group(1) for m in found]
             time.sleep(0.1)
         raise SystemExit(f"no portal email to {address} arrived")

@@ -45,7 +45,18 @@ async fn confirm_page(State(s): State<AppState>, ApiPath(token): ApiPath<String>
         Some(settings.default_locale.unwrap_or(s.config.default_locale)),
     );
     let brand = Brand::of(&settings, &who.tenant_id);
-    let ctx = json!({"token": token, "name": who.name});
+    // The task waiting: the step the link announces, in the reader's language (a run that
+    // cannot be read just leaves the line out; opening the link will say what is wrong).
+    let tenant_default = settings.default_locale.unwrap_or(s.config.default_locale);
+    let mut task = None;
+    if let Some(l) = &who.landing {
+        if let Ok(run) = app::repo::load::<domain::run::Run>(s.table.as_ref(), &who.tenant_id, &l.run_id).await {
+            task = run.step(&l.step_key).map(|st| {
+                json!({"step": st.name.pick(lang, tenant_default), "process": run.process_name.pick(lang, tenant_default)})
+            });
+        }
+    }
+    let ctx = json!({"token": token, "name": who.name, "task": task});
     Ok(render_for(
         Some(&brand),
         StatusCode::OK,
@@ -137,6 +148,8 @@ pub struct RunPageQuery {
     done: Option<String>,
     /// The step whose "done" asks to be confirmed.
     confirm: Option<String>,
+    /// The step whose appointment was just set.
+    appointment: Option<String>,
 }
 
 struct FormState {
@@ -191,7 +204,12 @@ async fn render_run(
         "title": view.title,
         "run": view,
         "form": form.as_ref().map(|f| json!({"step": f.step, "values": f.values, "errors": field_errors(&f.errors, lang)})),
-        "saved": q.saved, "done": q.done, "confirm": q.confirm,
+        "saved": q.saved, "done": q.done, "confirm": q.confirm, "appointment": q.appointment,
+        // The appointment form shows the current one, in the utility's time zone.
+        "due_inputs": run.steps.iter().filter_map(|st| {
+            let at = st.due_at?.with_timezone(&p.3.tz);
+            Some((st.key.clone(), json!(at.format("%Y-%m-%dT%H:%M").to_string())))
+        }).collect::<Map<String, Value>>(),
         "next_mine": next_mine,
         "position": position.map(|i| i + 1),
         "tz": p.3.tz.name(),
@@ -227,12 +245,16 @@ fn answers(form: &Bytes, fields: &[domain::journey::Field]) -> Map<String, Value
         let kind = Some(kind);
         let value = match kind {
             _ if value.trim().is_empty() => continue,
-            Some(FieldType::Number) => value
-                .trim()
-                .parse::<f64>()
-                .ok()
-                .and_then(|n| serde_json::Number::from_f64(n).map(Value::Number))
-                .unwrap_or_else(|| Value::String(value.clone())),
+            // Whole numbers stay whole (`4711`, not `4711.0`, when the form shows them again).
+            Some(FieldType::Number) => match value.trim().parse::<i64>() {
+                Ok(n) => Value::from(n),
+                Err(_) => value
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(|n| serde_json::Number::from_f64(n).map(Value::Number))
+                    .unwrap_or_else(|| Value::String(value.clone())),
+            },
             Some(FieldType::Checkbox) => Value::Bool(true),
             _ => Value::String(value.clone()),
         };
@@ -357,7 +379,7 @@ async fn due_date_form(
         None => Err(ApiError::invalid("due_at", "not_a_date", "must be a date and time")),
     };
     match result {
-        Ok(_) => Ok(back_to(&run_id, "saved", &key)),
+        Ok(_) => Ok(back_to(&run_id, "appointment", &key)),
         Err(e) => form_failed(&s, &p, &run_id, &key, Map::new(), e).await,
     }
 }
