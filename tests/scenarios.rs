@@ -490,3 +490,13 @@ fn base64_hash(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
+
+#[tokio::test]
+async fn new_link_on_local_server() {
+    e2e_tests::new_link::new_link(&Local::start().await, &unique()).await;
+}
+
+#[tokio::test]
+async fn new_link_on_the_aws_path() {
+    e2e_tests::new_link::new_link(&AwsWorld::new().await, &unique()).await;
+}

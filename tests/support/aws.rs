@@ -374,6 +374,20 @@ impl AwsWorld {
                 .iter()
                 .map(|p| keys::partner_events_pk(tenant, p["id"].as_str().unwrap())),
         );
+        // The runs' participants (their portal access events: new links asked for).
+        for item in runs.items.iter().chain(tests.items.iter()) {
+            let Ok(run) = serde_json::from_value::<domain::run::Run>(serde_json::Value::Object(item.clone())) else {
+                continue;
+            };
+            for step in &run.steps {
+                if let Some(p) = run.participant_for(step) {
+                    let pk = keys::participant_pk(tenant, &p.id);
+                    if !partitions.contains(&pk) {
+                        partitions.push(pk);
+                    }
+                }
+            }
+        }
         let orders = self
             .table
             .query(Query::new(Index::Gsi3, keys::orders_all(tenant)).limit(100))

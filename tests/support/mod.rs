@@ -14,6 +14,7 @@ use web::AppState;
 pub mod aws;
 pub mod faults;
 pub mod load;
+pub mod new_link;
 pub mod routes;
 pub mod scenario;
 
@@ -99,7 +100,11 @@ impl Local {
             running,
             base,
             data_dir,
-            http: reqwest::Client::new(),
+            // Redirects are answers to check, as on the API Gateway path.
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
         }
     }
 
@@ -143,9 +148,24 @@ pub struct Resp {
     pub status: u16,
     pub body: Value,
     pub content_type: String,
+    /// The body as text (pages).
+    pub text: String,
+    /// The response headers, names in lower case.
+    pub headers: Vec<(String, String)>,
+}
+
+fn headers_of(h: &axum::http::HeaderMap) -> Vec<(String, String)> {
+    h.iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.to_str().unwrap_or_default().to_string()))
+        .collect()
 }
 
 impl Resp {
+    /// A response header's value.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    }
+
     pub fn field(&self, name: &str) -> String {
         self.body[name]
             .as_str()
@@ -235,10 +255,14 @@ impl Client for Local {
             req = req.header(*k, *v);
         }
         if let Some(b) = body {
-            req = req.header("content-type", "application/json").body(b);
+            if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+                req = req.header("content-type", "application/json");
+            }
+            req = req.body(b);
         }
         let resp = req.send().await.unwrap();
         let status = resp.status().as_u16();
+        let headers = headers_of(resp.headers());
         let content_type = resp
             .headers()
             .get("content-type")
@@ -250,6 +274,8 @@ impl Client for Local {
             status,
             body: serde_json::from_str(&text).unwrap_or(Value::Null),
             content_type,
+            text,
+            headers,
         }
     }
 }
@@ -331,6 +357,7 @@ pub async fn invoke(router: &axum::Router, event: &Value) -> Resp {
     let request = lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway event");
     let response = router.clone().oneshot(request).await.unwrap();
     let status = response.status().as_u16();
+    let headers = headers_of(response.headers());
     let content_type = response
         .headers()
         .get("content-type")
@@ -345,6 +372,8 @@ pub async fn invoke(router: &axum::Router, event: &Value) -> Resp {
         status,
         body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
         content_type,
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+        headers,
     }
 }
 
@@ -386,6 +415,8 @@ fn no_route() -> Resp {
         status: 404,
         body: json!({"message": "Not Found"}),
         content_type: "application/json".into(),
+        text: r#"{"message":"Not Found"}"#.into(),
+        headers: Vec::new(),
     }
 }
 

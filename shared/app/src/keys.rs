@@ -1,8 +1,9 @@
 //! The one key builder of the single table, and its access patterns.
 //!
 //! Every partition key starts with the tenant (`T#{tenant}#…`), except the token rows, which
-//! are found by the SHA-256 of a secret token before any tenant is known; they carry their
-//! tenant inside and grant nothing beyond it.
+//! are found by the SHA-256 of a secret token before any tenant is known, and the address
+//! directory, which a "send me a new link" request reads knowing only an address; both carry
+//! their tenant inside and grant nothing beyond it.
 //!
 //! | access pattern                           | index | key condition                                         |
 //! |------------------------------------------|-------|-------------------------------------------------------|
@@ -16,6 +17,8 @@
 //! | runs with a status, newest first         | gsi2  | gsi2pk = `T#t#RUNS#S#{status}`, gsi2sk = run id (desc) |
 //! | all runs, newest first                   | gsi3  | gsi3pk = `T#t#RUNS`, gsi3sk = run id (desc)            |
 //! | a participant's tasks across runs        | table | pk = `T#t#PART#{participant}`, sk begins_with `TASK#`  |
+//! | history (events) of a participant's access | table | pk = `T#t#PART#{participant}`, sk begins_with `EVT#` |
+//! | where an address has portal access       | table | pk = `ADDRESS#{participant id of the address}`, sk begins_with `T#` |
 //! | portal access link / session by token    | table | pk = `TOKEN#{sha256}`, sk = `TOKEN`                    |
 //! | partner invitation by token              | table | pk = `TOKEN#{sha256}`, sk = `TOKEN`                    |
 //! | partner by id                            | table | pk = `T#t#PARTNERS`, sk = `PT#{id}`                     |
@@ -136,6 +139,18 @@ pub fn task(t: &str, participant: &str, run_id: &str, step_key: &str) -> Key {
         pk: participant_pk(t, participant),
         sk: format!("{TASK_SK_PREFIX}{run_id}#{step_key}"),
     }
+}
+
+/// An address's portal access at one tenant (as a participant, or as one user of a partner):
+/// written with each access link, read by "send me a new link".
+pub fn address(address_id: &str, t: &str, participant: &str, user: Option<&str>) -> Key {
+    Key {
+        pk: address_pk(address_id),
+        sk: format!("{}{participant}#{}", tenant(t), user.unwrap_or("-")),
+    }
+}
+pub fn address_pk(address_id: &str) -> String {
+    format!("ADDRESS#{address_id}")
 }
 
 pub fn token(hash: &str) -> Key {

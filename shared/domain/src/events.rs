@@ -196,6 +196,33 @@ pub enum SettingsEvent {
     },
 }
 
+/// The events of a participant's portal access.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum AccessEvent {
+    /// Someone asked the portal for a new link for this participant's address, which has
+    /// `open_tasks` open tasks here; the link goes to `email` and leads to the first of
+    /// them (`run_id`, `step_key`). `kind`, `partner_id` and `user_id` are the participant's
+    /// as their last access link knew them.
+    AccessLinkRequested {
+        email: String,
+        name: String,
+        kind: String,
+        participant_id: String,
+        #[serde(default)]
+        locale: Option<Lang>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        partner_id: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        user_id: Option<String>,
+        run_id: String,
+        step_key: String,
+        step_name: Text,
+        process_name: Text,
+        open_tasks: u32,
+    },
+}
+
 /// The `type` of an event (its serde tag), for logs and tests.
 pub fn type_of<E: Serialize>(event: &E) -> String {
     serde_json::to_value(event)
@@ -212,6 +239,7 @@ pub enum Event {
     Offer(OfferEvent),
     Order(OrderEvent),
     Settings(SettingsEvent),
+    Access(AccessEvent),
 }
 
 #[cfg(test)]

@@ -56,6 +56,11 @@ kinds! {
     PartnerCommissioning = "partner_commissioning" [
         "recipient_name", "tenant_name", "partner_name", "process_name", "run_title", "step_name", "due_date", "link",
     ];
+    /// A new portal link someone asked for on a portal page, for the participant's
+    /// `task_count` open tasks; `step_name` and `process_name` name the first, where `link` leads.
+    AccessLink = "access_link" [
+        "recipient_name", "tenant_name", "process_name", "step_name", "task_count", "link",
+    ];
     /// Confirms an end user's order; `step_*` describe the current (first) step.
     OrderPlaced = "order_placed" [
         "recipient_name", "tenant_name", "offer_title", "step_name", "step_explanation", "link",

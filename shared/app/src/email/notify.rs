@@ -18,12 +18,12 @@ use store::{attr_str, Cond, Item, StoreError, Table, Write};
 
 use super::bounces::{TAG_EVENT, TAG_KIND, TAG_RUN, TAG_TENANT};
 use super::mailer::{MailError, Mailer, OutgoingEmail};
-use super::recipients::{order_recipients, partner_recipients, run_recipients, Link, Recipient, Tenant};
+use super::recipients::{access_recipients, order_recipients, partner_recipients, run_recipients, Link, Recipient, Tenant};
 use super::{default_template, render, EmailKind, Template};
 use crate::config::Config;
 use crate::error::AppError;
 use crate::keys;
-use crate::repo::access::{issue_access_token, issue_invitation_token};
+use crate::repo::access::{issue_access_link, issue_invitation_token};
 use crate::repo::aggregate::parse_event;
 use crate::repo::{load, settings, undeliverable};
 
@@ -151,6 +151,7 @@ impl Notifier<'_> {
             }
             Event::Partner(e) => partner_recipients(&e, &load(self.table, t, id).await?, tenant, Utc::now()),
             Event::Order(e) => order_recipients(&e, &load::<Order>(self.table, t, id).await?, tenant, self.config),
+            Event::Access(e) => access_recipients(&e, tenant),
             Event::Offer(_) | Event::Settings(_) => Vec::new(),
         })
     }
@@ -304,7 +305,7 @@ impl Notifier<'_> {
             Link::To(url) => url.clone(),
             Link::Portal(p) => self
                 .config
-                .portal_access_link(&issue_access_token(self.table, p).await?),
+                .portal_access_link(&issue_access_link(self.table, p, &r.email).await?),
             Link::Invitation {
                 partner_id,
                 invitation_id,

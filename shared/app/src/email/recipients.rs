@@ -7,7 +7,7 @@
 //! sends only `order_activated`; orders without a valid email address send nothing.
 
 use chrono::{DateTime, Duration, Utc};
-use domain::events::{Actor, OrderEvent, PartnerEvent, RunEvent};
+use domain::events::{AccessEvent, Actor, OrderEvent, PartnerEvent, RunEvent};
 use domain::i18n::{pick_in, I18n, Lang, Text};
 use domain::ids::participant_id;
 use domain::order::Order;
@@ -393,6 +393,49 @@ pub fn partner_recipients(
         PartnerEvent::PartnerAccepted { .. }
         | PartnerEvent::PartnerPermissionsChanged { .. }
         | PartnerEvent::PartnerRevoked {} => {}
+    }
+    b.out
+}
+
+/// Who an access event tells: the participant who asked for a new link, with a link that
+/// leads to their first open task.
+pub fn access_recipients(event: &AccessEvent, tenant: &Tenant) -> Vec<Recipient> {
+    let mut b = Builder::new(tenant, Map::new(), false);
+    match event {
+        AccessEvent::AccessLinkRequested {
+            email,
+            name,
+            kind,
+            participant_id,
+            locale,
+            partner_id,
+            user_id,
+            run_id,
+            step_key,
+            step_name,
+            process_name,
+            open_tasks,
+        } => {
+            let who = PortalParticipant {
+                tenant_id: tenant.id.clone(),
+                participant_id: participant_id.clone(),
+                kind: kind.clone(),
+                name: name.clone(),
+                locale: *locale,
+                partner_id: partner_id.clone(),
+                user_id: user_id.clone(),
+                landing: Some(Landing {
+                    run_id: run_id.clone(),
+                    step_key: step_key.clone(),
+                }),
+            };
+            let extra = vars(&[
+                ("step_name", per_lang(step_name)),
+                ("process_name", per_lang(process_name)),
+                ("task_count", json!(open_tasks.to_string())),
+            ]);
+            b.add(email, name, *locale, EmailKind::AccessLink, extra, Link::Portal(who));
+        }
     }
     b.out
 }

@@ -88,9 +88,53 @@ async fn store_token(
     Ok(token)
 }
 
-/// Creates an access link token for a participant (returned once, stored hashed).
-pub async fn issue_access_token(table: &dyn Table, p: &PortalParticipant) -> Result<String, AppError> {
-    store_token(table, "access", p, Utc::now() + Duration::days(ACCESS_LINK_DAYS)).await
+/// How long an address stays in the directory after its last access link: "send me a new
+/// link" finds it that long (and only sends while it has open tasks).
+pub const ADDRESS_DAYS: i64 = 180;
+
+/// An address's portal access at one tenant, as its last access link gave it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AddressRow {
+    pub email: String,
+    #[serde(flatten)]
+    pub participant: PortalParticipant,
+}
+
+/// Creates an access link token for a participant at `email` (returned once, stored hashed),
+/// and records in the same transaction that the address has portal access at this tenant.
+pub async fn issue_access_link(table: &dyn Table, p: &PortalParticipant, email: &str) -> Result<String, AppError> {
+    let now = Utc::now();
+    let (token, write) = token_write("access", p, now + Duration::days(ACCESS_LINK_DAYS))?;
+    let row = AddressRow {
+        email: email.trim().to_string(),
+        participant: PortalParticipant {
+            landing: None,
+            ..p.clone()
+        },
+    };
+    let key = keys::address(
+        &domain::ids::participant_id(email),
+        &p.tenant_id,
+        &p.participant_id,
+        p.user_id.as_deref(),
+    );
+    let mut item = to_item(&row, key, "address", &[])?;
+    item.insert(
+        "ttl".into(),
+        serde_json::json!((now + Duration::days(ADDRESS_DAYS)).timestamp()),
+    );
+    table.transact(vec![write, Write::put(item, Cond::None)]).await?;
+    Ok(token)
+}
+
+/// Where an address has portal access (one Query; at most 20 tenants and organisations).
+pub async fn addresses(table: &dyn Table, email: &str) -> Result<Vec<AddressRow>, AppError> {
+    let q = store::Query::new(
+        store::Index::Primary,
+        keys::address_pk(&domain::ids::participant_id(email)),
+    )
+    .limit(20);
+    table.query(q).await?.items.into_iter().map(from_item).collect()
 }
 
 /// The row of a token of the given kind (`access`, `session`, `invitation`).

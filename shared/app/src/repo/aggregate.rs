@@ -99,27 +99,51 @@ pub fn event_writes<A: Aggregate>(
         .enumerate()
         .map(|(i, event)| {
             let key = keys::event(&pk, &format!("{:012}-{i:02}", a.version()));
-            let Value::Object(tagged) =
-                serde_json::to_value(event).map_err(|e| AppError::Internal(format!("event: {e}")))?
-            else {
-                return Err(AppError::Internal("an event is not an object".into()));
+            let at_version = EventOf {
+                tenant,
+                kind: A::KIND,
+                id: a.id(),
+                version: a.version(),
             };
-            let mut item = Item::new();
-            item.insert("pk".into(), json!(key.pk));
-            item.insert("sk".into(), json!(key.sk));
-            item.insert("entity".into(), json!("event"));
-            item.insert("event_id".into(), json!(domain::ids::new_id()));
-            item.insert("tenant_id".into(), json!(tenant));
-            item.insert("aggregate".into(), json!(A::KIND));
-            item.insert("aggregate_id".into(), json!(a.id()));
-            item.insert("version".into(), json!(a.version()));
-            item.insert("at".into(), json!(at));
-            item.insert("actor".into(), json!(actor));
-            // `type` and `data`: the event's serde tag and content.
-            item.extend(tagged);
-            Ok(Write::put(item, Cond::NotExists))
+            Ok(Write::put(event_item(key, &at_version, event, actor, at)?, Cond::NotExists))
         })
         .collect()
+}
+
+/// Whose event an outbox row holds: the tenant, the aggregate's kind and id, its version.
+pub struct EventOf<'a> {
+    pub tenant: &'a str,
+    pub kind: &'a str,
+    pub id: &'a str,
+    pub version: u64,
+}
+
+/// An outbox row: the event (its `type` and `data`, the serde tag and content) with whose it
+/// is, who did it and when, under a new event id.
+pub fn event_item<E: serde::Serialize>(
+    key: keys::Key,
+    of: &EventOf,
+    event: &E,
+    actor: &Actor,
+    at: DateTime<Utc>,
+) -> AppResult<Item> {
+    let Value::Object(tagged) = serde_json::to_value(event).map_err(|e| AppError::Internal(format!("event: {e}")))?
+    else {
+        return Err(AppError::Internal("an event is not an object".into()));
+    };
+    let mut item = Item::new();
+    item.insert("pk".into(), json!(key.pk));
+    item.insert("sk".into(), json!(key.sk));
+    item.insert("entity".into(), json!("event"));
+    item.insert("event_id".into(), json!(domain::ids::new_id()));
+    item.insert("tenant_id".into(), json!(of.tenant));
+    item.insert("aggregate".into(), json!(of.kind));
+    item.insert("aggregate_id".into(), json!(of.id));
+    item.insert("version".into(), json!(of.version));
+    item.insert("at".into(), json!(at));
+    item.insert("actor".into(), json!(actor));
+    item.extend(tagged);
+    Ok(item)
 }
 
 /// Every write of one aggregate after a command: the item (new when `expected` is none,
@@ -241,6 +265,7 @@ pub fn parse_event(row: &Item) -> Result<Event, String> {
         "offer" => serde_json::from_value(tagged).map(Event::Offer),
         "order" => serde_json::from_value(tagged).map(Event::Order),
         "settings" | "order_steps" => serde_json::from_value(tagged).map(Event::Settings),
+        "access" => serde_json::from_value(tagged).map(Event::Access),
         other => return Err(format!("unknown aggregate {other:?}")),
     };
     parsed.map_err(|e| format!("unreadable {aggregate} event: {e}"))

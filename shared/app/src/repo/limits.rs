@@ -37,6 +37,22 @@ pub fn sessions_per_client(limits: SessionLimits) -> Limit {
     }
 }
 
+/// "Send me a new link" for one address, per hour: a few tries get through, more would only
+/// flood the inbox (beyond it the page answers the same and no email goes out).
+pub const NEW_LINKS_PER_ADDRESS: Limit = Limit {
+    name: "new-link-address",
+    max: 3,
+    window_secs: 3600,
+};
+
+/// "Send me a new link" requests from one client address, per hour (429 beyond it): trying
+/// addresses one after the other stays slow.
+pub const NEW_LINKS_PER_CLIENT: Limit = Limit {
+    name: "new-link-client",
+    max: 20,
+    window_secs: 3600,
+};
+
 /// Counts one request of `subject` against `limit`; `AppError::RateLimited` (with the seconds
 /// until the window ends) once the window's count is reached.
 pub async fn take(table: &dyn Table, limit: Limit, subject: &str, now: DateTime<Utc>) -> AppResult<()> {

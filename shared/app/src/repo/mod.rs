@@ -5,6 +5,7 @@ pub mod access;
 pub mod aggregate;
 pub mod definitions;
 pub mod limits;
+pub mod new_link;
 pub mod offers;
 pub mod orders;
 pub mod partners;

@@ -3,7 +3,10 @@
 
 use domain::events::{Actor, RunEvent};
 use domain::process::Process;
-use domain::run::{Creator, Run, RunInput, RunStatus};
+use chrono::{DateTime, Utc};
+use domain::i18n::{I18n, Text};
+use domain::run::{Creator, JourneySnapshot, Run, RunInput, RunStatus, StepStatus};
+use serde::Deserialize;
 use serde_json::{json, Value};
 use store::{Cond, Index, Item, Query, Table, Write};
 
@@ -120,13 +123,44 @@ pub async fn list(table: &dyn Table, tenant: &str, f: &RunFilter) -> AppResult<(
     page_of(table.query(q).await?)
 }
 
+/// A participant's task row as the run wrote it ([`Run`]'s rows).
+#[derive(Debug, Clone, Deserialize)]
+pub struct TaskRow {
+    pub run_id: String,
+    pub step_key: String,
+    pub name: Text,
+    pub status: StepStatus,
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub info_text: Option<I18n>,
+    #[serde(default)]
+    pub journey: Option<JourneySnapshot>,
+    #[serde(default)]
+    pub run_title: Option<String>,
+    pub process_name: Text,
+    pub run_status: RunStatus,
+}
+
+impl TaskRow {
+    /// Waiting for the participant now: an active step of a running run.
+    pub fn is_open(&self) -> bool {
+        self.status == StepStatus::Active && self.run_status == RunStatus::Running
+    }
+
+    /// What needs doing first: active tasks by due date (undated after dated), then the rest.
+    pub fn order(status: StepStatus, due_at: Option<DateTime<Utc>>) -> (bool, bool, Option<DateTime<Utc>>) {
+        (status != StepStatus::Active, due_at.is_none(), due_at)
+    }
+}
+
 /// A participant's task rows across runs, newest run first (the latest 200 steps).
-pub async fn tasks_of(table: &dyn Table, tenant: &str, participant: &str) -> AppResult<Vec<Item>> {
+pub async fn tasks_of(table: &dyn Table, tenant: &str, participant: &str) -> AppResult<Vec<TaskRow>> {
     let q = Query::new(Index::Primary, keys::participant_pk(tenant, participant))
         .begins_with(keys::TASK_SK_PREFIX)
         .limit(200)
         .backward();
-    Ok(table.query(q).await?.items)
+    table.query(q).await?.items.into_iter().map(super::from_item).collect()
 }
 
 /// Staff correct a run's customer or installer: the run, its events and the new person's

@@ -4,6 +4,7 @@
 
 pub mod html;
 pub mod json;
+pub mod new_link;
 pub mod participant;
 pub mod views;
 
@@ -15,7 +16,7 @@ use crate::{finish, AppState, Routes};
 
 /// The area's route table, for hosts that merge areas (local-server).
 pub fn table() -> Routes {
-    json::routes().merge(html::routes())
+    json::routes().merge(html::routes()).merge(new_link::routes())
 }
 
 /// The area as one Lambda function serves it.

@@ -2,14 +2,14 @@
 //! language. The JSON routes and the pages show the same views.
 
 use chrono::{DateTime, Utc};
-use domain::i18n::{pick_in, I18n, Lang, Text};
+use domain::i18n::{pick_in, Lang};
 use domain::journey::LocalizedField;
 use domain::partner::Permission;
 use domain::run::{JourneySnapshot, Run, RunStatus, RunStep, StepStatus};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 
 use super::Participant;
 use crate::AppState;
@@ -35,25 +35,6 @@ impl JourneyView {
                 .collect(),
         }
     }
-}
-
-/// A participant's task row as the run wrote it (see `app::repo::runs`).
-#[derive(Debug, Deserialize)]
-struct TaskRow {
-    run_id: String,
-    step_key: String,
-    name: Text,
-    status: StepStatus,
-    #[serde(default)]
-    due_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    info_text: Option<I18n>,
-    #[serde(default)]
-    journey: Option<JourneySnapshot>,
-    #[serde(default)]
-    run_title: Option<String>,
-    process_name: Text,
-    run_status: RunStatus,
 }
 
 /// One of the participant's tasks, in their language (`GET /portal/tasks`, the task page).
@@ -192,13 +173,11 @@ impl PortalRunView {
 
 impl TaskView {
     /// A task row in the reader's language.
-    pub fn from_row(row: store::Item, p: &Participant, now: DateTime<Utc>) -> ApiResult<TaskView> {
+    pub fn from_row(row: runs::TaskRow, p: &Participant, now: DateTime<Utc>) -> TaskView {
         let (lang, tenant_default, tz) = (p.lang(), p.2, p.3.tz);
-        let row: TaskRow = serde_json::from_value(Value::Object(row))
-            .map_err(|e| ApiError::Internal(format!("unreadable task row: {e}")))?;
         let open =
             matches!(row.status, StepStatus::Active | StepStatus::Pending) && row.run_status == RunStatus::Running;
-        Ok(TaskView {
+        TaskView {
             due_date_text: row.due_at.map(|d| domain::dates::long_date(d, tz, lang)),
             due_relative: row
                 .due_at
@@ -219,7 +198,7 @@ impl TaskView {
             run_title: row.run_title,
             process_name: row.process_name.pick(lang, tenant_default).to_string(),
             run_status: row.run_status,
-        })
+        }
     }
 }
 
@@ -227,11 +206,7 @@ impl TaskView {
 pub async fn tasks(s: &AppState, p: &Participant) -> ApiResult<Vec<TaskView>> {
     let rows = runs::tasks_of(s.table.as_ref(), &p.0.tenant_id, &p.0.participant_id).await?;
     let now = Utc::now();
-    let mut tasks = rows
-        .into_iter()
-        .map(|row| TaskView::from_row(row, p, now))
-        .collect::<ApiResult<Vec<_>>>()?;
-    // What needs doing first: open tasks by due date (undated after dated), then the rest.
-    tasks.sort_by_key(|t| (t.status != StepStatus::Active, t.due_at.is_none(), t.due_at));
+    let mut tasks: Vec<_> = rows.into_iter().map(|row| TaskView::from_row(row, p, now)).collect();
+    tasks.sort_by_key(|t| runs::TaskRow::order(t.status, t.due_at));
     Ok(tasks)
 }
