@@ -4,8 +4,9 @@ Starts local-server, seeds a utility (branding, a journey, a process: a French i
 step with a form, then an Italian customer's step), and walks the pages as those people do:
 the emailed link, its confirm page, the step it lands on, an error and its correction, save,
 submit and done with its confirmation, the task list, logout, an unknown link; an Italian
-customer whose texts lack Italian (German fallback); a German customer; a French partner from
-its invitation through the welcome to its appointment and done. On every page in every state axe-core runs (no serious or critical
+customer whose texts lack Italian (German fallback); a German customer, whose link then expires
+and who gets a new one through "send me a new link"; a French partner from its invitation
+through the welcome to its appointment and done. On every page in every state axe-core runs (no serious or critical
 violation may remain) and screenshots at 390x844 and 1280x900 go to target/screenshots/.
 
 Usage: python scripts/browser.py LOCAL_SERVER_BINARY CHROMIUM AXE_JS
@@ -123,6 +124,8 @@ def main():
             check(page, "07-tasks-fr", axe_js)
             page.click("text=Se déconnecter") if page.locator("text=Se déconnecter").count() else page.click("form[action='/portal/logout'] button")
             expect(page.url.endswith("/portal"), f"after logout: {page.url}")
+            expect(page.locator("#new-link-email").count() == 1, "after logout: the new link form")
+            expect("hilfe@sw.example" in page.content(), "after logout: still the utility's support contact")
             check(page, "08-logged-out-fr", axe_js)
             page.goto(f"{server.base}/portal/access/not-a-link")
             check(page, "09-unknown-link-fr", axe_js)
@@ -166,6 +169,39 @@ def main():
             page.click("button[value=save]")
             expect("Zählerablesung" in page.content() and "Einfachtarif" in page.content(), "German names and options")
             check(page, "15-step-saved-de", axe_js)
+            ctx.close()
+
+            # Gerda's link expires before she is done: the page offers a new link; a typo first,
+            # then her address; the new email's link leads to her step.
+            gerda_link = server.links_to("gerda@home.example")[0]
+            server.expire_link(gerda_link)
+            ctx = browser.new_context(locale="de-DE", viewport={"width": 390, "height": 844}, bypass_csp=True)
+            page = ctx.new_page()
+            page.goto(f"{server.base}/portal/access/{gerda_link}")
+            expect("Dieser Link ist abgelaufen" in page.content(), "the expired link says so in German")
+            expect(page.locator("#new-link-email").count() == 1, "the expired link's page offers a new link")
+            expect("Stadtwerke Musterstadt" in page.content() and "+49 30 1234 567" in page.content(),
+                   "the expired link's page shows the utility and its support contact")
+            check(page, "21-expired-link-de", axe_js)
+            page.fill("#new-link-email", "gerda@home")
+            page.click("form[action='/portal/new-link'] button")
+            expect(page.get_attribute("#new-link-email", "aria-invalid") == "true", "the address is marked invalid")
+            expect(page.input_value("#new-link-email") == "gerda@home", "what was typed stays")
+            expect("Stadtwerke Musterstadt" in page.content(), "the form's answer stays under the utility")
+            check(page, "22-new-link-error-de", axe_js)
+            page.fill("#new-link-email", "Gerda@Home.example")
+            page.click("form[action='/portal/new-link'] button")
+            expect("Bitte sehen Sie in Ihrem Postfach nach" in page.content(), f"check your inbox: {page.url}")
+            expect("hilfe@sw.example" in page.content(), "check your inbox, with the support contact")
+            check(page, "23-new-link-sent-de", axe_js)
+            fresh = server.links_to("gerda@home.example", count=2)[-1]
+            expect(fresh != gerda_link, "a fresh link")
+            page.goto(f"{server.base}/portal/access/{fresh}")
+            expect("Zählerstand melden" in page.content(), "the new link's confirm page names the task")
+            page.click("button[type=submit]")
+            expect("#step-report" in page.url or page.locator("#step-report").count() == 1, f"on the step: {page.url}")
+            expect(page.input_value("#f-meter_number") == "Z-1", "the saved answers are there")
+            check(page, "24-new-link-step-de", axe_js)
             ctx.close()
 
             # A French partner: the invitation, the welcome, its step with the appointment, done.

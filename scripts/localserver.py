@@ -61,6 +61,20 @@ class LocalServer:
                              check=True, capture_output=True, text=True)
         return out.stdout.strip()
 
+    def expire_link(self, token):
+        """Moves an access link's expiry into the past, as 14 days would: the server's store is
+        SQLite (WAL), so this writes beside the running server."""
+        import hashlib
+        import sqlite3
+        pk = "TOKEN#" + hashlib.sha256(token.encode()).hexdigest()
+        db = sqlite3.connect(os.path.join(self.data, "portal.sqlite3"), timeout=5)
+        with db:
+            (body,) = db.execute("SELECT body FROM items WHERE pk = ? AND sk = 'TOKEN'", (pk,)).fetchone()
+            row = json.loads(body)
+            row["expires_at"] = "2020-01-01T00:00:00Z"
+            db.execute("UPDATE items SET body = ? WHERE pk = ? AND sk = 'TOKEN'", (json.dumps(row), pk))
+        db.close()
+
     def links_to(self, address, count=1, prefix="/portal/access/"):
         """The link tokens (after `prefix`: portal access links by default, or partner
         invitations) of the emails to `address`, oldest first (waits for `count`)."""

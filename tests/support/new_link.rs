@@ -43,7 +43,10 @@ pub async fn new_link(w: &impl World, tag: &str) {
     assert!(page.text.contains("lang=\"it\""));
 
     // A bad address: the form again, the error at its field, nothing sent.
-    for (typed, code_text) in [("", "Veuillez remplir ce champ."), ("ivo-at-installer", "adresse e-mail valide")] {
+    for (typed, code_text) in [
+        ("", "Veuillez remplir ce champ."),
+        ("ivo-at-installer", "adresse e-mail valide"),
+    ] {
         let bad = ask(w, typed).await;
         requests += 1;
         assert_eq!(bad.status, 422, "{}", bad.text);
@@ -68,9 +71,19 @@ pub async fn new_link(w: &impl World, tag: &str) {
     requests += 1;
     assert_same_answer(&asked, "the installer");
     let sent = w
-        .raw("GET", "/portal/new-link?sent=1", None, &[("accept-language", "fr")], None)
+        .raw(
+            "GET",
+            "/portal/new-link?sent=1",
+            None,
+            &[("accept-language", "fr")],
+            None,
+        )
         .await;
-    assert!(sent.text.contains("Veuillez consulter votre boîte de réception"), "{}", sent.text);
+    assert!(
+        sent.text.contains("Veuillez consulter votre boîte de réception"),
+        "{}",
+        sent.text
+    );
     w.deliver().await;
     let inbox = w.inbox(&installer).await;
     assert_eq!(inbox.len(), 2, "one new email");
@@ -82,7 +95,15 @@ pub async fn new_link(w: &impl World, tag: &str) {
     assert_ne!(token, access_token(&inbox[0]), "a fresh link");
     let confirm = w.raw("GET", &format!("/portal/access/{token}"), None, &[], None).await;
     assert_eq!(confirm.status, 200, "{}", confirm.text);
-    let open = w.raw("POST", &format!("/portal/access/{token}"), None, &[FORM], Some(String::new())).await;
+    let open = w
+        .raw(
+            "POST",
+            &format!("/portal/access/{token}"),
+            None,
+            &[FORM],
+            Some(String::new()),
+        )
+        .await;
     assert_eq!(open.status, 303, "{}", open.text);
     assert_eq!(
         open.header("location"),

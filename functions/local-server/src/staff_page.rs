@@ -27,6 +27,6 @@ pub async fn run_page(State(s): State<AppState>, Path((tenant, run_id)): Path<(S
     };
     match page.await {
         Ok(page) => page,
-        Err(e) => PageError(e, lang).into_response(),
+        Err(e) => PageError::new(e, lang).into_response(),
     }
 }

@@ -13,6 +13,8 @@ use crate::error::ApiError;
 /// its dates are read in.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Brand {
+    /// The tenant: pages that lead on (the new-link form) keep whose portal they are in.
+    pub id: String,
     pub name: String,
     pub logo_url: Option<String>,
     pub primary_color: Option<String>,
@@ -25,6 +27,7 @@ pub struct Brand {
 impl Brand {
     pub fn of(settings: &app::repo::settings::Settings, tenant: &str) -> Brand {
         Brand {
+            id: tenant.to_string(),
             name: settings.name.clone().unwrap_or_else(|| tenant.to_string()),
             logo_url: settings.logo_url.clone(),
             primary_color: settings.primary_color.clone(),
@@ -82,20 +85,35 @@ pub fn render_for(
     }
 }
 
-/// An error on an HTML route: a page in the reader's language, with the problem's status.
-pub struct PageError(pub ApiError, pub Lang);
+/// An error on an HTML route: a page in the reader's language, with the problem's status,
+/// under the utility's header and with its support contact where the utility is known.
+pub struct PageError {
+    pub err: ApiError,
+    pub lang: Lang,
+    pub brand: Option<Brand>,
+}
 
 impl<E: Into<ApiError>> From<E> for PageError {
     /// An error before the reader is known: in the browser's language.
     fn from(e: E) -> Self {
-        PageError(e.into(), crate::guard::request_lang().unwrap_or(Lang::FALLBACK))
+        PageError::new(e.into(), crate::guard::request_lang().unwrap_or(Lang::FALLBACK))
     }
 }
 
 impl PageError {
+    pub fn new(err: ApiError, lang: Lang) -> Self {
+        PageError { err, lang, brand: None }
+    }
+
+    /// The error under the utility's header, with its support contact.
+    pub fn branded(mut self, brand: Option<Brand>) -> Self {
+        self.brand = brand;
+        self
+    }
+
     /// The error as `page` (`error` or `invitation_error`) renders it.
     pub fn render(self, page: &str) -> Response {
-        let PageError(err, lang) = self;
+        let PageError { err, lang, brand } = self;
         if let ApiError::Internal(msg) | ApiError::Unavailable(msg) = &err {
             tracing::error!(error = %msg, "page failed");
         }
@@ -112,7 +130,7 @@ impl PageError {
         let title = said("title").unwrap_or(problem.title);
         let detail = said("text").unwrap_or(problem.detail);
         let ctx = json!({"title": title, "detail": detail, "status": err.status().as_u16()});
-        let mut response = render(err.status(), page, lang, "", ctx);
+        let mut response = render_for(brand.as_ref(), err.status(), page, lang, "", ctx);
         err.add_headers(&mut response);
         response
     }

@@ -1,7 +1,7 @@
 //! partner-api: partner organisations (staff), and the public invitation routes and page.
 
 use axum::extract::State;
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
@@ -221,28 +221,21 @@ async fn accept(
     ApiPath(token): ApiPath<String>,
     ApiJson(input): ApiJson<AcceptInput>,
 ) -> ApiResult<Json<Value>> {
-    let (partner, session) = partners::accept(s.table.as_ref(), &token, input).await?;
+    let accepted = partners::accept(s.table.as_ref(), &token, input).await?;
     Ok(Json(to_json(&Accepted {
-        partner_id: partner.id,
-        status: partner.status,
-        session_token: session,
+        partner_id: accepted.partner.id,
+        status: accepted.partner.status,
+        session_token: accepted.session,
     })))
 }
 
 /// The language a browser asks for (`Accept-Language`), when the invitation can't tell.
 fn browser_lang(headers: &axum::http::HeaderMap) -> Lang {
-    headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            v.split(',')
-                .find_map(|tag| Lang::parse(tag.split(';').next().unwrap_or_default().trim()))
-        })
-        .unwrap_or(Lang::FALLBACK)
+    crate::guard::browser_lang(headers).unwrap_or(Lang::FALLBACK)
 }
 
 fn error_page(e: impl Into<ApiError>, lang: Lang) -> Response {
-    PageError(e.into(), lang).render("invitation_error")
+    PageError::new(e.into(), lang).render("invitation_error")
 }
 
 /// The invitation page: who invites, and the form to accept.
@@ -298,9 +291,9 @@ async fn accept_form(
         Err(e) => return error_page(e, browser_lang(&headers)),
     };
     match partners::accept(s.table.as_ref(), &token, input).await {
-        Ok((_, session)) => {
-            let cookie = crate::portal::html::session_cookie(&s, &session);
-            ([(header::SET_COOKIE, cookie)], Redirect::to("/portal?welcome=1")).into_response()
+        Ok(accepted) => {
+            let cookies = crate::portal::html::session_cookies(&s, &accepted.session, &accepted.tenant_id);
+            (cookies, Redirect::to("/portal?welcome=1")).into_response()
         }
         Err(AppError::Domain(DomainError::Invalid(errors))) => match invitation_view(&s, &token).await {
             Ok((invite, lang)) => render(

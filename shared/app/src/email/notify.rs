@@ -18,7 +18,9 @@ use store::{attr_str, Cond, Item, StoreError, Table, Write};
 
 use super::bounces::{TAG_EVENT, TAG_KIND, TAG_RUN, TAG_TENANT};
 use super::mailer::{MailError, Mailer, OutgoingEmail};
-use super::recipients::{access_recipients, order_recipients, partner_recipients, run_recipients, Link, Recipient, Tenant};
+use super::recipients::{
+    access_recipients, order_recipients, partner_recipients, run_recipients, Link, Recipient, Tenant,
+};
 use super::{default_template, render, EmailKind, Template};
 use crate::config::Config;
 use crate::error::AppError;

@@ -1438,6 +1438,58 @@ mod tests {
 
     // All of them.
 
+    fn link_requested(open_tasks: u32) -> AccessEvent {
+        AccessEvent::AccessLinkRequested {
+            email: "ivo@montage.example".into(),
+            name: "Ivo".into(),
+            kind: "installer".into(),
+            participant_id: participant_id("ivo@montage.example"),
+            locale: Some(Lang::Fr),
+            partner_id: None,
+            user_id: None,
+            run_id: "r1".into(),
+            step_key: "install".into(),
+            step_name: Text::Langs(texts(&[
+                (Lang::De, "Zähler montieren"),
+                (Lang::Fr, "Installer le compteur"),
+            ])),
+            process_name: Text::Plain("Zählerwechsel".into()),
+            open_tasks,
+        }
+    }
+
+    #[test]
+    fn a_new_link_goes_to_the_address_and_leads_to_the_first_open_task() {
+        let r = access_recipients(&link_requested(2), &tenant());
+        assert_eq!(r.len(), 1);
+        assert_eq!(
+            (r[0].email.as_str(), r[0].lang, r[0].kind),
+            ("ivo@montage.example", Lang::Fr, EmailKind::AccessLink)
+        );
+        let Link::Portal(who) = &r[0].link else {
+            panic!("a portal link: {:?}", r[0].link);
+        };
+        assert_eq!(
+            who.landing.as_ref().map(Landing::path).as_deref(),
+            Some("/portal/runs/r1#step-install")
+        );
+        assert_eq!(who.tenant_id, tenant().id, "the tenant is the event's");
+        let mail = rendered(&r[0]);
+        assert!(mail.subject.contains("nouveau lien"), "{}", mail.subject);
+        assert!(
+            mail.text.contains("2 tâches vous attendent") && mail.text.contains("« Installer le compteur »"),
+            "{}",
+            mail.text
+        );
+        assert!(
+            mail.text.contains("« Zählerwechsel »"),
+            "a plain name as written: {}",
+            mail.text
+        );
+        let one = rendered(&access_recipients(&link_requested(1), &tenant())[0]);
+        assert!(one.text.contains("Une tâche vous attend"), "{}", one.text);
+    }
+
     #[test]
     fn every_kind_is_sent_with_exactly_its_variables_and_renders() {
         let partner = active_partner("pa1");
@@ -1490,6 +1542,8 @@ mod tests {
         let (mut o, _) = order(Some(Lang::De), Some("chiara@x.ch"));
         let events = o.cancel("moved", day(3)).unwrap();
         all.extend(events.iter().flat_map(|e| tell_order(e, &o)));
+
+        all.extend(access_recipients(&link_requested(2), &tenant()));
 
         for r in &all {
             rendered(r);

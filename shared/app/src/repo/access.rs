@@ -216,6 +216,14 @@ pub async fn check_access(table: &dyn Table, access_token: &str) -> Result<Porta
     Ok(row.participant)
 }
 
+/// The utility an access link is from, expired or not (its row is kept until its `ttl`):
+/// the page that says it opens nothing shows whose portal it was.
+pub async fn tenant_of_link(table: &dyn Table, access_token: &str) -> Result<Option<String>, AppError> {
+    Ok(find(table, access_token, "access")
+        .await?
+        .map(|row| row.participant.tenant_id))
+}
+
 pub const INVITATION_DAYS: i64 = 14;
 
 /// A partner invitation link's row.

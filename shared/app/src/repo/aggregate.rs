@@ -105,7 +105,10 @@ pub fn event_writes<A: Aggregate>(
                 id: a.id(),
                 version: a.version(),
             };
-            Ok(Write::put(event_item(key, &at_version, event, actor, at)?, Cond::NotExists))
+            Ok(Write::put(
+                event_item(key, &at_version, event, actor, at)?,
+                Cond::NotExists,
+            ))
         })
         .collect()
 }

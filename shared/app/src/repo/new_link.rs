@@ -65,7 +65,10 @@ pub async fn request(table: &dyn Table, email: &str, now: DateTime<Utc>) -> AppR
             open_tasks: u32::try_from(open.len()).unwrap_or(u32::MAX),
         };
         let pk = keys::participant_pk(&who.tenant_id, &who.participant_id);
-        let key = keys::event(&pk, &format!("{}-{}", now.format("%Y%m%d%H%M%S%3f"), domain::ids::new_id()));
+        let key = keys::event(
+            &pk,
+            &format!("{}-{}", now.format("%Y%m%d%H%M%S%3f"), domain::ids::new_id()),
+        );
         let of = EventOf {
             tenant: &who.tenant_id,
             kind: ACCESS,

@@ -61,7 +61,14 @@ pub struct AcceptInput {
 }
 
 /// Accepts an invitation: the partner becomes active and its first user gets a portal session.
-pub async fn accept(table: &dyn Table, token: &str, input: AcceptInput) -> Result<(Partner, String), AppError> {
+/// An accepted invitation: the partner, its first user's session and the utility's tenant.
+pub struct Accepted {
+    pub partner: Partner,
+    pub session: String,
+    pub tenant_id: String,
+}
+
+pub async fn accept(table: &dyn Table, token: &str, input: AcceptInput) -> Result<Accepted, AppError> {
     let (row, mut partner) = open_invitation(table, token).await?;
     let expected = partner.version;
     let user_id = new_id();
@@ -88,7 +95,11 @@ pub async fn accept(table: &dyn Table, token: &str, input: AcceptInput) -> Resul
     )
     .await
     .map_err(stale("the partner"))?;
-    Ok((partner, session))
+    Ok(Accepted {
+        partner,
+        session,
+        tenant_id: row.tenant_id,
+    })
 }
 
 /// The portal identity of one of a partner's users.

@@ -1,10 +1,10 @@
 //! Runs: the run item, its events (outbox and history) and the participants' task rows,
 //! always written together in one transaction guarded by the run's version.
 
-use domain::events::{Actor, RunEvent};
-use domain::process::Process;
 use chrono::{DateTime, Utc};
+use domain::events::{Actor, RunEvent};
 use domain::i18n::{I18n, Text};
+use domain::process::Process;
 use domain::run::{Creator, JourneySnapshot, Run, RunInput, RunStatus, StepStatus};
 use serde::Deserialize;
 use serde_json::{json, Value};

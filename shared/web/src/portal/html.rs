@@ -6,7 +6,7 @@ use app::repo::access::{self, SESSION_HOURS};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use domain::i18n::Lang;
 use serde_json::{json, Map, Value};
@@ -35,10 +35,21 @@ pub(super) fn routes() -> Routes {
     responses((status = 200, description = "The page", content_type = "text/html", body = String),
         (status = 401, description = "No such link: what to do instead", content_type = "text/html", body = String),
         (status = 410, description = "The link expired: what to do instead", content_type = "text/html", body = String)))]
-async fn confirm_page(State(s): State<AppState>, ApiPath(token): ApiPath<String>) -> Result<Response, PageError> {
+async fn confirm_page(
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+    ApiPath(token): ApiPath<String>,
+) -> Result<Response, PageError> {
     // Reading the link's row is harmless: only the POST below opens a session. A link that
-    // opens nothing says so at once (in the browser's language), without a welcome.
-    let who = access::check_access(s.table.as_ref(), &token).await?;
+    // opens nothing says so at once (in the browser's language), without a welcome, under
+    // the utility it was from.
+    let who = match access::check_access(s.table.as_ref(), &token).await {
+        Ok(who) => who,
+        Err(e) => {
+            let tenant = access::tenant_of_link(s.table.as_ref(), &token).await.ok().flatten();
+            return Err(dead_end(&s, &headers, e.into(), tenant).await);
+        }
+    };
     let settings = app::repo::settings::get_settings(s.table.as_ref(), &who.tenant_id).await?;
     let lang = Lang::resolve(
         who.locale,
@@ -67,18 +78,72 @@ async fn confirm_page(State(s): State<AppState>, ApiPath(token): ApiPath<String>
     ))
 }
 
-fn cookie(s: &AppState, value: &str, max_age: i64) -> String {
+fn cookie(s: &AppState, name: &str, value: &str, max_age: i64) -> String {
     let secure = if s.config.portal_base_url.starts_with("https://") {
         "; Secure"
     } else {
         ""
     };
-    format!("{SESSION_COOKIE}={value}; Path=/portal; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+    format!("{name}={value}; Path=/portal; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
-/// The `Set-Cookie` value of a new portal session.
-pub fn session_cookie(s: &AppState, session: &str) -> String {
-    cookie(s, session, SESSION_HOURS * 3600)
+/// Remembers which utility's portal this browser uses (its tenant id: no secret, it opens
+/// nothing), so that dead ends after logout or expiry still show the utility and its support
+/// contact.
+const UTILITY_COOKIE: &str = "portal_utility";
+const UTILITY_COOKIE_DAYS: i64 = 180;
+
+/// The `Set-Cookie` values of a new portal session: the session, and the utility.
+pub fn session_cookies(s: &AppState, session: &str, tenant: &str) -> AppendHeaders<[(header::HeaderName, String); 2]> {
+    AppendHeaders([
+        (
+            header::SET_COOKIE,
+            cookie(s, SESSION_COOKIE, session, SESSION_HOURS * 3600),
+        ),
+        (
+            header::SET_COOKIE,
+            cookie(s, UTILITY_COOKIE, tenant, UTILITY_COOKIE_DAYS * 86400),
+        ),
+    ])
+}
+
+/// The utility a browser last used the portal of, as its pages show it: only a tenant id
+/// that reads as one and whose utility has a name (a made-up cookie shows nothing).
+pub(super) async fn remembered(s: &AppState, headers: &axum::http::HeaderMap) -> Option<Brand> {
+    let tenant = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().split_once('='))
+        .find(|(name, _)| *name == UTILITY_COOKIE)
+        .map(|(_, v)| v.to_string())?;
+    branded(s, &tenant).await
+}
+
+pub(super) async fn branded(s: &AppState, tenant: &str) -> Option<Brand> {
+    let fits = !tenant.is_empty()
+        && tenant.len() <= 64
+        && tenant
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if !fits {
+        return None;
+    }
+    let settings = app::repo::settings::get_settings(s.table.as_ref(), tenant).await.ok()?;
+    settings.name.as_ref()?;
+    Some(Brand::of(&settings, tenant))
+}
+
+/// A page that cannot go on (no session, an expired or unknown link): in the browser's
+/// language, under the utility it belongs to (`tenant`, else the one this browser last used)
+/// with its support contact, and with the "send me a new link" form.
+async fn dead_end(s: &AppState, headers: &axum::http::HeaderMap, e: ApiError, tenant: Option<String>) -> PageError {
+    let brand = match tenant {
+        Some(t) => branded(s, &t).await,
+        None => remembered(s, headers).await,
+    };
+    PageError::from(e).branded(brand)
 }
 
 /// Opens a portal session from an access link: sets the cookie, goes to the task list.
@@ -91,14 +156,21 @@ pub fn session_cookie(s: &AppState, session: &str) -> String {
             headers(("Retry-After" = u64, description = "Seconds until another try may succeed")))))]
 async fn open_session(
     State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
     client: portal::ClientAddr,
     ApiPath(token): ApiPath<String>,
 ) -> Result<Response, PageError> {
-    let (session, _, who) = portal::open_session(&s, &client, &token).await?;
-    let set = session_cookie(&s, &session);
+    let (session, _, who) = match portal::open_session(&s, &client, &token).await {
+        Ok(opened) => opened,
+        Err(e) => {
+            let tenant = access::tenant_of_link(s.table.as_ref(), &token).await.ok().flatten();
+            return Err(dead_end(&s, &headers, e, tenant).await);
+        }
+    };
+    let set = session_cookies(&s, &session, &who.tenant_id);
     // Straight to the step the email announced; links without one go to the task list.
     let to = who.landing.map(|l| l.path()).unwrap_or_else(|| "/portal".into());
-    Ok(([(header::SET_COOKIE, set)], Redirect::to(&to)).into_response())
+    Ok((set, Redirect::to(&to)).into_response())
 }
 
 /// The task list; `?welcome=1` (after a partner accepted its invitation) adds a welcome.
@@ -114,10 +186,14 @@ pub struct TaskPageQuery {
     responses((status = 200, description = "The page", content_type = "text/html", body = String)))]
 async fn task_page(
     State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
     p: Result<Participant, ApiError>,
     q: Result<crate::extract::ApiQuery<TaskPageQuery>, ApiError>,
 ) -> Result<Response, PageError> {
-    let p = p?;
+    let p = match p {
+        Ok(p) => p,
+        Err(e) => return Err(dead_end(&s, &headers, e, None).await),
+    };
     let lang = p.lang();
     // A partner that has just registered reads who it is registered with and what comes next.
     let welcome = q.ok().and_then(|q| q.0.welcome).filter(|_| p.1.is_some()).map(|_| {
@@ -126,7 +202,9 @@ async fn task_page(
                 .map(|x| x.organization_name.clone().unwrap_or_else(|| x.name.clone()));
         json!({"organization": org, "tenant": p.3.name})
     });
-    let tasks = super::views::tasks(&s, &p).await.map_err(|e| PageError(e, lang))?;
+    let tasks = super::views::tasks(&s, &p)
+        .await
+        .map_err(|e| PageError::new(e, lang).branded(Some(p.3.clone())))?;
     Ok(render_for(
         Some(&p.3),
         StatusCode::OK,
@@ -183,7 +261,9 @@ async fn render_run(
     q: RunPageQuery,
 ) -> Result<Response, PageError> {
     let lang = p.lang();
-    let run = portal::load_run(s, p, run_id).await.map_err(|e| PageError(e, lang))?;
+    let run = portal::load_run(s, p, run_id)
+        .await
+        .map_err(|e| PageError::new(e, lang).branded(Some(p.3.clone())))?;
     let view = PortalRunView::new(p, &run);
     let status = if form.as_ref().is_some_and(|f| !f.errors.is_empty()) {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -223,13 +303,18 @@ async fn render_run(
     responses((status = 200, description = "The page", content_type = "text/html", body = String)))]
 async fn run_page(
     State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
     p: Result<Participant, ApiError>,
     ApiPath(run_id): ApiPath<String>,
     q: Result<crate::extract::ApiQuery<RunPageQuery>, ApiError>,
 ) -> Result<Response, PageError> {
     // A query that does not read (a hand-edited URL) just shows the page.
     let q = q.map(|q| q.0).unwrap_or_default();
-    render_run(&s, &p?, &run_id, None, q).await
+    let p = match p {
+        Ok(p) => p,
+        Err(e) => return Err(dead_end(&s, &headers, e, None).await),
+    };
+    render_run(&s, &p, &run_id, None, q).await
 }
 
 /// Turns form fields into journey answers, typed by the step's journey.
@@ -285,7 +370,7 @@ async fn form_failed(
             };
             render_run(s, p, run_id, Some(form), RunPageQuery::default()).await
         }
-        e => Err(PageError(e, p.lang())),
+        e => Err(PageError::new(e, p.lang()).branded(Some(p.3.clone()))),
     }
 }
 
@@ -393,5 +478,6 @@ async fn logout(State(s): State<AppState>, headers: axum::http::HeaderMap) -> Re
     if let Some(token) = portal::session_token(&parts) {
         access::close_session(s.table.as_ref(), &token).await?;
     }
-    Ok(([(header::SET_COOKIE, cookie(&s, "", 0))], Redirect::to("/portal")).into_response())
+    let clear = cookie(&s, SESSION_COOKIE, "", 0);
+    Ok(([(header::SET_COOKIE, clear)], Redirect::to("/portal")).into_response())
 }

@@ -4,16 +4,17 @@
 
 use app::repo::limits::{take, NEW_LINKS_PER_CLIENT};
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use domain::i18n::Lang;
 use serde_json::json;
 
+use super::html::{branded, remembered};
 use super::participant::ClientAddr;
 use crate::error::ApiError;
 use crate::extract::{ApiQuery, FormBody};
-use crate::pages::{render, PageError};
+use crate::pages::{render_for, Brand, PageError};
 use crate::{AppState, Routes};
 
 pub(super) fn routes() -> Routes {
@@ -26,6 +27,9 @@ pub(super) fn routes() -> Routes {
 pub struct NewLinkQuery {
     /// `1` after a request: "please check your inbox" (whatever the address).
     sent: Option<String>,
+    /// The utility whose portal the page belongs to (its header and support contact), else
+    /// the one this browser last used.
+    utility: Option<String>,
 }
 
 fn reader() -> Lang {
@@ -35,16 +39,32 @@ fn reader() -> Lang {
 /// The form, or (`?sent=1`) what happens now.
 #[utoipa::path(get, path = "/portal/new-link", tag = "pages", security(()), params(NewLinkQuery),
     responses((status = 200, description = "The page, in the browser's language", content_type = "text/html", body = String)))]
-async fn new_link_page(q: Result<ApiQuery<NewLinkQuery>, ApiError>) -> Response {
-    let sent = q.ok().and_then(|q| q.0.sent).is_some();
+async fn new_link_page(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    q: Result<ApiQuery<NewLinkQuery>, ApiError>,
+) -> Response {
+    let q = q.map(|q| q.0).unwrap_or_default();
+    let sent = q.sent.is_some();
     let title = if sent { "new_link_sent_title" } else { "new_link_title" };
-    render(
+    let brand = brand_of(&s, &headers, q.utility).await;
+    render_for(
+        brand.as_ref(),
         StatusCode::OK,
         "new_link",
         reader(),
         title,
         json!({"sent": sent, "standalone": true}),
     )
+}
+
+/// The utility the page belongs to: the one named (a dead end's form or redirect), else the
+/// one this browser last used.
+async fn brand_of(s: &AppState, headers: &HeaderMap, utility: Option<String>) -> Option<Brand> {
+    match utility {
+        Some(u) => branded(s, &u).await,
+        None => remembered(s, headers).await,
+    }
 }
 
 /// Asks for a new link for an address: a valid address always leads to `?sent=1`.
@@ -56,16 +76,22 @@ async fn new_link_page(q: Result<ApiQuery<NewLinkQuery>, ApiError>) -> Response 
             headers(("Retry-After" = u64, description = "Seconds until another try may succeed")))))]
 async fn ask_for_new_link(
     State(s): State<AppState>,
+    headers: HeaderMap,
     client: ClientAddr,
     FormBody(form): FormBody,
 ) -> Result<Response, PageError> {
     let lang = reader();
     let now = chrono::Utc::now();
-    take(s.table.as_ref(), NEW_LINKS_PER_CLIENT, &client.0, now).await?;
-    let email = form_urlencoded::parse(&form)
-        .find(|(k, _)| k == "email")
-        .map(|(_, v)| v.trim().to_string())
-        .unwrap_or_default();
+    let field = |name: &str| {
+        form_urlencoded::parse(&form)
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+    };
+    let brand = brand_of(&s, &headers, field("utility")).await;
+    if let Err(e) = take(s.table.as_ref(), NEW_LINKS_PER_CLIENT, &client.0, now).await {
+        return Err(PageError::new(e.into(), lang).branded(brand));
+    }
+    let email = field("email").unwrap_or_default();
     let code = if email.is_empty() {
         Some("required")
     } else if !domain::valid_email(&email) {
@@ -79,9 +105,24 @@ async fn ask_for_new_link(
         // What was typed comes back as typed, but never more than the field holds.
         let typed: String = email.chars().take(254).collect();
         let ctx = json!({"standalone": true, "new_link": {"email": typed, "error": error}});
-        return Ok(render(StatusCode::UNPROCESSABLE_ENTITY, "new_link", lang, "new_link_title", ctx));
+        return Ok(render_for(
+            brand.as_ref(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "new_link",
+            lang,
+            "new_link_title",
+            ctx,
+        ));
     }
-    let sent = app::repo::new_link::request(s.table.as_ref(), &email, now).await?;
+    let sent = match app::repo::new_link::request(s.table.as_ref(), &email, now).await {
+        Ok(n) => n,
+        Err(e) => return Err(PageError::new(e.into(), lang).branded(brand)),
+    };
     tracing::info!(utilities = sent, "new link requested");
-    Ok(Redirect::to("/portal/new-link?sent=1").into_response())
+    // The utility's id is letters, digits, `-` and `_` (else there is no brand): safe in a URL.
+    let to = match &brand {
+        Some(b) => format!("/portal/new-link?sent=1&utility={}", b.id),
+        None => "/portal/new-link?sent=1".to_string(),
+    };
+    Ok(Redirect::to(&to).into_response())
 }
