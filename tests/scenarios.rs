@@ -282,8 +282,10 @@ async fn html_portal_in_a_browser() {
     assert_eq!(unknown.status(), 401);
     let html = unknown.text().await.unwrap();
     assert!(
-        html.contains("Veuillez ouvrir le lien") && !html.contains("<form"),
-        "{html}"
+        html.contains("Veuillez ouvrir le lien")
+            && !html.contains("action=\"/portal/access/")
+            && html.contains("action=\"/portal/new-link\""),
+        "no confirm button, the way forward instead: {html}"
     );
     assert_eq!(
         browser

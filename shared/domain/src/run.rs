@@ -203,8 +203,11 @@ impl RunInput {
 pub struct Warning {
     /// `missing_translation`.
     pub code: &'static str,
-    /// The participant role (`customer`, `installer`).
+    /// The participant role (`customer`, `installer`, `partner`).
     pub participant: &'static str,
+    /// For `partner`: which partner (one warning per language its users read).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub partner_id: Option<String>,
     pub lang: Lang,
     /// The texts that lack the language (`name`, `steps[0].name`, `steps[0].journey.fields[1].label`).
     pub texts: Vec<String>,
@@ -212,9 +215,11 @@ pub struct Warning {
 }
 
 impl Run {
-    /// Which texts each customer and installer of the run will read in another language than
-    /// theirs: the process and step names, and the info texts and journeys of their steps.
-    pub fn translation_warnings(&self, tenant_default: Lang) -> Vec<Warning> {
+    /// Which texts each participant of the run will read in another language than theirs:
+    /// the process and step names, and the info texts and journeys of their steps. Customers
+    /// and installers read their contact's language; a partner's users each read theirs (else
+    /// the partner's), so a partner is warned once per language its users read.
+    pub fn translation_warnings(&self, tenant_default: Lang, partners: &[crate::partner::Partner]) -> Vec<Warning> {
         let mut out = Vec::new();
         for (role, contact) in [
             ("customer", &self.participants.customer),
@@ -222,39 +227,70 @@ impl Run {
         ] {
             let Some(contact) = contact else { continue };
             let lang = Lang::resolve(contact.locale, Some(tenant_default));
-            let mut missing = Missing::default();
-            missing.check(&self.process_name, "name", tenant_default);
-            for (i, step) in self.steps.iter().enumerate() {
-                missing.check(&step.name, &format!("steps[{i}].name"), tenant_default);
-                if step.assignee.kind() != role {
-                    continue;
-                }
-                if let Some(text) = step.info_texts.for_kind(role) {
-                    let path = format!("steps[{i}].info_texts.{role}");
-                    missing.check(&Text::Langs(text.clone()), &path, tenant_default);
-                }
-                if let Some(j) = &step.journey {
-                    let at = format!("steps[{i}].journey");
-                    missing.check(&j.name, &format!("{at}.name"), tenant_default);
-                    crate::journey::missing_in_fields(&j.fields, &format!("{at}.fields"), tenant_default, &mut missing);
-                }
+            let reads = |step: &RunStep| step.assignee.kind() == role;
+            out.extend(self.warning(role, None, lang, tenant_default, reads));
+        }
+        for partner in partners {
+            let mut langs: Vec<Lang> = partner
+                .users
+                .iter()
+                .map(|u| Lang::resolve(u.locale.or(partner.locale), Some(tenant_default)))
+                .collect();
+            if langs.is_empty() {
+                langs.push(Lang::resolve(partner.locale, Some(tenant_default)));
             }
-            let texts = missing.of(lang).to_vec();
-            if !texts.is_empty() {
-                out.push(Warning {
-                    code: "missing_translation",
-                    participant: role,
-                    lang,
-                    message: format!(
-                        "the {role} reads {}; {} text(s) lack it and show in the fallback language",
-                        lang.code(),
-                        texts.len()
-                    ),
-                    texts,
-                });
+            langs.sort_by_key(|l| l.code());
+            langs.dedup();
+            let reads = |step: &RunStep| matches!(&step.assignee, Assignee::Partner { partner_id } if *partner_id == partner.id);
+            for lang in langs {
+                out.extend(self.warning("partner", Some(&partner.id), lang, tenant_default, reads));
             }
         }
         out
+    }
+
+    /// The warning for one reader (`lang`) of the steps that `reads` picks, if a text lacks it.
+    fn warning(
+        &self,
+        role: &'static str,
+        partner_id: Option<&str>,
+        lang: Lang,
+        tenant_default: Lang,
+        reads: impl Fn(&RunStep) -> bool,
+    ) -> Option<Warning> {
+        let mut missing = Missing::default();
+        missing.check(&self.process_name, "name", tenant_default);
+        for (i, step) in self.steps.iter().enumerate() {
+            missing.check(&step.name, &format!("steps[{i}].name"), tenant_default);
+            if !reads(step) {
+                continue;
+            }
+            if let Some(text) = step.info_texts.for_kind(role) {
+                let path = format!("steps[{i}].info_texts.{role}");
+                missing.check(&Text::Langs(text.clone()), &path, tenant_default);
+            }
+            if let Some(j) = &step.journey {
+                let at = format!("steps[{i}].journey");
+                missing.check(&j.name, &format!("{at}.name"), tenant_default);
+                crate::journey::missing_in_fields(&j.fields, &format!("{at}.fields"), tenant_default, &mut missing);
+            }
+        }
+        let texts = missing.of(lang).to_vec();
+        if texts.is_empty() {
+            return None;
+        }
+        Some(Warning {
+            code: "missing_translation",
+            participant: role,
+            partner_id: partner_id.map(str::to_string),
+            lang,
+            message: format!(
+                "the {role} reads {}; {} text(s) lack it and show in the fallback language",
+                lang.code(),
+                texts.len()
+            ),
+            texts,
+        })
     }
 
     /// Starts a run: snapshots the definition (and its journeys) and activates the first step.
@@ -721,6 +757,84 @@ mod tests {
             id: participant_id(email),
             name: None,
         }
+    }
+
+    #[test]
+    fn translation_warnings_name_each_reader_and_each_partner_language() {
+        use crate::partner::{Partner, PartnerInput, UserInput};
+        let now = Utc::now();
+        let mut p = process();
+        p.steps.push(step(
+            "commission",
+            Assignee::Partner {
+                partner_id: "pa1".into(),
+            },
+            None,
+        ));
+        p.steps[3].name = Text::Langs(I18n::from([
+            (Lang::De, "Inbetriebnahme".into()),
+            (Lang::It, "Messa in servizio".into()),
+        ]));
+        let input = RunInput {
+            context: RunContext::default(),
+            participants: Participants {
+                customer: Some(contact("c@x.ch")),
+                // German, the default: nothing lacks it.
+                installer: Some(Contact {
+                    locale: Some(Lang::De),
+                    ..contact("i@x.ch")
+                }),
+            },
+            test: false,
+        };
+        let creator = Creator {
+            sub: "alice".into(),
+            email: None,
+            name: None,
+            locale: None,
+        };
+        let run = Run::start("r1".into(), &p, &journeys(), input, creator, now).unwrap().0;
+        let partner_input = PartnerInput {
+            name: "Solar".into(),
+            email: "office@solar.example".into(),
+            locale: Some(Lang::It),
+            permissions: None,
+        };
+        let (mut partner, _) = Partner::invite("pa1".into(), partner_input, "inv".into(), now).unwrap();
+        let user = |name: &str, locale| UserInput {
+            name: name.into(),
+            email: format!("{name}@solar.example"),
+            locale,
+        };
+        partner
+            .accept("inv", "Solar AG", user("ina", Some(Lang::Fr)), "u1".into(), now)
+            .unwrap();
+        partner.add_user(user("max", None), "u2".into(), now).unwrap();
+        // The plain names are German (the default): every French or Italian reader lacks them.
+        let w = run.translation_warnings(Lang::De, &[partner]);
+        let who: Vec<(&str, Option<&str>, Lang)> = w
+            .iter()
+            .map(|w| (w.participant, w.partner_id.as_deref(), w.lang))
+            .collect();
+        assert_eq!(
+            who,
+            [
+                ("customer", None, Lang::Fr),
+                ("partner", Some("pa1"), Lang::Fr),
+                ("partner", Some("pa1"), Lang::It)
+            ],
+            "Max reads the partner's Italian"
+        );
+        assert!(w[1].texts.contains(&"steps[3].name".to_string()), "{:?}", w[1].texts);
+        assert!(
+            !w[2].texts.contains(&"steps[3].name".to_string()),
+            "Italian is there: {:?}",
+            w[2].texts
+        );
+        assert!(run
+            .translation_warnings(Lang::De, &[])
+            .iter()
+            .all(|w| w.participant == "customer"));
     }
 
     #[test]

@@ -241,7 +241,27 @@ async fn start_run(
         locale: id.locale,
     };
     let run = runs::create(s.table.as_ref(), t, &process, input, creator, key.as_deref()).await?;
-    let warnings = run.translation_warnings(crate::tenant_default(&s, t).await?);
+    // The partners of its steps, for their users' languages (one GetItem each; one that is
+    // gone is no reader).
+    let mut partner_ids: Vec<&str> = run
+        .steps
+        .iter()
+        .filter_map(|st| match &st.assignee {
+            domain::process::Assignee::Partner { partner_id } => Some(partner_id.as_str()),
+            _ => None,
+        })
+        .collect();
+    partner_ids.sort_unstable();
+    partner_ids.dedup();
+    let mut partners = Vec::new();
+    for id in partner_ids {
+        match app::repo::load::<domain::partner::Partner>(s.table.as_ref(), t, id).await {
+            Ok(p) => partners.push(p),
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let warnings = run.translation_warnings(crate::tenant_default(&s, t).await?, &partners);
     Ok(created(to_json(&StartedRun {
         run: run.view(),
         warnings,
