@@ -6,7 +6,7 @@ the emailed link, its confirm page, the step it lands on, an error and its corre
 submit and done with its confirmation, the task list, logout, an unknown link; an Italian
 customer whose texts lack Italian (German fallback); a German customer, whose link then expires
 and who gets a new one through "send me a new link"; a French partner from its invitation
-through the welcome to its appointment and done. On every page in every state axe-core runs (no serious or critical
+through the welcome to its appointment and done, and its used invitation. On every page in every state axe-core runs (no serious or critical
 violation may remain) and screenshots at 390x844 and 1280x900 go to target/screenshots/.
 
 Usage: python scripts/browser.py LOCAL_SERVER_BINARY CHROMIUM AXE_JS
@@ -211,6 +211,7 @@ def main():
             ctx = browser.new_context(locale="fr-FR", viewport={"width": 390, "height": 844}, bypass_csp=True)
             page = ctx.new_page()
             page.goto(f"{server.base}/partners/invitations/{invitation}")
+            expect(page.locator("header.brand").count() == 1, "the invitation under the utility's header")
             check(page, "16-invitation-fr", axe_js)
             page.fill("input[name=name]", "Inès Dupont")
             page.fill("input[name=email]", "ines@dupont.example")
@@ -238,6 +239,10 @@ def main():
             page.click("text=Oui, marquer comme terminé")
             expect("Terminé – merci !" in page.content(), "the partner's step is done")
             check(page, "20-partner-done-fr", axe_js)
+            page.goto(f"{server.base}/partners/invitations/{invitation}")
+            expect(page.locator("#new-link-email").count() == 1 and "hilfe@sw.example" in page.content(),
+                   "a used invitation: the utility, its support contact and the new link form")
+            check(page, "25-used-invitation-fr", axe_js)
             ctx.close()
             browser.close()
     finally:

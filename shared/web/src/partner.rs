@@ -12,7 +12,7 @@ use super::extract::{parse_json, ApiJson, ApiPath, ApiQuery, FormBody};
 use super::{created, finish, record_tenant, staff_actor, staff_change, to_json, AppState, Routes};
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult, Problem};
-use crate::pages::{render, PageError};
+use crate::pages::{render_for, Brand, PageError};
 use crate::views::Page;
 use app::error::AppError;
 use app::repo::partners::{self, AcceptInput};
@@ -186,8 +186,15 @@ async fn revoke(State(s): State<AppState>, Staff(id): Staff, ApiPath(pid): ApiPa
 
 /// Who invites, for the invitation page and apps.
 async fn invitation_view(s: &AppState, token: &str) -> ApiResult<(InvitationView, Lang)> {
+    let (view, lang, _) = invitation_with_brand(s, token).await?;
+    Ok((view, lang))
+}
+
+/// The invitation, its reader's language and the utility's look (the page's header).
+async fn invitation_with_brand(s: &AppState, token: &str) -> ApiResult<(InvitationView, Lang, Brand)> {
     let (row, partner) = partners::open_invitation(s.table.as_ref(), token).await?;
     let tenant = settings::get_settings(s.table.as_ref(), &row.tenant_id).await?;
+    let brand = Brand::of(&tenant, &row.tenant_id);
     let lang = Lang::resolve(partner.locale, tenant.default_locale.or(Some(s.config.default_locale)));
     let inviter = tenant.name.unwrap_or_else(|| row.tenant_id.clone());
     let view = InvitationView {
@@ -199,7 +206,7 @@ async fn invitation_view(s: &AppState, token: &str) -> ApiResult<(InvitationView
         expires_at: row.expires_at,
         locale: lang,
     };
-    Ok((view, lang))
+    Ok((view, lang, brand))
 }
 
 /// Who invites whom (public: the link is the credential).
@@ -234,8 +241,20 @@ fn browser_lang(headers: &axum::http::HeaderMap) -> Lang {
     crate::guard::browser_lang(headers).unwrap_or(Lang::FALLBACK)
 }
 
-fn error_page(e: impl Into<ApiError>, lang: Lang) -> Response {
-    PageError::new(e.into(), lang).render("invitation_error")
+/// An invitation that opens nothing, under the utility it is from (an expired or used
+/// invitation's row is kept until its `ttl`), with the way forward.
+async fn error_page(s: &AppState, token: &str, e: impl Into<ApiError>, headers: &axum::http::HeaderMap) -> Response {
+    let tenant = app::repo::access::tenant_of_invitation(s.table.as_ref(), token)
+        .await
+        .ok()
+        .flatten();
+    let brand = match tenant {
+        Some(t) => crate::portal::html::branded(s, &t).await,
+        None => None,
+    };
+    PageError::new(e.into(), browser_lang(headers))
+        .branded(brand)
+        .render("invitation_error")
 }
 
 /// The invitation page: who invites, and the form to accept.
@@ -247,15 +266,16 @@ async fn invitation_page(
     ApiPath(token): ApiPath<String>,
     headers: axum::http::HeaderMap,
 ) -> Response {
-    match invitation_view(&s, &token).await {
-        Ok((invite, lang)) => render(
+    match invitation_with_brand(&s, &token).await {
+        Ok((invite, lang, brand)) => render_for(
+            Some(&brand),
             StatusCode::OK,
             "invitation",
             lang,
             "invitation_title",
             json!({ "invite": invite }),
         ),
-        Err(e) => error_page(e, browser_lang(&headers)),
+        Err(e) => error_page(&s, &token, e, &headers).await,
     }
 }
 
@@ -288,23 +308,24 @@ async fn accept_form(
         json!({"organization_name": get("organization_name"), "user": {"name": get("name"), "email": get("email")}});
     let input: AcceptInput = match parse_json(body.to_string().as_bytes()) {
         Ok(i) => i,
-        Err(e) => return error_page(e, browser_lang(&headers)),
+        Err(e) => return error_page(&s, &token, e, &headers).await,
     };
     match partners::accept(s.table.as_ref(), &token, input).await {
         Ok(accepted) => {
             let cookies = crate::portal::html::session_cookies(&s, &accepted.session, &accepted.tenant_id);
             (cookies, Redirect::to("/portal?welcome=1")).into_response()
         }
-        Err(AppError::Domain(DomainError::Invalid(errors))) => match invitation_view(&s, &token).await {
-            Ok((invite, lang)) => render(
+        Err(AppError::Domain(DomainError::Invalid(errors))) => match invitation_with_brand(&s, &token).await {
+            Ok((invite, lang, brand)) => render_for(
+                Some(&brand),
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "invitation",
                 lang,
                 "invitation_title",
                 json!({"invite": invite, "errors": errors}),
             ),
-            Err(e) => error_page(e, browser_lang(&headers)),
+            Err(e) => error_page(&s, &token, e, &headers).await,
         },
-        Err(e) => error_page(e, browser_lang(&headers)),
+        Err(e) => error_page(&s, &token, e, &headers).await,
     }
 }

@@ -237,6 +237,13 @@ pub struct InvitationRow {
     pub ttl: i64,
 }
 
+/// The utility an invitation link is from, expired or used (its row is kept until its `ttl`).
+pub async fn tenant_of_invitation(table: &dyn Table, token: &str) -> Result<Option<String>, AppError> {
+    Ok(find_row::<InvitationRow>(table, token, "invitation")
+        .await?
+        .map(|row| row.tenant_id))
+}
+
 /// Creates the token of a partner invitation link (returned once, stored hashed).
 pub async fn issue_invitation_token(
     table: &dyn Table,

@@ -121,7 +121,7 @@ pub(super) async fn remembered(s: &AppState, headers: &axum::http::HeaderMap) ->
     branded(s, &tenant).await
 }
 
-pub(super) async fn branded(s: &AppState, tenant: &str) -> Option<Brand> {
+pub(crate) async fn branded(s: &AppState, tenant: &str) -> Option<Brand> {
     let fits = !tenant.is_empty()
         && tenant.len() <= 64
         && tenant
