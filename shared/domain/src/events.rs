@@ -76,6 +76,24 @@ pub enum RunEvent {
         step_name: Text,
         #[serde(default)]
         owner: Option<Owner>,
+        /// The names of the documents that came with the step.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        documents: Vec<String>,
+    },
+    /// A document was added to a step (`step_key`) or to the run itself.
+    DocumentAdded {
+        document_id: String,
+        #[serde(default)]
+        step_key: Option<String>,
+        name: String,
+        #[serde(default)]
+        requirement: Option<String>,
+        visibility: crate::document::Visibility,
+    },
+    /// A document was removed (it stays in the run, marked, and is served no more).
+    DocumentRemoved {
+        document_id: String,
+        name: String,
     },
     /// A partner set the appointment of its step (commissioning).
     StepDueDateSet {

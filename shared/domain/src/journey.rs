@@ -249,6 +249,7 @@ fn blank(v: &Value) -> bool {
     match v {
         Value::Null => true,
         Value::String(s) => s.trim().is_empty(),
+        Value::Array(a) => a.is_empty(),
         _ => false,
     }
 }
@@ -285,7 +286,21 @@ fn check_answers(fields: &[Field], data: &Map<String, Value>, prefix: &str, comp
             continue;
         };
         let problem = match f.kind {
-            FieldType::Text | FieldType::File => match value.as_str() {
+            // Document ids of the step (the run checks that they are).
+            FieldType::File => match value.as_array() {
+                Some(ids) if ids.len() > crate::document::MAX_DOCUMENTS_PER_STEP => {
+                    Some(("too_long", "lists too many documents"))
+                }
+                Some(ids)
+                    if ids
+                        .iter()
+                        .all(|id| id.as_str().is_some_and(|s| !s.is_empty() && s.len() <= 64)) =>
+                {
+                    None
+                }
+                _ => Some(("not_documents", "must be a list of document ids")),
+            },
+            FieldType::Text => match value.as_str() {
                 Some(s) if s.chars().count() <= 10_000 => None,
                 Some(_) => Some(("too_long", "is too long")),
                 None => Some(("not_text", "must be text")),

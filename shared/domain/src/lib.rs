@@ -3,6 +3,7 @@
 //! No HTTP, no AWS SDK, no SQLite: everything here is unit-tested where it lives.
 
 pub mod dates;
+pub mod document;
 pub mod error;
 pub mod events;
 pub mod i18n;

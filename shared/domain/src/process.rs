@@ -97,6 +97,9 @@ pub struct StepDef {
     pub due_in_days: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<Owner>,
+    /// Documents the step needs before it can be done (uploaded on it, each for its key).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required_documents: Vec<crate::document::RequiredDocument>,
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -234,6 +237,11 @@ impl ProcessInput {
                     }
                 }
             }
+            crate::document::RequiredDocument::validate(
+                &s.required_documents,
+                &format!("{at}.required_documents"),
+                &mut errors,
+            );
             if let Some(days) = s.due_in_days {
                 if !(1..=3650).contains(&days) {
                     errors.push(FieldError::new(

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use super::journey::{validate_answers, validate_draft, Field};
 use super::process::{Assignee, InfoTexts, Owner, Process, ProcessStatus};
 use super::{into_result, require_email, require_text};
+use crate::document::{Document, RequiredDocument};
 use crate::error::{DomainError, FieldError};
 pub use crate::events::Actor;
 use crate::events::RunEvent;
@@ -128,6 +129,9 @@ pub struct RunStep {
     /// Set while the address this step's emails go to cannot be reached.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unreachable: Option<Unreachable>,
+    /// Documents the step needs before it can be done.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub required_documents: Vec<RequiredDocument>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -150,6 +154,9 @@ pub struct Run {
     pub completed_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cancel_reason: Option<String>,
+    /// Its documents (deleted ones stay, marked, for the history), oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub documents: Vec<Document>,
 }
 
 /// Who a participant of a run is, as the portal knows them.
@@ -329,6 +336,7 @@ impl Run {
                 completed_by: None,
                 submission: None,
                 unreachable: None,
+                required_documents: s.required_documents.clone(),
             })
             .collect();
         let mut run = Run {
@@ -346,6 +354,7 @@ impl Run {
             created_by,
             completed_at: None,
             cancel_reason: None,
+            documents: Vec::new(),
         };
         let mut changes = vec![RunEvent::RunStarted {
             process_id: run.process_id.clone(),
@@ -404,7 +413,7 @@ impl Run {
         actor.is_staff() || self.participant_for(step).is_some_and(|p| p.id == actor.id)
     }
 
-    fn ensure_running(&self) -> Result<(), DomainError> {
+    pub(crate) fn ensure_running(&self) -> Result<(), DomainError> {
         match self.status {
             RunStatus::Running => Ok(()),
             s => Err(DomainError::Conflict(format!(
@@ -414,7 +423,7 @@ impl Run {
         }
     }
 
-    fn active_step_index(&self, key: &str, actor: &Actor) -> Result<usize, DomainError> {
+    pub(crate) fn active_step_index(&self, key: &str, actor: &Actor) -> Result<usize, DomainError> {
         let i = self
             .steps
             .iter()
@@ -486,6 +495,31 @@ impl Run {
         } else {
             validate_draft(&journey.fields, &data, "data")?;
         }
+        // A file field's answer names documents of this very step.
+        let mut errors = Vec::new();
+        for f in journey
+            .fields
+            .iter()
+            .filter(|f| f.kind == crate::journey::FieldType::File)
+        {
+            let ids = data.get(&f.key).and_then(Value::as_array).into_iter().flatten();
+            for (n, id) in ids.enumerate() {
+                let known = id.as_str().is_some_and(|id| {
+                    self.documents
+                        .iter()
+                        .any(|d| d.id == id && !d.is_deleted() && d.step_key.as_deref() == Some(key))
+                });
+                if !known {
+                    errors.push(FieldError::new(
+                        format!("data.{}[{n}]", f.key),
+                        "unknown_document",
+                        "is not a document of this step",
+                    ));
+                }
+            }
+        }
+        into_result(errors)?;
+        let step = &mut self.steps[i];
         step.submission = Some(Submission {
             data,
             submitted_at: now,
@@ -499,6 +533,20 @@ impl Run {
     /// A participant must have filled in the step's journey first.
     pub fn complete(&mut self, key: &str, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<RunEvent>, DomainError> {
         let i = self.active_step_index(key, actor)?;
+        // Its required documents, for everyone (staff upload them when they act for someone).
+        let missing: Vec<FieldError> = self
+            .missing_documents(key)
+            .iter()
+            .map(|r| {
+                FieldError::new(
+                    format!("required_documents.{}", r.key),
+                    "required",
+                    "is required: upload it before marking the step done",
+                )
+            })
+            .collect();
+        into_result(missing)?;
+        let documents = self.document_names(key);
         let step = &mut self.steps[i];
         if !actor.is_staff() {
             if let Some(journey) = &step.journey {
@@ -514,6 +562,7 @@ impl Run {
             step_key: key.into(),
             step_name: step.name.clone(),
             owner: step.owner.clone(),
+            documents,
         }];
         changes.extend(self.activate_next(now));
         self.version += 1;
@@ -680,6 +729,7 @@ mod tests {
             journey_id: journey.map(str::to_string),
             due_in_days: Some(3),
             owner: None,
+            required_documents: Vec::new(),
         }
     }
 

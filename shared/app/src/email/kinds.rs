@@ -40,9 +40,10 @@ kinds! {
     StepActivatedStaff = "step_activated_staff" [
         "recipient_name", "tenant_name", "process_name", "run_title", "step_name", "due_date", "link",
     ];
-    /// Tells the step's owner (and the run's creator) that the step was done.
+    /// Tells the step's owner (and the run's creator) that the step was done; `documents`
+    /// names the documents that came with it (may be empty).
     StepCompleted = "step_completed" [
-        "recipient_name", "tenant_name", "process_name", "run_title", "step_name", "completed_by", "why", "link",
+        "recipient_name", "tenant_name", "process_name", "run_title", "step_name", "completed_by", "why", "documents", "link",
     ];
     /// Tells the staff member who started the run that all steps are done.
     RunCompleted = "run_completed" ["recipient_name", "tenant_name", "process_name", "run_title", "link"];

@@ -207,7 +207,11 @@ pub fn run_recipients(
         }
     };
     match event {
-        RunEvent::RunStarted { .. } | RunEvent::StepSubmitted { .. } => {}
+        // Documents come up in the email of the step they came with.
+        RunEvent::RunStarted { .. }
+        | RunEvent::StepSubmitted { .. }
+        | RunEvent::DocumentAdded { .. }
+        | RunEvent::DocumentRemoved { .. } => {}
         RunEvent::StepActivated {
             step_key,
             step_name,
@@ -286,10 +290,16 @@ pub fn run_recipients(
             let assignee = step.assignee.clone();
             tell_participant(&mut b, &assignee, contact, extra, landing(&step.key));
         }
-        RunEvent::StepCompleted { step_name, owner, .. } => {
+        RunEvent::StepCompleted {
+            step_name,
+            owner,
+            documents,
+            ..
+        } => {
             let extra = vars(&[
                 ("step_name", per_lang(step_name)),
                 ("completed_by", json!(actor.display_name())),
+                ("documents", json!(documents.join(", "))),
             ]);
             // Each hears why it gets the email: responsible for the step, or started the process.
             if let Some(owner) = owner {
@@ -572,6 +582,7 @@ mod tests {
             journey_id: None,
             due_in_days: None,
             owner: None,
+            required_documents: Vec::new(),
         }
     }
 
