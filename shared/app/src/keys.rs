@@ -18,6 +18,7 @@
 //! | all runs, newest first                   | gsi3  | gsi3pk = `T#t#RUNS`, gsi3sk = run id (desc)            |
 //! | a participant's tasks across runs        | table | pk = `T#t#PART#{participant}`, sk begins_with `TASK#`  |
 //! | history (events) of a participant's access | table | pk = `T#t#PART#{participant}`, sk begins_with `EVT#` |
+//! | an upload, until it is confirmed        | table | pk = `T#t#UPLOAD#{id}`, sk = `UPLOAD`                  |
 //! | where an address has portal access       | table | pk = `ADDRESS#{participant id of the address}`, sk begins_with `T#` |
 //! | portal access link / session by token    | table | pk = `TOKEN#{sha256}`, sk = `TOKEN`                    |
 //! | partner invitation by token              | table | pk = `TOKEN#{sha256}`, sk = `TOKEN`                    |
@@ -151,6 +152,14 @@ pub fn address(address_id: &str, t: &str, participant: &str, user: Option<&str>)
 }
 pub fn address_pk(address_id: &str) -> String {
     format!("ADDRESS#{address_id}")
+}
+
+/// An upload asked for, until confirmed (a day at most).
+pub fn upload(t: &str, id: &str) -> Key {
+    Key {
+        pk: format!("{}UPLOAD#{id}", tenant(t)),
+        sk: "UPLOAD".into(),
+    }
 }
 
 pub fn token(hash: &str) -> Key {

@@ -6,7 +6,9 @@
 //! appear in a secondary index also carry `gsiNpk` / `gsiNsk` (strings, never null).
 //! Key design and access patterns live in `app::keys`, above this port.
 
+pub mod blobs;
 pub mod dynamo;
+pub mod s3;
 
 use async_trait::async_trait;
 use serde_json::{Map, Value};

@@ -78,6 +78,14 @@ struct SettingsInput {
     #[serde(default)]
     #[schema(max_length = 100)]
     sender_name: Option<String>,
+    /// The size limit of one document in MB (default 25).
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 100)]
+    max_document_mb: Option<u32>,
+    /// Documents wait for a malware scan (GuardDuty Malware Protection for S3) before they
+    /// are served.
+    #[serde(default)]
+    document_scanning: Option<bool>,
 }
 
 impl SettingsInput {
@@ -147,6 +155,9 @@ impl SettingsInput {
                 ));
             }
         }
+        if self.max_document_mb.is_some_and(|mb| !(1..=100).contains(&mb)) {
+            errors.push(bad("max_document_mb", "out_of_range", "must be 1-100"));
+        }
         domain::into_result(errors)
     }
 }
@@ -181,6 +192,12 @@ async fn put_settings(
         set(&mut st.support_phone, input.support_phone);
         set(&mut st.time_zone, input.time_zone);
         set(&mut st.sender_name, input.sender_name);
+        if input.max_document_mb.is_some() {
+            st.max_document_mb = input.max_document_mb;
+        }
+        if let Some(on) = input.document_scanning {
+            st.document_scanning = on;
+        }
     };
     let saved = settings::put_settings(s.table.as_ref(), tenant(&admin), change, &super::staff_actor(&admin.0)).await?;
     Ok(Json(to_json(&saved)))

@@ -12,6 +12,7 @@ pub mod partners;
 pub mod runs;
 pub mod settings;
 pub mod undeliverable;
+pub mod uploads;
 
 pub use aggregate::{change, create, history, load, save, Aggregate};
 

@@ -37,11 +37,24 @@ pub struct Settings {
     /// The sender's display name (`Stadtwerke Musterstadt <portal@…>`; default: the name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_name: Option<String>,
+    /// The size limit of one document in MB (1-100; default 25).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_document_mb: Option<u32>,
+    /// Documents wait for a malware scan's result (the object's `GuardDutyMalwareScanStatus`
+    /// tag) before they are served.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub document_scanning: bool,
     #[serde(default)]
     pub version: u64,
 }
 
 impl Settings {
+    /// The size limit of one document, in bytes.
+    pub fn max_document_size(&self) -> u64 {
+        self.max_document_mb
+            .map_or(domain::document::DEFAULT_MAX_SIZE, |mb| u64::from(mb) * 1024 * 1024)
+    }
+
     /// The time zone dates are shown in.
     pub fn tz(&self) -> chrono_tz::Tz {
         self.time_zone

@@ -1,0 +1,337 @@
+//! Uploads: asked for (name, type, size, where it goes), sent by the browser straight to the
+//! file store with a signed form, then confirmed: only a confirmed upload whose stored bytes
+//! pass (size, type by its first bytes) becomes a document of the run. Anything refused is
+//! deleted from the store.
+//!
+//! An upload's row lives a day (`ttl`); the bucket's lifecycle rule deletes objects nobody
+//! confirmed after a day too.
+
+use chrono::{DateTime, Duration, Utc};
+use domain::document::{self, Document, DocumentStatus, Visibility};
+use domain::events::Actor;
+use domain::run::Run;
+use domain::DomainError;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use store::blobs::{Blobs, DownloadRequest, UploadRequest, UploadTarget};
+use store::{Cond, Table, Write};
+
+use super::{from_item, load, to_item};
+use crate::error::{stale, AppError, AppResult};
+use crate::keys;
+
+/// How long an upload's signed form works.
+pub const UPLOAD_MINUTES: i64 = 15;
+/// How long a download link works.
+pub const DOWNLOAD_MINUTES: i64 = 5;
+/// A file name longer than this is refused (before it is made safe).
+pub const MAX_FILENAME_CHARS: usize = 255;
+/// The scan result tag GuardDuty Malware Protection for S3 writes, and its clean value.
+pub const SCAN_TAG: &str = "GuardDutyMalwareScanStatus";
+pub const SCAN_CLEAN: &str = "NO_THREATS_FOUND";
+
+/// What the uploader says of the file, and where it goes.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UploadInput {
+    pub filename: String,
+    pub content_type: String,
+    /// Bytes.
+    pub size: u64,
+    /// The step it goes to (staff may leave it out: the run's own document).
+    #[serde(default)]
+    pub step_key: Option<String>,
+    /// The step's required document it is for.
+    #[serde(default)]
+    pub requirement: Option<String>,
+    /// Staff only (participants' uploads are always `shared`); default `shared`.
+    #[serde(default)]
+    pub visibility: Option<Visibility>,
+}
+
+/// An upload asked for, until it is confirmed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct UploadRow {
+    id: String,
+    run_id: String,
+    step_key: Option<String>,
+    requirement: Option<String>,
+    visibility: Visibility,
+    name: String,
+    content_type: String,
+    object_key: String,
+    max_size: u64,
+    uploaded_by: Actor,
+    expires_at: DateTime<Utc>,
+    /// Set once confirmed: the document it became.
+    #[serde(default)]
+    document_id: Option<String>,
+    #[serde(default)]
+    version: u64,
+    ttl: i64,
+}
+
+/// Where the browser sends the file.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct UploadTicket {
+    pub upload_id: String,
+    /// POST `multipart/form-data` here: `fields` in this order, then the file as `file`.
+    pub url: String,
+    #[schema(value_type = Vec<Vec<String>>)]
+    pub fields: Vec<(String, String)>,
+    pub expires_at: DateTime<Utc>,
+    /// The largest file the store takes, in bytes.
+    pub max_size: u64,
+}
+
+/// The tenant's limits for documents.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub max_size: u64,
+    pub scanning: bool,
+}
+
+fn invalid(field: &str, code: &'static str, message: &str) -> AppError {
+    AppError::Domain(DomainError::invalid(field, code, message))
+}
+
+/// Checks what the uploader says and whether they may add it to the run now; stores the
+/// upload and signs its form. `redirect`: where the store sends a browser after the upload.
+#[allow(clippy::too_many_arguments)]
+pub async fn ask(
+    table: &dyn Table,
+    blobs: &dyn Blobs,
+    tenant: &str,
+    run: &Run,
+    actor: &Actor,
+    input: UploadInput,
+    limits: Limits,
+    redirect: impl FnOnce(&str) -> Option<String>,
+) -> AppResult<UploadTicket> {
+    let mut errors = Vec::new();
+    let raw_name = input.filename.trim();
+    if raw_name.is_empty() {
+        errors.push(domain::FieldError::new("filename", "required", "is required"));
+    } else if raw_name.chars().count() > MAX_FILENAME_CHARS {
+        errors.push(domain::FieldError::new(
+            "filename",
+            "too_long",
+            "must be at most 255 characters",
+        ));
+    }
+    if !document::DEFAULT_TYPES.contains(&input.content_type.as_str()) {
+        errors.push(domain::FieldError::new(
+            "content_type",
+            "not_an_option",
+            format!("must be one of {}", document::DEFAULT_TYPES.join(", ")),
+        ));
+    }
+    if input.size == 0 {
+        errors.push(domain::FieldError::new("size", "empty", "the file is empty"));
+    } else if input.size > limits.max_size {
+        errors.push(domain::FieldError::new(
+            "size",
+            "too_large",
+            format!("must be at most {} bytes", limits.max_size),
+        ));
+    }
+    domain::into_result(errors)?;
+    run.may_add_document(input.step_key.as_deref(), input.requirement.as_deref(), actor)?;
+    let visibility = if actor.is_staff() {
+        input.visibility.unwrap_or_default()
+    } else {
+        Visibility::Shared
+    };
+    let id = domain::ids::new_id();
+    let now = Utc::now();
+    let expires_at = now + Duration::minutes(UPLOAD_MINUTES);
+    let row = UploadRow {
+        id: id.clone(),
+        run_id: run.id.clone(),
+        step_key: input.step_key,
+        requirement: input.requirement,
+        visibility,
+        name: document::sanitize_name(raw_name),
+        content_type: input.content_type,
+        object_key: object_key(tenant, &run.id, &id),
+        max_size: limits.max_size,
+        uploaded_by: actor.clone(),
+        expires_at,
+        document_id: None,
+        version: 1,
+        ttl: (now + Duration::days(1)).timestamp(),
+    };
+    let target: UploadTarget = blobs
+        .upload_target(&UploadRequest {
+            key: row.object_key.clone(),
+            content_type: row.content_type.clone(),
+            max_size: limits.max_size,
+            expires_at: expires_at.timestamp(),
+            redirect: redirect(&id),
+        })
+        .await?;
+    let item = to_item(&row, keys::upload(tenant, &id), "upload", &[])?;
+    table.transact(vec![Write::put(item, Cond::NotExists)]).await?;
+    Ok(UploadTicket {
+        upload_id: id,
+        url: target.url,
+        fields: target.fields,
+        expires_at,
+        max_size: limits.max_size,
+    })
+}
+
+async fn upload_row(table: &dyn Table, tenant: &str, id: &str, actor: &Actor) -> AppResult<UploadRow> {
+    let k = keys::upload(tenant, id);
+    let row: UploadRow = match table.get(&k.pk, &k.sk).await? {
+        Some(item) => from_item(item)?,
+        None => return Err(AppError::Domain(DomainError::NotFound("upload"))),
+    };
+    // Someone else's upload is no upload of theirs.
+    if row.uploaded_by.kind != actor.kind || row.uploaded_by.id != actor.id {
+        return Err(AppError::Domain(DomainError::NotFound("upload")));
+    }
+    Ok(row)
+}
+
+/// Confirms an upload: checks the stored bytes, then adds the document to the run (with the
+/// upload marked confirmed, in one transaction). Confirming again answers the same document.
+/// `check` sees the run before the change (the caller's access check: 404 for a run the
+/// participant is not in).
+pub async fn confirm(
+    table: &dyn Table,
+    blobs: &dyn Blobs,
+    tenant: &str,
+    run_id: &str,
+    upload_id: &str,
+    actor: &Actor,
+    limits: Limits,
+    check: impl FnOnce(&Run) -> Result<(), DomainError>,
+) -> AppResult<(Run, Document)> {
+    let row = upload_row(table, tenant, upload_id, actor).await?;
+    if row.run_id != run_id {
+        return Err(AppError::Domain(DomainError::NotFound("upload")));
+    }
+    let mut run: Run = load(table, tenant, run_id).await?;
+    check(&run)?;
+    if let Some(done) = &row.document_id {
+        let doc = run.documents.iter().find(|d| &d.id == done).cloned();
+        return doc
+            .map(|d| (run.clone(), d))
+            .ok_or(AppError::Domain(DomainError::NotFound("document")));
+    }
+    let object = row.object_key.clone();
+    let refuse = |e: AppError| async move {
+        if let Err(err) = blobs.delete(&object).await {
+            tracing::warn!(error = %err, "a refused upload was not deleted; the lifecycle rule will");
+        }
+        Err(e)
+    };
+    let Some(size) = blobs.size(&row.object_key).await? else {
+        return Err(AppError::Domain(DomainError::Conflict(
+            "no file was uploaded for this upload yet".into(),
+        )));
+    };
+    if size == 0 {
+        return refuse(invalid("file", "empty", "the file is empty")).await;
+    }
+    if size > row.max_size {
+        return refuse(invalid("file", "too_large", &format!("must be at most {} bytes", row.max_size))).await;
+    }
+    let bytes = blobs.read(&row.object_key).await?;
+    let sniffed = document::sniff(&bytes[..bytes.len().min(64)]);
+    match sniffed {
+        None => {
+            return refuse(invalid(
+                "file",
+                "unsupported_type",
+                "is not a PDF, JPEG, PNG, HEIC/HEIF or WebP file",
+            ))
+            .await
+        }
+        Some(t) if t != row.content_type && !(t.starts_with("image/hei") && row.content_type.starts_with("image/hei")) => {
+            return refuse(invalid(
+                "file",
+                "type_mismatch",
+                &format!("its content is {t}, not {}", row.content_type),
+            ))
+            .await
+        }
+        Some(_) => {}
+    }
+    let now = Utc::now();
+    // The document keeps its upload's id: its bytes stay where the upload put them.
+    let doc = Document {
+        id: row.id.clone(),
+        step_key: row.step_key.clone(),
+        requirement: row.requirement.clone(),
+        name: row.name.clone(),
+        size: bytes.len() as u64,
+        content_type: sniffed.unwrap_or_default().to_string(),
+        sha256: hex::encode(Sha256::digest(&bytes)),
+        visibility: row.visibility,
+        status: if limits.scanning {
+            DocumentStatus::PendingScan
+        } else {
+            DocumentStatus::Available
+        },
+        uploaded_by: actor.clone(),
+        uploaded_at: now,
+        deleted_at: None,
+        deleted_by: None,
+    };
+    let expected = run.version;
+    let events = match run.add_document(doc.clone(), actor) {
+        Ok(events) => events,
+        Err(e) => return refuse(e.into()).await,
+    };
+    let confirmed = UploadRow {
+        document_id: Some(doc.id.clone()),
+        version: row.version + 1,
+        ..row.clone()
+    };
+    let item = to_item(&confirmed, keys::upload(tenant, upload_id), "upload", &[])?;
+    super::save(
+        table,
+        tenant,
+        &run,
+        Some(expected),
+        &events,
+        actor,
+        now,
+        vec![Write::put(item, Cond::Version(row.version))],
+    )
+    .await
+    .map_err(stale("the run"))?;
+    Ok((run, doc))
+}
+
+/// Where an upload's bytes are (and its document's: it keeps the upload's id).
+fn object_key(tenant: &str, run_id: &str, upload_id: &str) -> String {
+    format!("{tenant}/{run_id}/{upload_id}")
+}
+
+/// A short-lived link to a document the reader may see (the caller found it so): 409 while
+/// it waits for its scan, 410 when the scan found malware.
+pub async fn download_url(blobs: &dyn Blobs, tenant: &str, run: &Run, doc: &Document) -> AppResult<String> {
+    match doc.status {
+        DocumentStatus::Available => {}
+        DocumentStatus::PendingScan => {
+            return Err(AppError::Domain(DomainError::Conflict(
+                "the document waits for its malware scan".into(),
+            )))
+        }
+        DocumentStatus::Infected => {
+            return Err(AppError::Domain(DomainError::Gone("the document was found to carry malware")))
+        }
+    }
+    let key = object_key(tenant, &run.id, &doc.id);
+    Ok(blobs
+        .download_url(&DownloadRequest {
+            key,
+            filename: doc.name.clone(),
+            content_type: doc.content_type.clone(),
+            expires_at: (Utc::now() + Duration::minutes(DOWNLOAD_MINUTES)).timestamp(),
+        })
+        .await?)
+}
