@@ -23,6 +23,7 @@ fn sample(name: &str) -> Value {
 async fn api_gateway_events_reach_the_process_api() {
     let state = AppState::new(
         Arc::new(EmbeddedTable::in_memory().unwrap()),
+        e2e_tests::local_blobs(),
         Config::local("https://portal.example"),
     );
     let router = web::process::router(state);

@@ -139,6 +139,7 @@ async fn the_template_and_the_routers_declare_the_same_routes() {
     assert!(!template.is_empty(), "no HttpApi routes found in {}", routes::TEMPLATE);
     let state = AppState::new(
         Arc::new(EmbeddedTable::in_memory().unwrap()),
+        e2e_tests::local_blobs(),
         Config::local("http://127.0.0.1"),
     );
     let routers = routes::routers(&state);
@@ -233,6 +234,7 @@ async fn the_openapi_document_describes_every_route() {
     let doc: Value = serde_json::from_str(&web::openapi::document_json()).unwrap();
     let state = AppState::new(
         Arc::new(EmbeddedTable::in_memory().unwrap()),
+        e2e_tests::local_blobs(),
         Config::local("http://127.0.0.1"),
     );
     let all = web::all_areas();

@@ -76,7 +76,25 @@ pub fn config(table: &str, queue: &str, tag: &str) -> Config {
         staff_links_name_tenant: false,
         default_locale: Lang::De,
         session_limits: app::config::SessionLimits::from_env(),
+        documents_bucket: Some(format!("docs-{}", tag.to_lowercase())),
     }
+}
+
+/// The world's documents bucket on moto, and the file store on it.
+pub async fn documents(sdk: &aws_config::SdkConfig, config: &Config) -> Arc<dyn store::blobs::Blobs> {
+    let bucket = config.documents_bucket.clone().unwrap();
+    let s3 = aws_sdk_s3::Client::from_conf(aws_sdk_s3::config::Builder::from(sdk).force_path_style(true).build());
+    s3.create_bucket()
+        .bucket(&bucket)
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuCentral1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    Arc::new(lambda_host::s3_blobs(sdk, &bucket).unwrap())
 }
 
 /// Verifies the sender address on moto's SES (otherwise SendEmail is rejected).
@@ -303,7 +321,8 @@ impl AwsWorld {
         let config = config(&name, &queues.url, &tag);
         let ses = aws_sdk_sesv2::Client::new(&sdk);
         verify_sender(&ses, &config.email_from).await;
-        let gw = Gateway::new(table.clone(), config.clone(), &format!("t{tag}"));
+        let blobs = documents(&sdk, &config).await;
+        let gw = Gateway::new(table.clone(), blobs, config.clone(), &format!("t{tag}"));
         let sent = Arc::new(Mutex::new(Vec::new()));
         let mailer = Recording {
             inner: lambda_host::ses::SesMailer::new(ses, None),

@@ -19,6 +19,12 @@ pub mod routes;
 pub mod scenario;
 
 /// A unique suffix for table, queue, tenant and email names.
+/// A file store in a fresh folder, for routers that are only looked at (no files flow).
+pub fn local_blobs() -> Arc<dyn store::blobs::Blobs> {
+    let dir = std::env::temp_dir().join(format!("portal-files-{}", unique()));
+    Arc::new(local_server::files::LocalBlobs::new(dir, "http://127.0.0.1"))
+}
+
 pub fn unique() -> String {
     ulid::Ulid::new().to_string().to_lowercase()
 }
@@ -389,8 +395,8 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    pub fn new(table: Arc<DynamoTable>, config: Config, tenant: &str) -> Gateway {
-        let state = AppState::new(table, config);
+    pub fn new(table: Arc<DynamoTable>, blobs: Arc<dyn store::blobs::Blobs>, config: Config, tenant: &str) -> Gateway {
+        let state = AppState::new(table, blobs, config);
         Gateway {
             routers: routes::routers(&state),
             routes: routes::load(),

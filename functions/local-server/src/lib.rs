@@ -2,6 +2,7 @@
 //! running in-process and emails written as `.eml` files (listed at `GET /local/outbox`).
 
 pub mod auth;
+pub mod files;
 pub mod mailbox;
 mod relay;
 mod staff_page;
@@ -119,8 +120,9 @@ pub async fn start(opts: Options) -> Result<Running, String> {
     let mailer = Arc::new(mailer.with_feedback(table.clone()));
     let auth = LocalAuth::load(&opts.data_dir).map_err(|e| e.to_string())?;
     let config = Config::local(&base_url);
-    let state = AppState::new(table.clone(), config.clone());
-    let router = app(state, mailer.clone(), auth.clone());
+    let blobs = Arc::new(files::LocalBlobs::new(opts.data_dir.join("files"), &base_url));
+    let state = AppState::new(table.clone(), blobs.clone(), config.clone());
+    let router = app(state, mailer.clone(), auth.clone()).merge(files::routes(blobs));
     let server = tokio::spawn(async move {
         // The peer address is what per-client limits count by (API Gateway's sourceIp in AWS).
         let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();

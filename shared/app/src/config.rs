@@ -24,6 +24,9 @@ pub struct Config {
     pub default_locale: Lang,
     /// How many portal sessions a minute one access link and one client address may open.
     pub session_limits: SessionLimits,
+    /// `DOCUMENTS_BUCKET`: the S3 bucket of documents (API functions; local-server keeps
+    /// files in its data folder).
+    pub documents_bucket: Option<String>,
 }
 
 /// Portal session creation per minute: `PORTAL_SESSIONS_PER_LINK` (default 10: a link is
@@ -73,6 +76,7 @@ impl Config {
                 .and_then(|l| Lang::parse(&l))
                 .unwrap_or(Lang::FALLBACK),
             session_limits: SessionLimits::from_env(),
+            documents_bucket: var("DOCUMENTS_BUCKET"),
         })
     }
 
@@ -89,6 +93,7 @@ impl Config {
             staff_links_name_tenant: true,
             default_locale: Lang::FALLBACK,
             session_limits: SessionLimits::from_env(),
+            documents_bucket: None,
         }
     }
 

@@ -42,4 +42,37 @@ impl Aws {
     pub fn table(&self) -> DynamoTable {
         DynamoTable::new(aws_sdk_dynamodb::Client::new(&self.sdk), self.config.table_name.clone())
     }
+
+    /// The documents bucket (`DOCUMENTS_BUCKET`); a stand-in's address from
+    /// `AWS_ENDPOINT_URL_S3` / `AWS_ENDPOINT_URL` makes requests path-style.
+    pub fn blobs(&self) -> Result<store::s3::S3Blobs, String> {
+        let bucket = self
+            .config
+            .documents_bucket
+            .clone()
+            .ok_or("environment variable DOCUMENTS_BUCKET is required")?;
+        s3_blobs(&self.sdk, &bucket)
+    }
+}
+
+/// The file store on S3 for `bucket`, with the SDK's region and credentials.
+pub fn s3_blobs(sdk: &aws_config::SdkConfig, bucket: &str) -> Result<store::s3::S3Blobs, String> {
+    let endpoint = ["AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"]
+        .iter()
+        .find_map(|v| std::env::var(v).ok().filter(|e| !e.trim().is_empty()));
+    let config = aws_sdk_s3::config::Builder::from(sdk)
+        .force_path_style(endpoint.is_some())
+        .build();
+    let region = sdk
+        .region()
+        .map(|r| r.to_string())
+        .ok_or("no AWS region is configured")?;
+    let credentials = sdk.credentials_provider().ok_or("no AWS credentials are configured")?;
+    Ok(store::s3::S3Blobs::new(
+        aws_sdk_s3::Client::from_conf(config),
+        bucket,
+        &region,
+        credentials,
+        endpoint.as_deref(),
+    ))
 }

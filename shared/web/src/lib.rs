@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod documents;
 pub mod error;
 pub mod extract;
 pub mod guard;
@@ -70,13 +71,16 @@ pub fn all_areas() -> Routes {
 #[derive(Clone)]
 pub struct AppState {
     pub table: Arc<dyn Table>,
+    /// Where documents' files are (S3; local-server's data folder).
+    pub blobs: Arc<dyn store::blobs::Blobs>,
     pub config: Arc<Config>,
 }
 
 impl AppState {
-    pub fn new(table: Arc<dyn Table>, config: Config) -> Self {
+    pub fn new(table: Arc<dyn Table>, blobs: Arc<dyn store::blobs::Blobs>, config: Config) -> Self {
         AppState {
             table,
+            blobs,
             config: Arc::new(config),
         }
     }

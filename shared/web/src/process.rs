@@ -41,6 +41,7 @@ pub fn table() -> Routes {
         .route("/v1/runs/{id}/participants/{role}", put(change_participant))
         .merge(super::admin::routes())
         .merge(super::undeliverable::routes())
+        .merge(super::documents::routes())
 }
 
 /// The area as one Lambda function serves it.

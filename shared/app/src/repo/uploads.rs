@@ -91,6 +91,20 @@ pub struct Limits {
     pub scanning: bool,
 }
 
+impl Limits {
+    pub fn of(settings: &super::settings::Settings) -> Limits {
+        Limits {
+            max_size: settings.max_document_size(),
+            scanning: settings.document_scanning,
+        }
+    }
+
+    /// The tenant's (one read of its settings).
+    pub async fn load(table: &dyn Table, tenant: &str) -> AppResult<Limits> {
+        Ok(Limits::of(&super::settings::get_settings(table, tenant).await?))
+    }
+}
+
 fn invalid(field: &str, code: &'static str, message: &str) -> AppError {
     AppError::Domain(DomainError::invalid(field, code, message))
 }
@@ -236,7 +250,12 @@ pub async fn confirm(
         return refuse(invalid("file", "empty", "the file is empty")).await;
     }
     if size > row.max_size {
-        return refuse(invalid("file", "too_large", &format!("must be at most {} bytes", row.max_size))).await;
+        return refuse(invalid(
+            "file",
+            "too_large",
+            &format!("must be at most {} bytes", row.max_size),
+        ))
+        .await;
     }
     let bytes = blobs.read(&row.object_key).await?;
     let sniffed = document::sniff(&bytes[..bytes.len().min(64)]);
@@ -249,7 +268,9 @@ pub async fn confirm(
             ))
             .await
         }
-        Some(t) if t != row.content_type && !(t.starts_with("image/hei") && row.content_type.starts_with("image/hei")) => {
+        Some(t)
+            if t != row.content_type && !(t.starts_with("image/hei") && row.content_type.starts_with("image/hei")) =>
+        {
             return refuse(invalid(
                 "file",
                 "type_mismatch",
@@ -322,7 +343,9 @@ pub async fn download_url(blobs: &dyn Blobs, tenant: &str, run: &Run, doc: &Docu
             )))
         }
         DocumentStatus::Infected => {
-            return Err(AppError::Domain(DomainError::Gone("the document was found to carry malware")))
+            return Err(AppError::Domain(DomainError::Gone(
+                "the document was found to carry malware",
+            )))
         }
     }
     let key = object_key(tenant, &run.id, &doc.id);

@@ -2,6 +2,7 @@
 //! commands (each one read, the access check inside the change), [`views`] the typed views
 //! that the JSON routes ([`json`]) and the HTML pages ([`html`]) both show.
 
+pub mod documents;
 pub mod html;
 pub mod json;
 pub mod new_link;
@@ -16,7 +17,10 @@ use crate::{finish, AppState, Routes};
 
 /// The area's route table, for hosts that merge areas (local-server).
 pub fn table() -> Routes {
-    json::routes().merge(html::routes()).merge(new_link::routes())
+    json::routes()
+        .merge(html::routes())
+        .merge(new_link::routes())
+        .merge(documents::routes())
 }
 
 /// The area as one Lambda function serves it.

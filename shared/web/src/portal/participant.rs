@@ -219,6 +219,11 @@ pub async fn complete_step(s: &AppState, p: &Participant, run_id: &str, key: &st
     .await
 }
 
+/// Removes one of the participant's own documents of an active step.
+pub async fn remove_document(s: &AppState, p: &Participant, run_id: &str, doc_id: &str) -> ApiResult<Run> {
+    act(s, p, run_id, |run, who, now| run.remove_document(doc_id, who, now)).await
+}
+
 /// Sets the appointment of the partner's active step (partner users with tasks:complete).
 pub async fn set_due_date(
     s: &AppState,

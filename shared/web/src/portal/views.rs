@@ -96,6 +96,40 @@ pub struct OwnStepView {
     pub submission: Option<Map<String, Value>>,
     pub can_complete: bool,
     pub can_set_due_date: bool,
+    /// The step's documents the reader sees (shared ones and their own).
+    pub documents: Vec<DocumentView>,
+    /// What the step needs before it can be done, and whether it is there.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub required_documents: Vec<RequiredDocumentView>,
+    /// Whether the reader may add documents to it now.
+    pub can_upload: bool,
+}
+
+/// A document as a participant sees it.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DocumentView {
+    pub id: String,
+    pub name: String,
+    pub size: u64,
+    pub content_type: String,
+    pub uploaded_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requirement: Option<String>,
+    /// Uploaded by the reader.
+    pub mine: bool,
+    /// The reader may remove it (their own, while the step is active).
+    pub can_remove: bool,
+    pub status: domain::document::DocumentStatus,
+}
+
+/// A required document of a step, in the reader's language.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RequiredDocumentView {
+    pub key: String,
+    pub label: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub types: Option<Vec<String>>,
+    pub done: bool,
 }
 
 /// Where the run stands and what is needed from this participant (`GET /portal/runs/{id}`).
@@ -150,6 +184,22 @@ impl PortalRunView {
                     submission: step.submission.as_ref().map(|s| s.data.clone()),
                     can_complete: step.status == StepStatus::Active && p.may(Permission::TasksComplete),
                     can_set_due_date: step.status == StepStatus::Active && p.may_set_due_dates(),
+                    documents: documents_of(run, step, p),
+                    required_documents: {
+                        let missing = run.missing_documents(&step.key);
+                        step.required_documents
+                            .iter()
+                            .map(|r| RequiredDocumentView {
+                                key: r.key.clone(),
+                                label: r.label.pick(lang, p.2).to_string(),
+                                types: r.types.clone(),
+                                done: !missing.iter().any(|m| m.key == r.key),
+                            })
+                            .collect()
+                    },
+                    can_upload: step.status == StepStatus::Active
+                        && run.status == RunStatus::Running
+                        && p.may(Permission::DocumentsUpload),
                 }),
             })
             .collect();
@@ -169,6 +219,30 @@ impl PortalRunView {
             steps,
         }
     }
+}
+
+/// The step's documents the participant sees.
+fn documents_of(run: &Run, step: &RunStep, p: &Participant) -> Vec<DocumentView> {
+    let reader = &p.0.participant_id;
+    let active = step.status == StepStatus::Active && run.status == RunStatus::Running;
+    run.visible_documents(Some((reader, p.may(Permission::RunsViewAllSteps))))
+        .into_iter()
+        .filter(|d| d.step_key.as_deref() == Some(step.key.as_str()))
+        .map(|d| {
+            let mine = &d.uploaded_by.id == reader && d.uploaded_by.kind == p.0.kind;
+            DocumentView {
+                id: d.id.clone(),
+                name: d.name.clone(),
+                size: d.size,
+                content_type: d.content_type.clone(),
+                uploaded_at: d.uploaded_at,
+                requirement: d.requirement.clone(),
+                mine,
+                can_remove: mine && active,
+                status: d.status,
+            }
+        })
+        .collect()
 }
 
 impl TaskView {
