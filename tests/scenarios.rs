@@ -502,3 +502,23 @@ async fn new_link_on_local_server() {
 async fn new_link_on_the_aws_path() {
     e2e_tests::new_link::new_link(&AwsWorld::new().await, &unique()).await;
 }
+
+#[tokio::test]
+async fn documents_on_local_server() {
+    e2e_tests::documents::installer_uploads(&Local::start().await, &unique()).await;
+}
+
+#[tokio::test]
+async fn documents_on_the_aws_path() {
+    e2e_tests::documents::installer_uploads(&AwsWorld::new().await, &unique()).await;
+}
+
+#[tokio::test]
+async fn bad_uploads_on_local_server() {
+    e2e_tests::documents::bad_uploads(&Local::start().await, &unique()).await;
+}
+
+#[tokio::test]
+async fn bad_uploads_on_the_aws_path() {
+    e2e_tests::documents::bad_uploads(&AwsWorld::new().await, &unique()).await;
+}

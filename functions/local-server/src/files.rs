@@ -66,6 +66,7 @@ impl LocalBlobs {
             &f.get("max_size"),
             &f.get("expires"),
             &f.get("success_action_redirect"),
+            &f.get("tagging"),
         ])
     }
 }
@@ -81,6 +82,9 @@ impl Blobs for LocalBlobs {
         ]);
         if let Some(r) = &req.redirect {
             f.0.push(("success_action_redirect".into(), r.clone()));
+        }
+        if !req.tags.is_empty() {
+            f.0.push(("tagging".into(), store::blobs::tagging_xml(&req.tags)));
         }
         let signature = self.upload_signature(&f);
         f.0.push(("signature".into(), signature));
@@ -120,6 +124,12 @@ impl Blobs for LocalBlobs {
             .append_pair("sig", &sig)
             .finish();
         Ok(format!("{}/local/files/{}?{q}", self.base_url, req.key))
+    }
+
+    async fn put_tags(&self, key: &str, tags: &[(String, String)]) -> Result<(), StoreError> {
+        let path = self.path(key)?.with_extension("tags");
+        let json = serde_json::to_vec(tags).map_err(backend)?;
+        tokio::fs::write(path, json).await.map_err(backend)
     }
 
     async fn tags(&self, key: &str) -> Result<Vec<(String, String)>, StoreError> {
@@ -180,7 +190,14 @@ async fn upload(State(blobs): State<Arc<LocalBlobs>>, mut form: Multipart) -> Re
         let Ok(path) = blobs.path(&fields.get("key")) else {
             return refuse(StatusCode::BAD_REQUEST, "InvalidArgument: key");
         };
-        return match write_file(&path, field, max).await {
+        let written = write_file(&path, field, max).await;
+        if written.is_ok() {
+            let tags = parse_tagging(&fields.get("tagging"));
+            if !tags.is_empty() && blobs.put_tags(&fields.get("key"), &tags).await.is_err() {
+                return refuse(StatusCode::INTERNAL_SERVER_ERROR, "InternalError");
+            }
+        }
+        return match written {
             Ok(()) => match fields.get("success_action_redirect") {
                 r if r.is_empty() => StatusCode::NO_CONTENT.into_response(),
                 r => Redirect::to(&r).into_response(),
@@ -188,6 +205,18 @@ async fn upload(State(blobs): State<Arc<LocalBlobs>>, mut form: Multipart) -> Re
             Err(status) => status,
         };
     }
+}
+
+/// The tags of a `tagging` field (`<Tag><Key>k</Key><Value>v</Value></Tag>`…).
+fn parse_tagging(xml: &str) -> Vec<(String, String)> {
+    let between = |s: &str, open: &str, close: &str| -> Option<String> {
+        let start = s.find(open)? + open.len();
+        Some(s[start..start + s[start..].find(close)?].to_string())
+    };
+    xml.split("<Tag>")
+        .skip(1)
+        .filter_map(|t| Some((between(t, "<Key>", "</Key>")?, between(t, "<Value>", "</Value>")?)))
+        .collect()
 }
 
 /// Writes the file part, refusing (and removing) it when it is empty or exceeds `max`.

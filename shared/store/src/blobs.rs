@@ -17,6 +17,8 @@ pub struct UploadRequest {
     pub expires_at: i64,
     /// Where the store sends the browser after the upload (303); none: `204 No Content`.
     pub redirect: Option<String>,
+    /// Tags the object gets (an unconfirmed upload's, which the lifecycle rule expires).
+    pub tags: Vec<(String, String)>,
 }
 
 /// A form upload: POST `multipart/form-data` to `url` with `fields` (in this order) and then
@@ -49,6 +51,25 @@ pub trait Blobs: Send + Sync {
     async fn download_url(&self, req: &DownloadRequest) -> Result<String, StoreError>;
     /// The object's tags (a malware scan writes its result there).
     async fn tags(&self, key: &str) -> Result<Vec<(String, String)>, StoreError>;
+    /// Sets one tag, keeping the others.
+    async fn set_tag(&self, key: &str, name: &str, value: &str) -> Result<(), StoreError> {
+        let mut tags = self.tags(key).await?;
+        tags.retain(|(k, _)| k != name);
+        tags.push((name.to_string(), value.to_string()));
+        self.put_tags(key, &tags).await
+    }
+    /// Replaces the object's tags.
+    async fn put_tags(&self, key: &str, tags: &[(String, String)]) -> Result<(), StoreError>;
+}
+
+/// Tags as S3's `tagging` form field and `x-amz-tagging` header write them (XML).
+pub fn tagging_xml(tags: &[(String, String)]) -> String {
+    let esc = |s: &str| s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;");
+    let set: String = tags
+        .iter()
+        .map(|(k, v)| format!("<Tag><Key>{}</Key><Value>{}</Value></Tag>", esc(k), esc(v)))
+        .collect();
+    format!("<Tagging><TagSet>{set}</TagSet></Tagging>")
 }
 
 /// `Content-Disposition` of a download: an attachment, with an ASCII fallback name and the

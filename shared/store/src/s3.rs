@@ -81,6 +81,9 @@ impl Blobs for S3Blobs {
             ("key".to_string(), req.key.clone()),
             ("Content-Type".to_string(), req.content_type.clone()),
         ];
+        if !req.tags.is_empty() {
+            fields.push(("tagging".into(), crate::blobs::tagging_xml(&req.tags)));
+        }
         match &req.redirect {
             Some(url) => fields.push(("success_action_redirect".into(), url.clone())),
             None => fields.push(("success_action_status".into(), "204".into())),
@@ -161,6 +164,32 @@ impl Blobs for S3Blobs {
             .await
             .map_err(|e| StoreError::Backend(detail(&e)))?;
         Ok(signed.uri().to_string())
+    }
+
+    async fn put_tags(&self, key: &str, tags: &[(String, String)]) -> Result<(), StoreError> {
+        let set = tags
+            .iter()
+            .map(|(k, v)| {
+                aws_sdk_s3::types::Tag::builder()
+                    .key(k)
+                    .value(v)
+                    .build()
+                    .map_err(backend)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let tagging = aws_sdk_s3::types::Tagging::builder()
+            .set_tag_set(Some(set))
+            .build()
+            .map_err(backend)?;
+        self.client
+            .put_object_tagging()
+            .bucket(&self.bucket)
+            .key(key)
+            .tagging(tagging)
+            .send()
+            .await
+            .map_err(|e| StoreError::Backend(detail(&e)))?;
+        Ok(())
     }
 
     async fn tags(&self, key: &str) -> Result<Vec<(String, String)>, StoreError> {

@@ -13,7 +13,7 @@ use super::extract::{ApiJson, ApiPath};
 use super::{created, staff_actor, staff_change, tenant, to_json, AppState, Routes};
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult, Problem};
-use app::repo::uploads::{self, Limits, UploadInput, UploadTicket};
+use app::repo::uploads::{self, Files, UploadInput, UploadTicket};
 use domain::document::Document;
 use domain::run::Run;
 
@@ -57,12 +57,8 @@ async fn ask_upload(
 ) -> ApiResult<Response> {
     let t = tenant(&id);
     let run: Run = app::repo::load(s.table.as_ref(), t, &rid).await?;
-    let limits = Limits::load(s.table.as_ref(), t).await?;
-    let who = staff_actor(&id);
-    let ticket = uploads::ask(s.table.as_ref(), s.blobs.as_ref(), t, &run, &who, input, limits, |_| {
-        None
-    })
-    .await?;
+    let files = Files::of(s.table.as_ref(), s.blobs.as_ref(), t).await?;
+    let ticket = uploads::ask(&files, &run, &staff_actor(&id), input, |_| None).await?;
     Ok(created(to_json(&ticket)))
 }
 
@@ -78,19 +74,8 @@ async fn confirm_upload(
     ApiPath((rid, upload)): ApiPath<(String, String)>,
 ) -> ApiResult<Response> {
     let t = tenant(&id);
-    let limits = Limits::load(s.table.as_ref(), t).await?;
-    let who = staff_actor(&id);
-    let (_, doc) = uploads::confirm(
-        s.table.as_ref(),
-        s.blobs.as_ref(),
-        t,
-        &rid,
-        &upload,
-        &who,
-        limits,
-        |_| Ok(()),
-    )
-    .await?;
+    let files = Files::of(s.table.as_ref(), s.blobs.as_ref(), t).await?;
+    let (_, doc) = uploads::confirm(&files, &rid, &upload, &staff_actor(&id), |_| Ok(())).await?;
     Ok(created(to_json(&doc)))
 }
 

@@ -29,6 +29,11 @@ pub const MAX_FILENAME_CHARS: usize = 255;
 /// The scan result tag GuardDuty Malware Protection for S3 writes, and its clean value.
 pub const SCAN_TAG: &str = "GuardDutyMalwareScanStatus";
 pub const SCAN_CLEAN: &str = "NO_THREATS_FOUND";
+/// Uploads carry `state=unconfirmed` until confirmed; the bucket's lifecycle rule deletes
+/// objects still tagged so after a day.
+pub const STATE_TAG: &str = "state";
+pub const UNCONFIRMED: &str = "unconfirmed";
+pub const CONFIRMED: &str = "confirmed";
 
 /// What the uploader says of the file, and where it goes.
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -109,19 +114,36 @@ fn invalid(field: &str, code: &'static str, message: &str) -> AppError {
     AppError::Domain(DomainError::invalid(field, code, message))
 }
 
+/// Where uploads go: the table, the file store, the tenant and its limits.
+pub struct Files<'a> {
+    pub table: &'a dyn Table,
+    pub blobs: &'a dyn Blobs,
+    pub tenant: &'a str,
+    pub limits: Limits,
+}
+
+impl<'a> Files<'a> {
+    /// The tenant's (one read of its settings for the limits).
+    pub async fn of(table: &'a dyn Table, blobs: &'a dyn Blobs, tenant: &'a str) -> AppResult<Files<'a>> {
+        Ok(Files {
+            table,
+            blobs,
+            tenant,
+            limits: Limits::load(table, tenant).await?,
+        })
+    }
+}
+
 /// Checks what the uploader says and whether they may add it to the run now; stores the
 /// upload and signs its form. `redirect`: where the store sends a browser after the upload.
-#[allow(clippy::too_many_arguments)]
 pub async fn ask(
-    table: &dyn Table,
-    blobs: &dyn Blobs,
-    tenant: &str,
+    files: &Files<'_>,
     run: &Run,
     actor: &Actor,
     input: UploadInput,
-    limits: Limits,
     redirect: impl FnOnce(&str) -> Option<String>,
 ) -> AppResult<UploadTicket> {
+    let (table, blobs, tenant, limits) = (files.table, files.blobs, files.tenant, files.limits);
     let mut errors = Vec::new();
     let raw_name = input.filename.trim();
     if raw_name.is_empty() {
@@ -182,6 +204,7 @@ pub async fn ask(
             max_size: limits.max_size,
             expires_at: expires_at.timestamp(),
             redirect: redirect(&id),
+            tags: vec![(STATE_TAG.into(), UNCONFIRMED.into())],
         })
         .await?;
     let item = to_item(&row, keys::upload(tenant, &id), "upload", &[])?;
@@ -213,15 +236,13 @@ async fn upload_row(table: &dyn Table, tenant: &str, id: &str, actor: &Actor) ->
 /// `check` sees the run before the change (the caller's access check: 404 for a run the
 /// participant is not in).
 pub async fn confirm(
-    table: &dyn Table,
-    blobs: &dyn Blobs,
-    tenant: &str,
+    files: &Files<'_>,
     run_id: &str,
     upload_id: &str,
     actor: &Actor,
-    limits: Limits,
     check: impl FnOnce(&Run) -> Result<(), DomainError>,
 ) -> AppResult<(Run, Document)> {
+    let (table, blobs, tenant, limits) = (files.table, files.blobs, files.tenant, files.limits);
     let row = upload_row(table, tenant, upload_id, actor).await?;
     if row.run_id != run_id {
         return Err(AppError::Domain(DomainError::NotFound("upload")));
@@ -230,9 +251,9 @@ pub async fn confirm(
     check(&run)?;
     if let Some(done) = &row.document_id {
         let doc = run.documents.iter().find(|d| &d.id == done).cloned();
-        return doc
-            .map(|d| (run.clone(), d))
-            .ok_or(AppError::Domain(DomainError::NotFound("document")));
+        let doc = doc.ok_or(AppError::Domain(DomainError::NotFound("document")))?;
+        blobs.set_tag(&row.object_key, STATE_TAG, CONFIRMED).await?;
+        return Ok((run, doc));
     }
     let object = row.object_key.clone();
     let refuse = |e: AppError| async move {
@@ -324,6 +345,12 @@ pub async fn confirm(
     )
     .await
     .map_err(stale("the run"))?;
+    // Kept for good now; a failure here leaves the file to the lifecycle rule, so it is retried
+    // by whoever confirms again (the answer stays the same).
+    if let Err(e) = blobs.set_tag(&row.object_key, STATE_TAG, CONFIRMED).await {
+        tracing::error!(error = %e, "a confirmed document is still tagged unconfirmed");
+        return Err(e.into());
+    }
     Ok((run, doc))
 }
 

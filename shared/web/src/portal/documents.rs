@@ -13,7 +13,7 @@ use crate::documents::to_file;
 use crate::error::{ApiError, ApiResult, Problem};
 use crate::extract::{ApiJson, ApiPath};
 use crate::{created, to_json, AppState, Routes};
-use app::repo::uploads::{self, Limits, UploadInput, UploadTicket};
+use app::repo::uploads::{self, Files, UploadInput, UploadTicket};
 use domain::document::Document;
 use domain::partner::Permission;
 use domain::DomainError;
@@ -64,7 +64,7 @@ pub(super) async fn ask(
 ) -> ApiResult<UploadTicket> {
     may_upload(p)?;
     let run = portal::load_run(s, p, run_id).await?;
-    let limits = Limits::load(s.table.as_ref(), &p.0.tenant_id).await?;
+    let files = Files::of(s.table.as_ref(), s.blobs.as_ref(), &p.0.tenant_id).await?;
     let input = UploadInput {
         filename: input.filename,
         content_type: input.content_type,
@@ -73,36 +73,14 @@ pub(super) async fn ask(
         requirement: input.requirement,
         visibility: None,
     };
-    let t = &p.0.tenant_id;
-    Ok(uploads::ask(
-        s.table.as_ref(),
-        s.blobs.as_ref(),
-        t,
-        &run,
-        &p.actor(),
-        input,
-        limits,
-        redirect,
-    )
-    .await?)
+    Ok(uploads::ask(&files, &run, &p.actor(), input, redirect).await?)
 }
 
 /// Confirms one of the reader's uploads.
 pub(super) async fn confirm(s: &AppState, p: &Participant, run_id: &str, upload_id: &str) -> ApiResult<Document> {
     may_upload(p)?;
-    let limits = Limits::load(s.table.as_ref(), &p.0.tenant_id).await?;
-    let t = &p.0.tenant_id;
-    let (_, doc) = uploads::confirm(
-        s.table.as_ref(),
-        s.blobs.as_ref(),
-        t,
-        run_id,
-        upload_id,
-        &p.actor(),
-        limits,
-        |run| p.sees(run),
-    )
-    .await?;
+    let files = Files::of(s.table.as_ref(), s.blobs.as_ref(), &p.0.tenant_id).await?;
+    let (_, doc) = uploads::confirm(&files, run_id, upload_id, &p.actor(), |run| p.sees(run)).await?;
     Ok(doc)
 }
 
