@@ -21,6 +21,8 @@ from playwright.sync_api import sync_playwright
 from localserver import LocalServer
 
 SHOTS = "target/screenshots"
+# The smallest JPEG a browser uploads: its first bytes are what the server checks.
+JPEG = bytes([0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]) + b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0" + bytes([0xFF, 0xD9])
 SIZES = [("phone", 390, 844), ("desktop", 1280, 900)]
 failures = []
 pages_checked = []
@@ -66,6 +68,8 @@ def main():
         process = call("POST", "/v1/processes", admin, {"name": {"de": "Zählerwechsel", "fr": "Changement de compteur"}, "steps": [
             {"key": "install", "name": {"de": "Zähler montieren", "fr": "Installer le compteur"}, "assignee": {"kind": "installer"},
              "journey_id": journey["id"], "due_in_days": 5,
+             "required_documents": [{"key": "meter_photo", "label": {"de": "Foto des Zählers", "fr": "Photo du compteur"},
+                                     "types": ["image/jpeg", "image/png"]}],
              "info_texts": {"installer": {"fr": "Installez le compteur au sous-sol."}}},
             {"key": "confirm", "name": {"de": "Wechsel bestätigen", "fr": "Confirmer le changement"}, "assignee": {"kind": "customer"},
              "info_texts": {"customer": {"it": "Confermi il cambio del contatore."}}}]})
@@ -110,6 +114,16 @@ def main():
             expect("Vos réponses sont enregistrées." in page.content(), "saved message")
             expect(page.input_value("#f-reading") == "12.5", "the saved answer is shown")
             check(page, "04-step-saved-fr", axe_js)
+            # The photo the step requires: the upload page, a file picked, back on the step.
+            page.click("form.add-document button")
+            expect(page.locator("input[type=file]").count() == 1, f"the upload form: {page.url}")
+            check(page, "04a-upload-form-fr", axe_js)
+            page.set_input_files("#file", {"name": "compteur.jpg", "mimeType": "image/jpeg", "buffer": JPEG})
+            page.click("button[type=submit]")
+            expect("Le document a été ajouté." in page.content(), f"the upload's message: {page.url}")
+            expect(page.locator("ul.files a", has_text="compteur.jpg").count() == 1, "the file is listed")
+            expect(page.locator(".checklist .done").count() == 1, "the photo is ticked off")
+            check(page, "04b-uploaded-fr", axe_js)
             page.fill("#f-meter_number", "M-4711")
             page.check("#f-sealed")
             page.select_option("#f-tariff", "double")

@@ -25,14 +25,13 @@ fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }
 
-/// Keys are `{tenant}/{run}/{upload}`: letters, digits, `-`, `_` and `/`, never `..`.
+/// Keys are `{tenant}/{run}/{upload}[/{file name}]`: no empty, `.` or `..` segment, no
+/// backslash or control character.
 fn safe_key(key: &str) -> bool {
     !key.is_empty()
-        && key.len() <= 300
+        && key.len() <= 600
         && !key.split('/').any(|p| p.is_empty() || p == "." || p == "..")
-        && key
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/'))
+        && !key.chars().any(|c| c.is_control() || c == '\\')
 }
 
 impl LocalBlobs {
@@ -76,7 +75,7 @@ impl Blobs for LocalBlobs {
     async fn upload_target(&self, req: &UploadRequest) -> Result<UploadTarget, StoreError> {
         let mut f = Fields(vec![
             ("key".into(), req.key.clone()),
-            ("Content-Type".into(), req.content_type.clone()),
+            ("Content-Type".into(), req.content_type.clone().unwrap_or_default()),
             ("max_size".into(), req.max_size.to_string()),
             ("expires".into(), req.expires_at.to_string()),
         ]);
@@ -187,20 +186,37 @@ async fn upload(State(blobs): State<Arc<LocalBlobs>>, mut form: Multipart) -> Re
             return refuse(StatusCode::FORBIDDEN, "AccessDenied: policy expired");
         }
         let max: u64 = fields.get("max_size").parse().unwrap_or(0);
-        let Ok(path) = blobs.path(&fields.get("key")) else {
+        // As S3 does: `${filename}` in the key is the file's name (its last path part).
+        let file_name = field
+            .file_name()
+            .unwrap_or_default()
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or_default()
+            .to_string();
+        let key = fields.get("key").replace(store::blobs::FILENAME, &file_name);
+        let Ok(path) = blobs.path(&key) else {
             return refuse(StatusCode::BAD_REQUEST, "InvalidArgument: key");
         };
         let written = write_file(&path, field, max).await;
         if written.is_ok() {
             let tags = parse_tagging(&fields.get("tagging"));
-            if !tags.is_empty() && blobs.put_tags(&fields.get("key"), &tags).await.is_err() {
+            if !tags.is_empty() && blobs.put_tags(&key, &tags).await.is_err() {
                 return refuse(StatusCode::INTERNAL_SERVER_ERROR, "InternalError");
             }
         }
         return match written {
             Ok(()) => match fields.get("success_action_redirect") {
                 r if r.is_empty() => StatusCode::NO_CONTENT.into_response(),
-                r => Redirect::to(&r).into_response(),
+                r => {
+                    let q: String = form_urlencoded::Serializer::new(String::new())
+                        .append_pair("bucket", "local")
+                        .append_pair("key", &key)
+                        .append_pair("etag", "\"local\"")
+                        .finish();
+                    let sep = if r.contains('?') { '&' } else { '?' };
+                    Redirect::to(&format!("{r}{sep}{q}")).into_response()
+                }
             },
             Err(status) => status,
         };

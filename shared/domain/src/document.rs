@@ -77,6 +77,10 @@ pub struct Document {
     pub deleted_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleted_by: Option<Actor>,
+    /// Where its bytes are in the file store, when not under its id (a form upload's key
+    /// ends in the file's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub object_key: Option<String>,
 }
 
 impl Document {
@@ -466,6 +470,7 @@ mod tests {
             uploaded_at: Utc::now(),
             deleted_at: None,
             deleted_by: None,
+            object_key: None,
         }
     }
 

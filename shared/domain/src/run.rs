@@ -503,7 +503,7 @@ impl Run {
             .filter(|f| f.kind == crate::journey::FieldType::File)
         {
             let ids = data.get(&f.key).and_then(Value::as_array).into_iter().flatten();
-            for (n, id) in ids.enumerate() {
+            for id in ids {
                 let known = id.as_str().is_some_and(|id| {
                     self.documents
                         .iter()
@@ -511,10 +511,11 @@ impl Run {
                 });
                 if !known {
                     errors.push(FieldError::new(
-                        format!("data.{}[{n}]", f.key),
+                        format!("data.{}", f.key),
                         "unknown_document",
-                        "is not a document of this step",
+                        "names a document that is not one of this step",
                     ));
+                    break;
                 }
             }
         }

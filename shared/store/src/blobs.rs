@@ -7,15 +7,20 @@ use async_trait::async_trait;
 
 use crate::StoreError;
 
-/// What an upload may be: exactly this key and type, a size in `1..=max_size`, sent before
-/// `expires_at` (unix seconds).
+/// The part of a key the store replaces with the uploaded file's name (S3's `${filename}`).
+pub const FILENAME: &str = "${filename}";
+
+/// What an upload may be: this key (or, ending in [`FILENAME`], this prefix and the file's
+/// name), this type (none: whatever the browser sends), a size in `1..=max_size`, sent
+/// before `expires_at` (unix seconds).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UploadRequest {
     pub key: String,
-    pub content_type: String,
+    pub content_type: Option<String>,
     pub max_size: u64,
     pub expires_at: i64,
-    /// Where the store sends the browser after the upload (303); none: `204 No Content`.
+    /// Where the store sends the browser after the upload (303, with `bucket`, `key` and
+    /// `etag` added to its query); none: `204 No Content`.
     pub redirect: Option<String>,
     /// Tags the object gets (an unconfirmed upload's, which the lifecycle rule expires).
     pub tags: Vec<(String, String)>,

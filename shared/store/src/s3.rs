@@ -77,10 +77,10 @@ impl Blobs for S3Blobs {
         let credential = format!("{}/{date}/{}/s3/aws4_request", creds.access_key_id(), self.region);
         let expires = DateTime::<Utc>::from_timestamp(req.expires_at, 0)
             .ok_or_else(|| StoreError::Invalid("expiry out of range".into()))?;
-        let mut fields = vec![
-            ("key".to_string(), req.key.clone()),
-            ("Content-Type".to_string(), req.content_type.clone()),
-        ];
+        let mut fields = vec![("key".to_string(), req.key.clone())];
+        if let Some(t) = &req.content_type {
+            fields.push(("Content-Type".to_string(), t.clone()));
+        }
         if !req.tags.is_empty() {
             fields.push(("tagging".into(), crate::blobs::tagging_xml(&req.tags)));
         }
@@ -98,7 +98,15 @@ impl Blobs for S3Blobs {
             json!({"bucket": self.bucket}),
             json!(["content-length-range", 1, req.max_size]),
         ];
-        conditions.extend(fields.iter().map(|(k, v)| json!(["eq", format!("${k}"), v])));
+        conditions.extend(
+            fields
+                .iter()
+                .map(|(k, v)| match v.strip_suffix(crate::blobs::FILENAME) {
+                    // The file's name completes the key: the prefix is what the policy fixes.
+                    Some(prefix) if k == "key" => json!(["starts-with", "$key", prefix]),
+                    _ => json!(["eq", format!("${k}"), v]),
+                }),
+        );
         let policy = json!({
             "expiration": expires.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
             "conditions": conditions,

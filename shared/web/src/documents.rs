@@ -75,7 +75,7 @@ async fn confirm_upload(
 ) -> ApiResult<Response> {
     let t = tenant(&id);
     let files = Files::of(s.table.as_ref(), s.blobs.as_ref(), t).await?;
-    let (_, doc) = uploads::confirm(&files, &rid, &upload, &staff_actor(&id), |_| Ok(())).await?;
+    let (_, doc) = uploads::confirm(&files, &rid, &upload, &staff_actor(&id), None, |_| Ok(())).await?;
     Ok(created(to_json(&doc)))
 }
 

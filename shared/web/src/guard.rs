@@ -17,8 +17,13 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 
 /// The policy of a page: nothing by default; its own style block by hash; images from the
-/// portal and from https (a tenant's logo); forms only to the portal itself.
+/// portal and from https (a tenant's logo); forms only to the portal itself (and to
+/// `form_origin`: the file store an upload form sends to).
 pub fn policy_for(html: &str) -> String {
+    policy_with_form_target(html, None)
+}
+
+pub fn policy_with_form_target(html: &str, form_origin: Option<&str>) -> String {
     let style = html
         .find("<style>")
         .map(|i| i + "<style>".len())
@@ -30,8 +35,9 @@ pub fn policy_for(html: &str) -> String {
         })
         .unwrap_or_else(|| " 'none'".into());
     format!(
-        "default-src 'none'; style-src{style}; img-src 'self' https: data:; form-action 'self'; \
-         frame-ancestors 'none'; base-uri 'none'"
+        "default-src 'none'; style-src{style}; img-src 'self' https: data:; form-action 'self'{}; \
+         frame-ancestors 'none'; base-uri 'none'",
+        form_origin.map(|o| format!(" {o}")).unwrap_or_default()
     )
 }
 

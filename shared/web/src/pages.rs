@@ -72,7 +72,9 @@ pub fn render_for(
         .and_then(|t| t.render(&ctx))
     {
         Ok(html) => {
-            let csp = crate::guard::policy_for(&html);
+            // An upload form sends to the file store (its origin, from `form_origin`).
+            let target = ctx.get("form_origin").and_then(Value::as_str);
+            let csp = crate::guard::policy_with_form_target(&html, target);
             let mut response = (status, Html(html)).into_response();
             if let Ok(v) = axum::http::HeaderValue::from_str(&csp) {
                 response

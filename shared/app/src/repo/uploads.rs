@@ -62,8 +62,10 @@ struct UploadRow {
     step_key: Option<String>,
     requirement: Option<String>,
     visibility: Visibility,
+    /// Empty for a form upload: the store puts the file's name at the end of the key.
     name: String,
-    content_type: String,
+    /// None for a form upload: the bytes say what it is.
+    content_type: Option<String>,
     object_key: String,
     max_size: u64,
     uploaded_by: Actor,
@@ -143,7 +145,7 @@ pub async fn ask(
     input: UploadInput,
     redirect: impl FnOnce(&str) -> Option<String>,
 ) -> AppResult<UploadTicket> {
-    let (table, blobs, tenant, limits) = (files.table, files.blobs, files.tenant, files.limits);
+    let limits = files.limits;
     let mut errors = Vec::new();
     let raw_name = input.filename.trim();
     if raw_name.is_empty() {
@@ -172,24 +174,74 @@ pub async fn ask(
         ));
     }
     domain::into_result(errors)?;
-    run.may_add_document(input.step_key.as_deref(), input.requirement.as_deref(), actor)?;
     let visibility = if actor.is_staff() {
         input.visibility.unwrap_or_default()
     } else {
         Visibility::Shared
     };
-    let id = domain::ids::new_id();
-    let now = Utc::now();
-    let expires_at = now + Duration::minutes(UPLOAD_MINUTES);
-    let row = UploadRow {
-        id: id.clone(),
-        run_id: run.id.clone(),
+    let pending = Pending {
         step_key: input.step_key,
         requirement: input.requirement,
         visibility,
-        name: document::sanitize_name(raw_name),
-        content_type: input.content_type,
-        object_key: object_key(tenant, &run.id, &id),
+        name: Some(document::sanitize_name(raw_name)),
+        content_type: Some(input.content_type),
+    };
+    open(files, run, actor, pending, redirect).await
+}
+
+/// An upload from the portal's plain form, which knows nothing of the file before it is
+/// picked: the store puts the file's name at the end of the key, and its bytes say its type.
+pub async fn ask_form(
+    files: &Files<'_>,
+    run: &Run,
+    actor: &Actor,
+    step_key: &str,
+    requirement: Option<String>,
+    redirect: impl FnOnce(&str) -> Option<String>,
+) -> AppResult<UploadTicket> {
+    let pending = Pending {
+        step_key: Some(step_key.to_string()),
+        requirement,
+        visibility: Visibility::Shared,
+        name: None,
+        content_type: None,
+    };
+    open(files, run, actor, pending, redirect).await
+}
+
+struct Pending {
+    step_key: Option<String>,
+    requirement: Option<String>,
+    visibility: Visibility,
+    name: Option<String>,
+    content_type: Option<String>,
+}
+
+async fn open(
+    files: &Files<'_>,
+    run: &Run,
+    actor: &Actor,
+    p: Pending,
+    redirect: impl FnOnce(&str) -> Option<String>,
+) -> AppResult<UploadTicket> {
+    let (table, blobs, tenant, limits) = (files.table, files.blobs, files.tenant, files.limits);
+    run.may_add_document(p.step_key.as_deref(), p.requirement.as_deref(), actor)?;
+    let id = domain::ids::new_id();
+    let now = Utc::now();
+    let expires_at = now + Duration::minutes(UPLOAD_MINUTES);
+    let object_key = match &p.name {
+        Some(_) => object_key(tenant, &run.id, &id),
+        None => format!("{}/{}", object_key(tenant, &run.id, &id), store::blobs::FILENAME),
+    };
+    let row = UploadRow {
+        id: id.clone(),
+        run_id: run.id.clone(),
+        step_key: p.step_key,
+        requirement: p.requirement,
+        visibility: p.visibility,
+        name: p.name.unwrap_or_default(),
+        content_type: p.content_type,
+        object_key,
         max_size: limits.max_size,
         uploaded_by: actor.clone(),
         expires_at,
@@ -240,6 +292,7 @@ pub async fn confirm(
     run_id: &str,
     upload_id: &str,
     actor: &Actor,
+    stored_key: Option<&str>,
     check: impl FnOnce(&Run) -> Result<(), DomainError>,
 ) -> AppResult<(Run, Document)> {
     let (table, blobs, tenant, limits) = (files.table, files.blobs, files.tenant, files.limits);
@@ -252,17 +305,33 @@ pub async fn confirm(
     if let Some(done) = &row.document_id {
         let doc = run.documents.iter().find(|d| &d.id == done).cloned();
         let doc = doc.ok_or(AppError::Domain(DomainError::NotFound("document")))?;
-        blobs.set_tag(&row.object_key, STATE_TAG, CONFIRMED).await?;
+        let key = doc.object_key.clone().unwrap_or_else(|| row.object_key.clone());
+        blobs.set_tag(&key, STATE_TAG, CONFIRMED).await?;
         return Ok((run, doc));
     }
-    let object = row.object_key.clone();
+    // A form upload's key ends in the file's name, as the store says where it put it.
+    let (object, name) = match row.object_key.strip_suffix(store::blobs::FILENAME) {
+        None => (row.object_key.clone(), row.name.clone()),
+        Some(prefix) => {
+            let rest = stored_key
+                .and_then(|k| k.strip_prefix(prefix))
+                .filter(|r| !r.is_empty() && !r.contains('/'));
+            let Some(rest) = rest else {
+                return Err(AppError::Domain(DomainError::Conflict(
+                    "no file was uploaded for this upload yet".into(),
+                )));
+            };
+            (format!("{prefix}{rest}"), document::sanitize_name(rest))
+        }
+    };
+    let doomed = object.clone();
     let refuse = |e: AppError| async move {
-        if let Err(err) = blobs.delete(&object).await {
+        if let Err(err) = blobs.delete(&doomed).await {
             tracing::warn!(error = %err, "a refused upload was not deleted; the lifecycle rule will");
         }
         Err(e)
     };
-    let Some(size) = blobs.size(&row.object_key).await? else {
+    let Some(size) = blobs.size(&object).await? else {
         return Err(AppError::Domain(DomainError::Conflict(
             "no file was uploaded for this upload yet".into(),
         )));
@@ -278,7 +347,7 @@ pub async fn confirm(
         ))
         .await;
     }
-    let bytes = blobs.read(&row.object_key).await?;
+    let bytes = blobs.read(&object).await?;
     let sniffed = document::sniff(&bytes[..bytes.len().min(64)]);
     match sniffed {
         None => {
@@ -289,15 +358,14 @@ pub async fn confirm(
             ))
             .await
         }
-        Some(t)
-            if t != row.content_type && !(t.starts_with("image/hei") && row.content_type.starts_with("image/hei")) =>
-        {
+        Some(t) if row.content_type.as_deref().is_some_and(|said| !same_type(said, t)) => {
+            let said = row.content_type.clone().unwrap_or_default();
             return refuse(invalid(
                 "file",
                 "type_mismatch",
-                &format!("its content is {t}, not {}", row.content_type),
+                &format!("its content is {t}, not {said}"),
             ))
-            .await
+            .await;
         }
         Some(_) => {}
     }
@@ -307,7 +375,7 @@ pub async fn confirm(
         id: row.id.clone(),
         step_key: row.step_key.clone(),
         requirement: row.requirement.clone(),
-        name: row.name.clone(),
+        name,
         size: bytes.len() as u64,
         content_type: sniffed.unwrap_or_default().to_string(),
         sha256: hex::encode(Sha256::digest(&bytes)),
@@ -321,6 +389,7 @@ pub async fn confirm(
         uploaded_at: now,
         deleted_at: None,
         deleted_by: None,
+        object_key: (object != row.object_key).then(|| object.clone()),
     };
     let expected = run.version;
     let events = match run.add_document(doc.clone(), actor) {
@@ -347,11 +416,16 @@ pub async fn confirm(
     .map_err(stale("the run"))?;
     // Kept for good now; a failure here leaves the file to the lifecycle rule, so it is retried
     // by whoever confirms again (the answer stays the same).
-    if let Err(e) = blobs.set_tag(&row.object_key, STATE_TAG, CONFIRMED).await {
+    if let Err(e) = blobs.set_tag(&object, STATE_TAG, CONFIRMED).await {
         tracing::error!(error = %e, "a confirmed document is still tagged unconfirmed");
         return Err(e.into());
     }
     Ok((run, doc))
+}
+
+/// HEIC and HEIF are told apart by their brand only: either stands for the other.
+fn same_type(said: &str, is: &str) -> bool {
+    said == is || (said.starts_with("image/hei") && is.starts_with("image/hei"))
 }
 
 /// Where an upload's bytes are (and its document's: it keeps the upload's id).
@@ -375,7 +449,10 @@ pub async fn download_url(blobs: &dyn Blobs, tenant: &str, run: &Run, doc: &Docu
             )))
         }
     }
-    let key = object_key(tenant, &run.id, &doc.id);
+    let key = doc
+        .object_key
+        .clone()
+        .unwrap_or_else(|| object_key(tenant, &run.id, &doc.id));
     Ok(blobs
         .download_url(&DownloadRequest {
             key,

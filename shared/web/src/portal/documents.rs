@@ -76,11 +76,34 @@ pub(super) async fn ask(
     Ok(uploads::ask(&files, &run, &p.actor(), input, redirect).await?)
 }
 
+/// Asks for an upload from the page's plain form (the file is picked after: its name and type
+/// come from the store and its bytes).
+pub(super) async fn ask_form(
+    s: &AppState,
+    p: &Participant,
+    run_id: &str,
+    key: &str,
+    requirement: Option<String>,
+    redirect: impl FnOnce(&str) -> Option<String>,
+) -> ApiResult<UploadTicket> {
+    may_upload(p)?;
+    let run = portal::load_run(s, p, run_id).await?;
+    let files = Files::of(s.table.as_ref(), s.blobs.as_ref(), &p.0.tenant_id).await?;
+    Ok(uploads::ask_form(&files, &run, &p.actor(), key, requirement, redirect).await?)
+}
+
 /// Confirms one of the reader's uploads.
-pub(super) async fn confirm(s: &AppState, p: &Participant, run_id: &str, upload_id: &str) -> ApiResult<Document> {
+/// `stored_key`: where the store says it put a form upload's file.
+pub(super) async fn confirm(
+    s: &AppState,
+    p: &Participant,
+    run_id: &str,
+    upload_id: &str,
+    stored_key: Option<&str>,
+) -> ApiResult<Document> {
     may_upload(p)?;
     let files = Files::of(s.table.as_ref(), s.blobs.as_ref(), &p.0.tenant_id).await?;
-    let (_, doc) = uploads::confirm(&files, run_id, upload_id, &p.actor(), |run| p.sees(run)).await?;
+    let (_, doc) = uploads::confirm(&files, run_id, upload_id, &p.actor(), stored_key, |run| p.sees(run)).await?;
     Ok(doc)
 }
 
@@ -112,7 +135,7 @@ async fn confirm_upload(
     p: Participant,
     ApiPath((run_id, upload)): ApiPath<(String, String)>,
 ) -> ApiResult<Response> {
-    let doc = confirm(&s, &p, &run_id, &upload).await?;
+    let doc = confirm(&s, &p, &run_id, &upload, None).await?;
     Ok(created(to_json(&doc)))
 }
 

@@ -228,6 +228,12 @@ pub struct RunPageQuery {
     confirm: Option<String>,
     /// The step whose appointment was just set.
     appointment: Option<String>,
+    /// The step a document was just added to.
+    uploaded: Option<String>,
+    /// The step a document was just removed from.
+    removed: Option<String>,
+    /// Why the last upload was refused (an error code).
+    upload_failed: Option<String>,
 }
 
 struct FormState {
@@ -243,8 +249,14 @@ fn field_errors(errors: &[domain::FieldError], lang: Lang) -> Vec<Value> {
         .iter()
         .map(|e| {
             let key = e.field.strip_prefix("data.").unwrap_or(&e.field).to_string();
+            // A missing required document is no field: it has its own words.
+            let code = if key.starts_with("required_documents.") {
+                "document_required"
+            } else {
+                e.code
+            };
             let message = t
-                .get(&format!("err_{}", e.code))
+                .get(&format!("err_{code}"))
                 .or_else(|| t.get("err_invalid"))
                 .cloned()
                 .unwrap_or_else(|| json!(e.message));
@@ -285,6 +297,11 @@ async fn render_run(
         "run": view,
         "form": form.as_ref().map(|f| json!({"step": f.step, "values": f.values, "errors": field_errors(&f.errors, lang)})),
         "saved": q.saved, "done": q.done, "confirm": q.confirm, "appointment": q.appointment,
+        "uploaded": q.uploaded, "removed": q.removed,
+        "upload_failed": q.upload_failed.map(|code| {
+            let t = app::templates::catalog(lang);
+            t.get(&format!("err_{code}")).or_else(|| t.get("err_invalid")).cloned().unwrap_or_default()
+        }),
         // The appointment form shows the current one, in the utility's time zone.
         "due_inputs": run.steps.iter().filter_map(|st| {
             let at = st.due_at?.with_timezone(&p.3.tz);
@@ -341,6 +358,17 @@ fn answers(form: &Bytes, fields: &[domain::journey::Field]) -> Map<String, Value
                     .unwrap_or_else(|| Value::String(value.clone())),
             },
             Some(FieldType::Checkbox) => Value::Bool(true),
+            // The documents ticked for the field: every one of them.
+            Some(FieldType::File) => {
+                let ids = match data.remove(key) {
+                    Some(Value::Array(mut ids)) => {
+                        ids.push(Value::String(value.clone()));
+                        ids
+                    }
+                    _ => vec![Value::String(value.clone())],
+                };
+                Value::Array(ids)
+            }
             _ => Value::String(value.clone()),
         };
         data.insert(key.clone(), value);
@@ -374,7 +402,7 @@ async fn form_failed(
     }
 }
 
-fn back_to(run_id: &str, outcome: &str, key: &str) -> Response {
+pub(super) fn back_to(run_id: &str, outcome: &str, key: &str) -> Response {
     let key: String = form_urlencoded::byte_serialize(key.as_bytes()).collect();
     Redirect::to(&format!("/portal/runs/{run_id}?{outcome}={key}#step-{key}")).into_response()
 }

@@ -7,6 +7,7 @@ pub mod html;
 pub mod json;
 pub mod new_link;
 pub mod participant;
+pub mod upload_pages;
 pub mod views;
 
 use axum::Router;
@@ -21,6 +22,7 @@ pub fn table() -> Routes {
         .merge(html::routes())
         .merge(new_link::routes())
         .merge(documents::routes())
+        .merge(upload_pages::routes())
 }
 
 /// The area as one Lambda function serves it.

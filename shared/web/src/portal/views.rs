@@ -111,6 +111,8 @@ pub struct DocumentView {
     pub id: String,
     pub name: String,
     pub size: u64,
+    /// The size as the reader writes it (`1,2 MB`).
+    pub size_text: String,
     pub content_type: String,
     pub uploaded_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -221,6 +223,16 @@ impl PortalRunView {
     }
 }
 
+/// A file size as the reader writes it: KB below a megabyte, else MB with one decimal.
+pub fn size_text(bytes: u64, lang: Lang) -> String {
+    if bytes < 1024 * 1024 {
+        return format!("{} KB", bytes.div_ceil(1024).max(1));
+    }
+    let tenths = (bytes * 10).div_ceil(1024 * 1024);
+    let sep = if lang == Lang::En { "." } else { "," };
+    format!("{}{sep}{} MB", tenths / 10, tenths % 10)
+}
+
 /// The step's documents the participant sees.
 fn documents_of(run: &Run, step: &RunStep, p: &Participant) -> Vec<DocumentView> {
     let reader = &p.0.participant_id;
@@ -234,6 +246,7 @@ fn documents_of(run: &Run, step: &RunStep, p: &Participant) -> Vec<DocumentView>
                 id: d.id.clone(),
                 name: d.name.clone(),
                 size: d.size,
+                size_text: size_text(d.size, p.lang()),
                 content_type: d.content_type.clone(),
                 uploaded_at: d.uploaded_at,
                 requirement: d.requirement.clone(),
