@@ -838,3 +838,124 @@ async fn expired_invitations_are_gone_but_can_be_resent() {
     assert_ne!(resent.invitation_id, partner.invitation_id);
     assert_eq!(resent.status, domain::partner::PartnerStatus::Invited);
 }
+
+/// Documents and partner permissions: upload needs documents:upload; a partner sees its own
+/// steps' shared documents, every step's with runs:view_all_steps, never internal ones.
+async fn partner_documents(w: &impl World) {
+    use e2e_tests::documents::{send_file, PDF};
+    let tag = unique();
+    let staff = w.staff("alice");
+    let (none, none_office) = invite(w, &format!("{tag}n"), json!(["tasks:complete"])).await;
+    let none_session = accept(w, &none_office, &format!("nina-{tag}@n.example")).await;
+    let (up, up_office) = invite(w, &format!("{tag}u"), json!(["documents:upload"])).await;
+    let up_session = accept(w, &up_office, &format!("ugo-{tag}@u.example")).await;
+    let (all, all_office) = invite(
+        w,
+        &format!("{tag}v"),
+        json!(["documents:upload", "runs:view_all_steps"]),
+    )
+    .await;
+    let all_session = accept(w, &all_office, &format!("vera-{tag}@v.example")).await;
+    let run_none = run_for(w, &partner_process(w, &none, &format!("{tag}n")).await, &tag).await;
+    let run_up = run_for(w, &partner_process(w, &up, &format!("{tag}u")).await, &tag).await;
+    let run_all = run_for(w, &partner_process(w, &all, &format!("{tag}v")).await, &tag).await;
+    w.deliver().await;
+    let pdf = json!({"filename": "Rapport.pdf", "content_type": "application/pdf", "size": PDF.len()});
+
+    // Without documents:upload: no upload.
+    w.call(
+        "POST",
+        &format!("/v1/portal/runs/{run_none}/steps/install/uploads"),
+        Some(&none_session),
+        Some(pdf.clone()),
+    )
+    .await
+    .problem(403);
+
+    // Staff share a document on the customer's step and keep an internal one on the partner's.
+    let staff_doc = |run: String, step: &'static str, visibility: &'static str| {
+        let staff = staff.clone();
+        async move {
+            let t = w
+                .call(
+                    "POST",
+                    &format!("/v1/runs/{run}/uploads"),
+                    Some(&staff),
+                    Some(json!({"filename": format!("{visibility}.pdf"), "content_type": "application/pdf", "size": PDF.len(), "step_key": step, "visibility": visibility})),
+                )
+                .await;
+            assert_eq!(t.status, 201, "{}", t.body);
+            assert_eq!(send_file(&t.body, "x.pdf", PDF).await, 204);
+            w.call(
+                "POST",
+                &format!("/v1/runs/{run}/uploads/{}/confirm", t.field("upload_id")),
+                Some(&staff),
+                None,
+            )
+            .await
+            .field("id")
+        }
+    };
+    for (run, session) in [(&run_up, &up_session), (&run_all, &all_session)] {
+        let t = w
+            .call(
+                "POST",
+                &format!("/v1/portal/runs/{run}/steps/install/uploads"),
+                Some(session),
+                Some(pdf.clone()),
+            )
+            .await;
+        assert_eq!(t.status, 201, "{}", t.body);
+        assert_eq!(send_file(&t.body, "Rapport.pdf", PDF).await, 204);
+        let own = w
+            .call(
+                "POST",
+                &format!("/v1/portal/runs/{run}/uploads/{}/confirm", t.field("upload_id")),
+                Some(session),
+                None,
+            )
+            .await;
+        assert_eq!(own.status, 201, "{}", own.body);
+        let shared = staff_doc(run.clone(), "confirm", "shared").await;
+        let internal = staff_doc(run.clone(), "install", "internal").await;
+        let get = |doc: String| {
+            let session = session.clone();
+            let run = run.clone();
+            async move {
+                w.raw(
+                    "GET",
+                    &format!("/v1/portal/runs/{run}/documents/{doc}/download"),
+                    Some(&session),
+                    &[],
+                    None,
+                )
+                .await
+                .status
+            }
+        };
+        assert_eq!(get(own.field("id")).await, 303, "its own upload");
+        assert_eq!(get(internal).await, 404, "never an internal one");
+        let expected = if session == &all_session { 303 } else { 404 };
+        assert_eq!(get(shared).await, expected, "the customer's step's shared document");
+    }
+    // Another partner's documents are nobody else's business.
+    w.raw(
+        "GET",
+        &format!("/v1/portal/runs/{run_up}/documents/x/download"),
+        Some(&all_session),
+        &[],
+        None,
+    )
+    .await
+    .problem(404);
+}
+
+#[tokio::test]
+async fn partner_documents_on_local_server() {
+    partner_documents(&Local::start().await).await;
+}
+
+#[tokio::test]
+async fn partner_documents_on_the_aws_path() {
+    partner_documents(&AwsWorld::new().await).await;
+}

@@ -112,7 +112,8 @@ async fn download(
 /// Removes a document (softly: the history keeps it).
 #[utoipa::path(delete, path = "/v1/runs/{id}/documents/{doc_id}", tag = "documents", security(("jwt" = [])),
     params(("id" = String, Path, description = "The run's id"), ("doc_id" = String, Path, description = "The document's id")),
-    responses((status = 204, description = "Removed")))]
+    responses((status = 204, description = "Removed"),
+        (status = 404, description = "No such document", body = Problem, content_type = "application/problem+json")))]
 async fn remove_document(
     State(s): State<AppState>,
     Staff(id): Staff,

@@ -143,7 +143,8 @@ async fn confirm_upload(
 #[utoipa::path(get, path = "/v1/portal/runs/{run_id}/documents/{doc_id}/download", tag = "portal", security(("portal_session" = []), ("portal_cookie" = [])),
     params(("run_id" = String, Path, description = "The run's id"), ("doc_id" = String, Path, description = "The document's id")),
     responses((status = 303, description = "To the file", headers(("Location" = String))),
-        (status = 409, description = "The document waits for its malware scan", body = Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "The document waits for its malware scan", body = Problem, content_type = "application/problem+json"),
+        (status = 410, description = "The scan found malware: never served", body = Problem, content_type = "application/problem+json")))]
 pub(super) async fn download(
     State(s): State<AppState>,
     p: Participant,
@@ -161,7 +162,8 @@ pub(super) async fn download(
 #[utoipa::path(delete, path = "/v1/portal/runs/{run_id}/documents/{doc_id}", tag = "portal", security(("portal_session" = []), ("portal_cookie" = [])),
     params(("run_id" = String, Path, description = "The run's id"), ("doc_id" = String, Path, description = "The document's id")),
     responses((status = 204, description = "Removed"),
-        (status = 403, description = "Not your document", body = Problem, content_type = "application/problem+json")))]
+        (status = 403, description = "Not your document", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The step is no longer active", body = Problem, content_type = "application/problem+json")))]
 async fn remove_document(
     State(s): State<AppState>,
     p: Participant,

@@ -44,7 +44,8 @@ fn origin(url: &str) -> Option<String> {
     params(("run_id" = String, Path, description = "The run's id"), ("key" = String, Path, description = "The step's key")),
     request_body(content = HashMap<String, String>, content_type = "application/x-www-form-urlencoded", description = "`requirement`: the step's required document the file is for (optional)"),
     responses((status = 200, description = "The page with the file store's form", content_type = "text/html", body = String),
-        (status = 403, description = "Not your step, or your organisation may not upload", content_type = "text/html", body = String)))]
+        (status = 403, description = "Not your step, or your organisation may not upload", content_type = "text/html", body = String),
+        (status = 409, description = "The step is not active, or the run has ended", content_type = "text/html", body = String)))]
 async fn upload_page(
     State(s): State<AppState>,
     p: Result<Participant, ApiError>,
@@ -106,7 +107,8 @@ pub struct StoredQuery {
 /// (what was wrong with the file, if anything, shows there).
 #[utoipa::path(get, path = "/portal/runs/{run_id}/uploads/{upload_id}/stored", tag = "pages", security(("portal_cookie" = [])),
     params(("run_id" = String, Path, description = "The run's id"), ("upload_id" = String, Path, description = "The upload's id"), StoredQuery),
-    responses((status = 303, description = "Back to the step: `?uploaded=` or `?upload_failed=` (an error code)", headers(("Location" = String)))))]
+    responses((status = 303, description = "Back to the step: `?uploaded=` or `?upload_failed=` (an error code)", headers(("Location" = String))),
+        (status = 409, description = "Nothing was stored for this upload, or the step is no longer active", content_type = "text/html", body = String)))]
 async fn stored(
     State(s): State<AppState>,
     p: Result<Participant, ApiError>,
@@ -136,7 +138,9 @@ async fn stored(
 #[utoipa::path(get, path = "/portal/runs/{run_id}/documents/{doc_id}", tag = "pages", security(("portal_cookie" = [])),
     params(("run_id" = String, Path, description = "The run's id"), ("doc_id" = String, Path, description = "The document's id")),
     responses((status = 303, description = "To the file", headers(("Location" = String))),
-        (status = 404, description = "No such document of yours", content_type = "text/html", body = String)))]
+        (status = 404, description = "No such document of yours", content_type = "text/html", body = String),
+        (status = 409, description = "The document waits for its malware scan", content_type = "text/html", body = String),
+        (status = 410, description = "The scan found malware: never served", content_type = "text/html", body = String)))]
 async fn download(
     State(s): State<AppState>,
     p: Result<Participant, ApiError>,
@@ -159,7 +163,8 @@ async fn download(
 #[utoipa::path(post, path = "/portal/runs/{run_id}/documents/{doc_id}/remove", tag = "pages", security(("portal_cookie" = [])),
     params(("run_id" = String, Path, description = "The run's id"), ("doc_id" = String, Path, description = "The document's id")),
     responses((status = 303, description = "Back to the step, `?removed=`", headers(("Location" = String))),
-        (status = 403, description = "Not your document", content_type = "text/html", body = String)))]
+        (status = 403, description = "Not your document", content_type = "text/html", body = String),
+        (status = 409, description = "The step is no longer active", content_type = "text/html", body = String)))]
 async fn remove(
     State(s): State<AppState>,
     p: Result<Participant, ApiError>,
