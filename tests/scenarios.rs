@@ -522,3 +522,13 @@ async fn bad_uploads_on_local_server() {
 async fn bad_uploads_on_the_aws_path() {
     e2e_tests::documents::bad_uploads(&AwsWorld::new().await, &unique()).await;
 }
+
+#[tokio::test]
+async fn scanned_uploads_on_local_server() {
+    e2e_tests::documents::scanned_uploads(&Local::start().await, &unique()).await;
+}
+
+#[tokio::test]
+async fn scanned_uploads_on_the_aws_path() {
+    e2e_tests::documents::scanned_uploads(&AwsWorld::new().await, &unique()).await;
+}

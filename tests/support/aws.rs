@@ -478,6 +478,16 @@ impl World for AwsWorld {
         sub.to_string()
     }
 
+    async fn scan(&self, run_id: &str, doc_id: &str, result: &str) {
+        let key = format!("{}/{run_id}/{doc_id}", self.gw.tenant);
+        self.gw
+            .state
+            .blobs
+            .set_tag(&key, app::repo::uploads::SCAN_TAG, result)
+            .await
+            .unwrap();
+    }
+
     fn other_tenant_staff(&self) -> String {
         format!("other{}:mallory", unique())
     }

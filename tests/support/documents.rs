@@ -426,3 +426,96 @@ pub async fn bad_uploads(w: &impl World, tag: &str) {
         "too_many",
     );
 }
+
+/// Scanning on: documents wait for the scan's result; a clean one is served, an infected one
+/// never, and staff are told.
+pub async fn scanned_uploads(w: &impl World, tag: &str) {
+    let on = w
+        .call(
+            "PUT",
+            "/v1/settings",
+            Some(&w.admin()),
+            Some(json!({"document_scanning": true, "name": "Stadtwerke"})),
+        )
+        .await;
+    assert_eq!(on.status, 200, "{}", on.body);
+    let process = define(w, tag).await;
+    let staff = w.staff("alice");
+    let run = w
+        .call(
+            "POST",
+            &format!("/v1/processes/{process}/runs"),
+            Some(&staff),
+            Some(json!({"participants": {
+                "installer": {"name": "Ivo", "email": format!("ivo-{tag}@installer.example")},
+                "customer": {"name": "Chiara", "email": format!("chiara-{tag}@customer.example")}}})),
+        )
+        .await;
+    let run_id = run.field("id");
+    let upload = |name: &'static str| {
+        let (staff, run_id) = (staff.clone(), run_id.clone());
+        async move {
+            let t = w
+                .call(
+                    "POST",
+                    &format!("/v1/runs/{run_id}/uploads"),
+                    Some(&staff),
+                    Some(json!({"filename": name, "content_type": "application/pdf", "size": PDF.len(), "step_key": "install"})),
+                )
+                .await;
+            assert_eq!(t.status, 201, "{}", t.body);
+            assert_eq!(send_file(&t.body, name, PDF).await, 204);
+            let doc = w
+                .call(
+                    "POST",
+                    &format!("/v1/runs/{run_id}/uploads/{}/confirm", t.field("upload_id")),
+                    Some(&staff),
+                    None,
+                )
+                .await;
+            assert_eq!(doc.status, 201, "{}", doc.body);
+            assert_eq!(doc.body["status"], "pending_scan");
+            doc.field("id")
+        }
+    };
+    let clean = upload("clean.pdf").await;
+    let bad = upload("bad.pdf").await;
+    let download = |doc: String| {
+        let (staff, run_id) = (staff.clone(), run_id.clone());
+        async move {
+            w.raw(
+                "GET",
+                &format!("/v1/runs/{run_id}/documents/{doc}/download"),
+                Some(&staff),
+                &[],
+                None,
+            )
+            .await
+            .status
+        }
+    };
+    assert_eq!(download(clean.clone()).await, 409, "waits for its scan");
+    w.scan(&run_id, &clean, "NO_THREATS_FOUND").await;
+    w.scan(&run_id, &bad, "THREATS_FOUND").await;
+    assert_eq!(download(clean).await, 303, "clean: served");
+    assert_eq!(download(bad.clone()).await, 410, "infected: never served");
+    let listed = w
+        .call("GET", &format!("/v1/runs/{run_id}/documents"), Some(&staff), None)
+        .await;
+    let statuses: Vec<&str> = listed.body["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|d| d["status"].as_str())
+        .collect();
+    assert_eq!(statuses, ["available", "infected"]);
+    w.deliver().await;
+    let warned = w.inbox(&format!("bob-{tag}@utility.example")).await;
+    assert!(
+        warned
+            .iter()
+            .any(|m| m.body.contains("bad.pdf")
+                && (m.subject.contains("Schadsoftware") || m.body.contains("Schadsoftware"))),
+        "the step's owner is told: {warned:?}"
+    );
+}

@@ -505,6 +505,14 @@ impl scenario::World for Local {
         self.token("acme", sub, &["staff"])
     }
 
+    async fn scan(&self, run_id: &str, doc_id: &str, result: &str) {
+        let files = local_server::files::LocalBlobs::new(self.data_dir.join("files"), &self.base);
+        let key = format!("acme/{run_id}/{doc_id}");
+        store::blobs::Blobs::set_tag(&files, &key, app::repo::uploads::SCAN_TAG, result)
+            .await
+            .unwrap();
+    }
+
     fn other_tenant_staff(&self) -> String {
         self.token("globex", "mallory", &["admin"])
     }

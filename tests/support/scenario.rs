@@ -31,6 +31,8 @@ pub trait World: Client {
     fn admin(&self) -> String;
     /// The email address a staff user's token carries.
     fn staff_email(&self, sub: &str) -> String;
+    /// What a malware scan writes on a document's file: its result tag.
+    async fn scan(&self, run_id: &str, doc_id: &str, result: &str);
 }
 
 /// The token in an email's link after `prefix` (`/portal/access/`, `/partners/invitations/`).

@@ -344,6 +344,31 @@ impl Run {
             .collect()
     }
 
+    /// Records the malware scan's result of a document waiting for it (nothing when it is
+    /// not waiting: a result read twice changes nothing).
+    pub fn settle_scan(&mut self, id: &str, clean: bool) -> Vec<RunEvent> {
+        let Some(doc) = self
+            .documents
+            .iter_mut()
+            .find(|d| d.id == id && d.status == DocumentStatus::PendingScan)
+        else {
+            return Vec::new();
+        };
+        doc.status = if clean {
+            DocumentStatus::Available
+        } else {
+            DocumentStatus::Infected
+        };
+        let event = RunEvent::DocumentScanned {
+            document_id: doc.id.clone(),
+            name: doc.name.clone(),
+            step_key: doc.step_key.clone(),
+            infected: !clean,
+        };
+        self.version += 1;
+        vec![event]
+    }
+
     /// The step's required documents that no document fulfils yet.
     pub fn missing_documents(&self, key: &str) -> Vec<&RequiredDocument> {
         let Some(step) = self.step(key) else {
@@ -353,7 +378,10 @@ impl Run {
             .iter()
             .filter(|r| {
                 !self.documents.iter().any(|d| {
-                    !d.is_deleted() && d.step_key.as_deref() == Some(key) && d.requirement.as_deref() == Some(&r.key)
+                    !d.is_deleted()
+                        && d.status != DocumentStatus::Infected
+                        && d.step_key.as_deref() == Some(key)
+                        && d.requirement.as_deref() == Some(&r.key)
                 })
             })
             .collect()

@@ -90,6 +90,15 @@ pub enum RunEvent {
         requirement: Option<String>,
         visibility: crate::document::Visibility,
     },
+    /// The malware scan's result arrived for a document (`infected`: never served; staff are
+    /// told).
+    DocumentScanned {
+        document_id: String,
+        name: String,
+        #[serde(default)]
+        step_key: Option<String>,
+        infected: bool,
+    },
     /// A document was removed (it stays in the run, marked, and is served no more).
     DocumentRemoved {
         document_id: String,

@@ -14,7 +14,7 @@ use super::{created, staff_actor, staff_change, tenant, to_json, AppState, Route
 use crate::auth::Staff;
 use crate::error::{ApiError, ApiResult, Problem};
 use app::repo::uploads::{self, Files, UploadInput, UploadTicket};
-use domain::document::Document;
+use domain::document::{Document, DocumentStatus};
 use domain::run::Run;
 
 pub(crate) fn routes() -> Routes {
@@ -88,7 +88,21 @@ async fn list_documents(
     Staff(id): Staff,
     ApiPath(rid): ApiPath<String>,
 ) -> ApiResult<Json<Value>> {
-    let run: Run = app::repo::load(s.table.as_ref(), tenant(&id), &rid).await?;
+    let t = tenant(&id);
+    let mut run: Run = app::repo::load(s.table.as_ref(), t, &rid).await?;
+    // Documents waiting for their scan take its result, where it has come.
+    let waiting: Vec<String> = run
+        .documents
+        .iter()
+        .filter(|d| d.status == DocumentStatus::PendingScan)
+        .map(|d| d.id.clone())
+        .collect();
+    if !waiting.is_empty() {
+        let files = Files::of(s.table.as_ref(), s.blobs.as_ref(), t).await?;
+        for doc in waiting {
+            uploads::settle_scan(&files, &mut run, &doc).await?;
+        }
+    }
     Ok(Json(json!({ "documents": run.visible_documents(None) })))
 }
 
@@ -104,7 +118,10 @@ async fn download(
     ApiPath((rid, doc_id)): ApiPath<(String, String)>,
 ) -> ApiResult<Response> {
     let t = tenant(&id);
-    let run: Run = app::repo::load(s.table.as_ref(), t, &rid).await?;
+    let mut run: Run = app::repo::load(s.table.as_ref(), t, &rid).await?;
+    run.document_for(&doc_id, None).ok_or(ApiError::NotFound("document"))?;
+    let files = Files::of(s.table.as_ref(), s.blobs.as_ref(), t).await?;
+    uploads::settle_scan(&files, &mut run, &doc_id).await?;
     let doc = run.document_for(&doc_id, None).ok_or(ApiError::NotFound("document"))?;
     to_file(&uploads::download_url(s.blobs.as_ref(), t, &run, doc).await?)
 }

@@ -57,6 +57,11 @@ kinds! {
     PartnerCommissioning = "partner_commissioning" [
         "recipient_name", "tenant_name", "partner_name", "process_name", "run_title", "step_name", "due_date", "link",
     ];
+    /// The malware scan found a threat in a document of the run (never served); told to the
+    /// run's creator and the step's owner. `step_name` may be empty (the run's own document).
+    DocumentInfected = "document_infected" [
+        "recipient_name", "tenant_name", "process_name", "run_title", "step_name", "document_name", "link",
+    ];
     /// A new portal link someone asked for on a portal page, for the participant's
     /// `task_count` open tasks; `step_name` and `process_name` name the first, where `link` leads.
     AccessLink = "access_link" [

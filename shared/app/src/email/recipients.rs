@@ -211,7 +211,38 @@ pub fn run_recipients(
         RunEvent::RunStarted { .. }
         | RunEvent::StepSubmitted { .. }
         | RunEvent::DocumentAdded { .. }
-        | RunEvent::DocumentRemoved { .. } => {}
+        | RunEvent::DocumentRemoved { .. }
+        | RunEvent::DocumentScanned { infected: false, .. } => {}
+        // A threat found: the run's creator and the step's owner hear of it.
+        RunEvent::DocumentScanned {
+            name,
+            step_key,
+            infected: true,
+            ..
+        } => {
+            let step = step_key.as_deref().and_then(|k| run.step(k));
+            let extra = vars(&[
+                ("document_name", json!(name)),
+                ("step_name", step.map_or(json!(""), |s| per_lang(&s.name))),
+            ]);
+            if let Some(owner) = step.and_then(|s| s.owner.as_ref()) {
+                let is_creator = creator
+                    .email
+                    .as_ref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(&owner.email));
+                if !is_creator {
+                    b.add(
+                        &owner.email,
+                        owner.name.as_deref().unwrap_or_default(),
+                        None,
+                        EmailKind::DocumentInfected,
+                        extra.clone(),
+                        staff_link.clone(),
+                    );
+                }
+            }
+            tell_creator(&mut b, EmailKind::DocumentInfected, extra);
+        }
         RunEvent::StepActivated {
             step_key,
             step_name,
@@ -1525,6 +1556,13 @@ mod tests {
         tell_all(&events, &partner_user(), &run);
         let events = run.complete("confirm", &customer(), day(5)).unwrap();
         tell_all(&events, &customer(), &run);
+        let scanned = RunEvent::DocumentScanned {
+            document_id: "d1".into(),
+            name: "scan.pdf".into(),
+            step_key: Some("install".into()),
+            infected: true,
+        };
+        tell_all(&[scanned], &staff(), &run);
         let (mut run, _) = started();
         let events = run.cancel("customer moved", day(2)).unwrap();
         tell_all(&events, &staff(), &run);

@@ -433,6 +433,43 @@ fn object_key(tenant: &str, run_id: &str, upload_id: &str) -> String {
     format!("{tenant}/{run_id}/{upload_id}")
 }
 
+/// The malware scan's result of a document waiting for it, once its object carries the scan
+/// tag (GuardDuty Malware Protection for S3 writes it; tests set it themselves): the run is
+/// saved with it (an infected document tells staff). Nothing changes while the tag is missing.
+pub async fn settle_scan(files: &Files<'_>, run: &mut Run, doc_id: &str) -> AppResult<()> {
+    let Some(doc) = run
+        .documents
+        .iter()
+        .find(|d| d.id == doc_id && d.status == DocumentStatus::PendingScan)
+    else {
+        return Ok(());
+    };
+    let key = doc
+        .object_key
+        .clone()
+        .unwrap_or_else(|| object_key(files.tenant, &run.id, &doc.id));
+    let tags = files.blobs.tags(&key).await?;
+    let Some((_, result)) = tags.iter().find(|(k, _)| k == SCAN_TAG) else {
+        return Ok(());
+    };
+    let expected = run.version;
+    let events = run.settle_scan(doc_id, result == SCAN_CLEAN);
+    let scanner = Actor::new("system", "malware-scan", None);
+    super::save(
+        files.table,
+        files.tenant,
+        run,
+        Some(expected),
+        &events,
+        &scanner,
+        Utc::now(),
+        Vec::new(),
+    )
+    .await
+    .map_err(stale("the run"))?;
+    Ok(())
+}
+
 /// A short-lived link to a document the reader may see (the caller found it so): 409 while
 /// it waits for its scan, 410 when the scan found malware.
 pub async fn download_url(blobs: &dyn Blobs, tenant: &str, run: &Run, doc: &Document) -> AppResult<String> {

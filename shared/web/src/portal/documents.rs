@@ -150,12 +150,19 @@ pub(super) async fn download(
     p: Participant,
     ApiPath((run_id, doc_id)): ApiPath<(String, String)>,
 ) -> ApiResult<Response> {
-    let run = portal::load_run(&s, &p, &run_id).await?;
+    to_file(&file_link(&s, &p, &run_id, &doc_id).await?)
+}
+
+/// A short-lived link to a document the reader sees (its scan's result taken first, where it
+/// has come).
+pub(super) async fn file_link(s: &AppState, p: &Participant, run_id: &str, doc_id: &str) -> ApiResult<String> {
+    let mut run = portal::load_run(s, p, run_id).await?;
     let reader = Some((p.0.participant_id.as_str(), p.may(Permission::RunsViewAllSteps)));
-    let doc = run
-        .document_for(&doc_id, reader)
-        .ok_or(ApiError::NotFound("document"))?;
-    to_file(&uploads::download_url(s.blobs.as_ref(), &p.0.tenant_id, &run, doc).await?)
+    run.document_for(doc_id, reader).ok_or(ApiError::NotFound("document"))?;
+    let files = Files::of(s.table.as_ref(), s.blobs.as_ref(), &p.0.tenant_id).await?;
+    uploads::settle_scan(&files, &mut run, doc_id).await?;
+    let doc = run.document_for(doc_id, reader).ok_or(ApiError::NotFound("document"))?;
+    Ok(uploads::download_url(s.blobs.as_ref(), &p.0.tenant_id, &run, doc).await?)
 }
 
 /// Removes one of the reader's own documents while its step is active.

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde_json::json;
 
-use super::documents::{ask_form, confirm};
+use super::documents::{ask_form, confirm, file_link};
 use super::html::back_to;
 use super::participant::{self as portal, Participant};
 use crate::documents::to_file;
@@ -17,7 +17,6 @@ use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery, FormBody};
 use crate::pages::{render_for, PageError};
 use crate::{AppState, Routes};
-use domain::partner::Permission;
 
 pub(super) fn routes() -> Routes {
     Routes::default()
@@ -147,15 +146,7 @@ async fn download(
     ApiPath((run_id, doc_id)): ApiPath<(String, String)>,
 ) -> Result<Response, PageError> {
     let p = p?;
-    let run = portal::load_run(&s, &p, &run_id).await.map_err(page_error(&p))?;
-    let reader = Some((p.0.participant_id.as_str(), p.may(Permission::RunsViewAllSteps)));
-    let doc = run
-        .document_for(&doc_id, reader)
-        .ok_or(ApiError::NotFound("document"))
-        .map_err(page_error(&p))?;
-    let url = app::repo::uploads::download_url(s.blobs.as_ref(), &p.0.tenant_id, &run, doc)
-        .await
-        .map_err(|e| page_error(&p)(e.into()))?;
+    let url = file_link(&s, &p, &run_id, &doc_id).await.map_err(page_error(&p))?;
     to_file(&url).map_err(page_error(&p))
 }
 
