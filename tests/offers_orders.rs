@@ -1078,3 +1078,116 @@ async fn offer_and_order_roles() {
     assert_eq!(view.body["steps"][0]["name"], "Commande reçue");
     assert_eq!(view.body["locale"], "fr");
 }
+
+/// Offer images: uploaded to a draft (images only, ≤ 5 MB), the offer's URL is a public route
+/// that redirects to the file; an edit without image URLs keeps them; active offers keep theirs.
+async fn offer_images(w: &impl App) {
+    use e2e_tests::documents::{send_file, PDF, PNG};
+    let tag = unique();
+    let admin = w.admin();
+    let id = new_offer(w, wallbox(&tag)).await;
+    let ask = |slot: &'static str, body: Value| {
+        let (admin, id) = (admin.clone(), id.clone());
+        async move {
+            w.call(
+                "POST",
+                &format!("/v1/offers/{id}/images/{slot}/uploads"),
+                Some(&admin),
+                Some(body),
+            )
+            .await
+        }
+    };
+    let too_big = ask(
+        "teaser",
+        json!({"filename": "big.png", "content_type": "image/png", "size": 6 * 1024 * 1024}),
+    )
+    .await;
+    assert_eq!(too_big.status, 422, "{}", too_big.body);
+    let not_image = ask(
+        "teaser",
+        json!({"filename": "a.pdf", "content_type": "application/pdf", "size": 10}),
+    )
+    .await;
+    assert_eq!(not_image.status, 422, "{}", not_image.body);
+    let no_slot = ask(
+        "banner",
+        json!({"filename": "a.png", "content_type": "image/png", "size": 10}),
+    )
+    .await;
+    assert_eq!(no_slot.status, 404);
+
+    // A PDF sent as a PNG is refused at confirm.
+    let t = ask(
+        "teaser",
+        json!({"filename": "a.png", "content_type": "image/png", "size": PDF.len()}),
+    )
+    .await;
+    assert_eq!(t.status, 201, "{}", t.body);
+    assert_eq!(send_file(&t.body, "a.png", PDF).await, 204);
+    let refused = w
+        .call(
+            "POST",
+            &format!("/v1/offers/{id}/images/teaser/uploads/{}/confirm", t.field("upload_id")),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(refused.status, 422, "{}", refused.body);
+
+    let t = ask(
+        "teaser",
+        json!({"filename": "wallbox.png", "content_type": "image/png", "size": PNG.len()}),
+    )
+    .await;
+    assert_eq!(send_file(&t.body, "wallbox.png", PNG).await, 204);
+    let confirmed = w
+        .call(
+            "POST",
+            &format!("/v1/offers/{id}/images/teaser/uploads/{}/confirm", t.field("upload_id")),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(confirmed.status, 200, "{}", confirmed.body);
+    let url = confirmed.field("teaser_image_url");
+    let path = url.find("/v1/offer-images/").map(|i| url[i..].to_string()).unwrap();
+    let image = w.raw("GET", &path, None, &[], None).await;
+    assert_eq!(image.status, 303, "public: {}", image.text);
+    assert!(
+        image.header("cache-control").unwrap().contains("max-age="),
+        "cacheable for a few minutes"
+    );
+    let file = reqwest::get(image.header("location").unwrap()).await.unwrap();
+    assert_eq!(file.status(), 200);
+    assert_eq!(file.bytes().await.unwrap().as_ref(), PNG);
+    assert_eq!(w.raw("GET", "/v1/offer-images/nope", None, &[], None).await.status, 404);
+
+    // The preview shows it; an edit that names no image keeps it.
+    let preview = w
+        .call("GET", &format!("/v1/offers/{id}/preview?locale=de"), Some(&admin), None)
+        .await;
+    assert_eq!(preview.body["card"]["image_url"], json!(url), "{}", preview.body);
+    let edited = w
+        .call("PUT", &format!("/v1/offers/{id}"), Some(&admin), Some(wallbox(&tag)))
+        .await;
+    assert_eq!(edited.status, 200, "{}", edited.body);
+    assert_eq!(edited.body["teaser_image_url"], json!(url));
+    assert_eq!(activate(w, &id).await.status, 200);
+    let late = ask(
+        "detail",
+        json!({"filename": "d.png", "content_type": "image/png", "size": PNG.len()}),
+    )
+    .await;
+    assert_eq!(late.status, 409, "an active offer's images stay: {}", late.body);
+}
+
+#[tokio::test]
+async fn offer_images_on_local_server() {
+    offer_images(&Local::start().await).await;
+}
+
+#[tokio::test]
+async fn offer_images_on_the_aws_path() {
+    offer_images(&AwsWorld::new().await).await;
+}

@@ -19,6 +19,7 @@
 //! | a participant's tasks across runs        | table | pk = `T#t#PART#{participant}`, sk begins_with `TASK#`  |
 //! | history (events) of a participant's access | table | pk = `T#t#PART#{participant}`, sk begins_with `EVT#` |
 //! | an upload, until it is confirmed        | table | pk = `T#t#UPLOAD#{id}`, sk = `UPLOAD`                  |
+//! | an offer image by its public id         | table | pk = `IMAGE#{id}`, sk = `IMAGE`                        |
 //! | where an address has portal access       | table | pk = `ADDRESS#{participant id of the address}`, sk begins_with `T#` |
 //! | portal access link / session by token    | table | pk = `TOKEN#{sha256}`, sk = `TOKEN`                    |
 //! | partner invitation by token              | table | pk = `TOKEN#{sha256}`, sk = `TOKEN`                    |
@@ -159,6 +160,14 @@ pub fn upload(t: &str, id: &str) -> Key {
     Key {
         pk: format!("{}UPLOAD#{id}", tenant(t)),
         sk: "UPLOAD".into(),
+    }
+}
+
+/// An offer image's public id: where its file is (found before any tenant is known).
+pub fn offer_image(id: &str) -> Key {
+    Key {
+        pk: format!("IMAGE#{id}"),
+        sk: "IMAGE".into(),
     }
 }
 

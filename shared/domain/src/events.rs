@@ -183,6 +183,10 @@ pub enum OfferEvent {
         previous_status: OfferStatus,
         replaced_by: Option<String>,
     },
+    /// An image was uploaded for the card (`teaser`) or the detail page.
+    OfferImageSet {
+        slot: crate::offer::ImageSlot,
+    },
 }
 
 /// The events of an order.

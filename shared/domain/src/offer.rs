@@ -59,6 +59,9 @@ pub struct Offer {
     pub teaser_image_url: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail_image_url: Option<String>,
+    /// The uploaded images (their public image ids), where the URLs are theirs.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub uploaded_images: BTreeMap<ImageSlot, String>,
     #[serde(default)]
     pub questionnaire: Vec<Field>,
     pub version: u64,
@@ -71,6 +74,24 @@ pub struct Offer {
     /// The offer whose activation closed this one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replaced_by: Option<String>,
+}
+
+/// Which image of an offer: the card's or the detail page's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImageSlot {
+    Teaser,
+    Detail,
+}
+
+impl ImageSlot {
+    pub fn parse(s: &str) -> Option<ImageSlot> {
+        match s {
+            "teaser" => Some(ImageSlot::Teaser),
+            "detail" => Some(ImageSlot::Detail),
+            _ => None,
+        }
+    }
 }
 
 /// What the app's offer card and detail page show, in one language.
@@ -184,6 +205,7 @@ impl Offer {
             content: trimmed(input.content),
             teaser_image_url: input.teaser_image_url.map(|u| u.trim().to_string()),
             detail_image_url: input.detail_image_url.map(|u| u.trim().to_string()),
+            uploaded_images: BTreeMap::new(),
             questionnaire: input.questionnaire,
             version: 1,
             created_at: now,
@@ -219,8 +241,24 @@ impl Offer {
         let old_category = self.category;
         self.category = input.category;
         self.content = trimmed(input.content);
-        self.teaser_image_url = input.teaser_image_url.map(|u| u.trim().to_string());
-        self.detail_image_url = input.detail_image_url.map(|u| u.trim().to_string());
+        // An uploaded image stays unless the edit names another URL.
+        for (slot, given) in [
+            (ImageSlot::Teaser, input.teaser_image_url),
+            (ImageSlot::Detail, input.detail_image_url),
+        ] {
+            let url = match slot {
+                ImageSlot::Teaser => &mut self.teaser_image_url,
+                ImageSlot::Detail => &mut self.detail_image_url,
+            };
+            match given {
+                Some(u) => {
+                    *url = Some(u.trim().to_string());
+                    self.uploaded_images.remove(&slot);
+                }
+                None if self.uploaded_images.contains_key(&slot) => {}
+                None => *url = None,
+            }
+        }
         self.questionnaire = input.questionnaire;
         self.updated_at = now;
         self.version += 1;
@@ -228,6 +266,30 @@ impl Offer {
             old_category,
             category: self.category,
         }])
+    }
+
+    /// Sets an uploaded image of a draft: `url` is its public address, `image_id` its id.
+    pub fn set_image(
+        &mut self,
+        slot: ImageSlot,
+        image_id: &str,
+        url: String,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OfferEvent>, DomainError> {
+        if self.status != OfferStatus::Draft {
+            return Err(DomainError::Conflict(format!(
+                "offer {} is not a draft; its images no longer change",
+                self.id
+            )));
+        }
+        match slot {
+            ImageSlot::Teaser => self.teaser_image_url = Some(url),
+            ImageSlot::Detail => self.detail_image_url = Some(url),
+        }
+        self.uploaded_images.insert(slot, image_id.to_string());
+        self.updated_at = now;
+        self.version += 1;
+        Ok(vec![OfferEvent::OfferImageSet { slot }])
     }
 
     /// Makes a draft the active offer of its category; `replaces` is the active offer it

@@ -3,7 +3,7 @@
 
 use axum::extract::State;
 use axum::http::HeaderMap;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,12 @@ pub fn table() -> Routes {
         .route("/v1/offers/{id}/close", post(close_offer))
         .route("/v1/offers/{id}/preview", get(preview))
         .route("/v1/app/offers", get(app_offers))
+        .route("/v1/offers/{id}/images/{slot}/uploads", post(ask_image))
+        .route(
+            "/v1/offers/{id}/images/{slot}/uploads/{upload_id}/confirm",
+            post(confirm_image),
+        )
+        .route("/v1/offer-images/{image_id}", get(image))
 }
 
 /// The area as one Lambda function serves it.
@@ -199,4 +205,72 @@ async fn app_offers(State(s): State<AppState>, Customer(id): Customer) -> ApiRes
         .collect();
     // All active offers fit one page (at most one per category).
     Ok(Json(to_json(&Page::new(items, None))))
+}
+
+/// Asks for an upload of an offer's teaser or detail image (a draft's; images only, ≤ 5 MB).
+#[utoipa::path(post, path = "/v1/offers/{id}/images/{slot}/uploads", tag = "offers", security(("jwt" = [])),
+    params(("id" = String, Path, description = "The offer's id"), ("slot" = String, Path, description = "`teaser` or `detail`")),
+    request_body = app::repo::offer_images::ImageInput,
+    responses((status = 201, description = "Where to send the file", body = app::repo::uploads::UploadTicket),
+        (status = 409, description = "The offer is not a draft", body = Problem, content_type = "application/problem+json")))]
+async fn ask_image(
+    State(s): State<AppState>,
+    Admin(id): Admin,
+    ApiPath((oid, slot)): ApiPath<(String, String)>,
+    ApiJson(input): ApiJson<app::repo::offer_images::ImageInput>,
+) -> ApiResult<Response> {
+    use app::repo::offer_images;
+    let t = tenant(&id);
+    let slot = offer_images::slot(&slot)?;
+    let offer = app::repo::load::<domain::offer::Offer>(s.table.as_ref(), t, &oid).await?;
+    let files = app::repo::uploads::Files::of(s.table.as_ref(), s.blobs.as_ref(), t).await?;
+    Ok(crate::created(to_json(
+        &offer_images::ask(&files, &offer, slot, input).await?,
+    )))
+}
+
+/// Confirms an uploaded image: the offer's card or detail page shows it (its URL is public).
+#[utoipa::path(post, path = "/v1/offers/{id}/images/{slot}/uploads/{upload_id}/confirm", tag = "offers", security(("jwt" = [])),
+    params(("id" = String, Path, description = "The offer's id"), ("slot" = String, Path, description = "`teaser` or `detail`"),
+        ("upload_id" = String, Path, description = "The upload's id")),
+    responses((status = 200, description = "The offer, with the image's URL", body = Offer),
+        (status = 409, description = "Nothing was uploaded yet, or the offer is not a draft", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not an image, too large or empty (it was deleted)", body = Problem, content_type = "application/problem+json")))]
+async fn confirm_image(
+    State(s): State<AppState>,
+    Admin(id): Admin,
+    ApiPath((oid, slot, upload)): ApiPath<(String, String, String)>,
+) -> ApiResult<Json<Value>> {
+    use app::repo::offer_images;
+    let t = tenant(&id);
+    let slot = offer_images::slot(&slot)?;
+    let files = app::repo::uploads::Files::of(s.table.as_ref(), s.blobs.as_ref(), t).await?;
+    let who = staff_actor(&id);
+    let offer = offer_images::confirm(&files, &oid, slot, &upload, &who, &s.config.portal_base_url).await?;
+    Ok(Json(to_json(&offer)))
+}
+
+/// An offer image (public: the app and the preview show it): a redirect to a link valid a
+/// few minutes, which browsers may keep for four.
+#[utoipa::path(get, path = "/v1/offer-images/{image_id}", tag = "offers", security(()),
+    params(("image_id" = String, Path, description = "The image's public id")),
+    responses((status = 303, description = "To the image", headers(("Location" = String), ("Cache-Control" = String))),
+        (status = 404, description = "No such image", body = Problem, content_type = "application/problem+json")))]
+async fn image(State(s): State<AppState>, ApiPath(image_id): ApiPath<String>) -> ApiResult<Response> {
+    let url = app::repo::offer_images::image_link(s.table.as_ref(), s.blobs.as_ref(), &image_id).await?;
+    let location = axum::http::HeaderValue::from_str(&url)
+        .map_err(|_| crate::error::ApiError::Internal("an image link is no header value".into()))?;
+    let cache = format!("public, max-age={}", app::repo::offer_images::IMAGE_CACHE_SECONDS);
+    Ok((
+        axum::http::StatusCode::SEE_OTHER,
+        [
+            (axum::http::header::LOCATION, location),
+            (
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_str(&cache)
+                    .map_err(|_| crate::error::ApiError::Internal("cache header".into()))?,
+            ),
+        ],
+    )
+        .into_response())
 }

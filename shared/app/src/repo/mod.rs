@@ -6,6 +6,7 @@ pub mod aggregate;
 pub mod definitions;
 pub mod limits;
 pub mod new_link;
+pub mod offer_images;
 pub mod offers;
 pub mod orders;
 pub mod partners;

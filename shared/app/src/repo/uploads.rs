@@ -324,51 +324,19 @@ pub async fn confirm(
             (format!("{prefix}{rest}"), document::sanitize_name(rest))
         }
     };
+    let file = inspect(
+        blobs,
+        &object,
+        row.max_size,
+        row.content_type.as_deref(),
+        document::DEFAULT_TYPES.as_slice(),
+    )
+    .await?;
     let doomed = object.clone();
     let refuse = |e: AppError| async move {
-        if let Err(err) = blobs.delete(&doomed).await {
-            tracing::warn!(error = %err, "a refused upload was not deleted; the lifecycle rule will");
-        }
+        discard(blobs, &doomed).await;
         Err(e)
     };
-    let Some(size) = blobs.size(&object).await? else {
-        return Err(AppError::Domain(DomainError::Conflict(
-            "no file was uploaded for this upload yet".into(),
-        )));
-    };
-    if size == 0 {
-        return refuse(invalid("file", "empty", "the file is empty")).await;
-    }
-    if size > row.max_size {
-        return refuse(invalid(
-            "file",
-            "too_large",
-            &format!("must be at most {} bytes", row.max_size),
-        ))
-        .await;
-    }
-    let bytes = blobs.read(&object).await?;
-    let sniffed = document::sniff(&bytes[..bytes.len().min(64)]);
-    match sniffed {
-        None => {
-            return refuse(invalid(
-                "file",
-                "unsupported_type",
-                "is not a PDF, JPEG, PNG, HEIC/HEIF or WebP file",
-            ))
-            .await
-        }
-        Some(t) if row.content_type.as_deref().is_some_and(|said| !same_type(said, t)) => {
-            let said = row.content_type.clone().unwrap_or_default();
-            return refuse(invalid(
-                "file",
-                "type_mismatch",
-                &format!("its content is {t}, not {said}"),
-            ))
-            .await;
-        }
-        Some(_) => {}
-    }
     let now = Utc::now();
     // The document keeps its upload's id: its bytes stay where the upload put them.
     let doc = Document {
@@ -376,9 +344,9 @@ pub async fn confirm(
         step_key: row.step_key.clone(),
         requirement: row.requirement.clone(),
         name,
-        size: bytes.len() as u64,
-        content_type: sniffed.unwrap_or_default().to_string(),
-        sha256: hex::encode(Sha256::digest(&bytes)),
+        size: file.size,
+        content_type: file.content_type.to_string(),
+        sha256: file.sha256,
         visibility: row.visibility,
         status: if limits.scanning {
             DocumentStatus::PendingScan
@@ -421,6 +389,59 @@ pub async fn confirm(
         return Err(e.into());
     }
     Ok((run, doc))
+}
+
+/// What a stored file turned out to be.
+pub struct Inspected {
+    pub size: u64,
+    pub content_type: &'static str,
+    pub sha256: String,
+}
+
+/// Deletes a refused file (the lifecycle rule gets it otherwise).
+pub async fn discard(blobs: &dyn Blobs, key: &str) {
+    if let Err(err) = blobs.delete(key).await {
+        tracing::warn!(error = %err, "a refused upload was not deleted; the lifecycle rule will");
+    }
+}
+
+/// Checks a stored file: there, not empty, at most `max_size`, one of `types` by its first
+/// bytes and the type declared (if one was); a refused one is deleted (422 naming why).
+pub async fn inspect(
+    blobs: &dyn Blobs,
+    key: &str,
+    max_size: u64,
+    declared: Option<&str>,
+    types: &[&str],
+) -> AppResult<Inspected> {
+    let refuse = |code: &'static str, message: String| async move {
+        discard(blobs, key).await;
+        Err(invalid("file", code, &message))
+    };
+    let Some(size) = blobs.size(key).await? else {
+        return Err(AppError::Domain(DomainError::Conflict(
+            "no file was uploaded for this upload yet".into(),
+        )));
+    };
+    if size == 0 {
+        return refuse("empty", "the file is empty".into()).await;
+    }
+    if size > max_size {
+        return refuse("too_large", format!("must be at most {max_size} bytes")).await;
+    }
+    let bytes = blobs.read(key).await?;
+    let sniffed = document::sniff(&bytes[..bytes.len().min(64)]).filter(|t| types.contains(t));
+    let Some(content_type) = sniffed else {
+        return refuse("unsupported_type", format!("is not one of {}", types.join(", "))).await;
+    };
+    if let Some(said) = declared.filter(|said| !same_type(said, content_type)) {
+        return refuse("type_mismatch", format!("its content is {content_type}, not {said}")).await;
+    }
+    Ok(Inspected {
+        size: bytes.len() as u64,
+        content_type,
+        sha256: hex::encode(Sha256::digest(&bytes)),
+    })
 }
 
 /// HEIC and HEIF are told apart by their brand only: either stands for the other.
