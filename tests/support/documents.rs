@@ -208,6 +208,8 @@ pub async fn installer_uploads(w: &impl World, tag: &str) {
         )
         .await;
     assert_eq!(late.status, 409, "{}", late.body);
+    let after = ask(json!({"filename": "late.pdf", "content_type": "application/pdf", "size": PDF.len()})).await;
+    assert_eq!(after.status, 409, "the step is no longer active: {}", after.body);
 
     // Staff see and serve them too, and upload an internal one to the run itself.
     let listed = w
