@@ -2,6 +2,7 @@
 //! offers and orders with their state machines, their typed events and the domain's errors.
 //! No HTTP, no AWS SDK, no SQLite: everything here is unit-tested where it lives.
 
+pub mod calendar;
 pub mod dates;
 pub mod document;
 pub mod error;
