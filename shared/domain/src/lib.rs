@@ -5,6 +5,7 @@
 pub mod calendar;
 pub mod dates;
 pub mod document;
+pub mod due;
 pub mod error;
 pub mod events;
 pub mod i18n;
