@@ -472,7 +472,17 @@ mod tests {
             name: None,
             locale: None,
         };
-        Run::start("r1".into(), &process, &[], input, creator, now).unwrap().0
+        Run::start(
+            "r1".into(),
+            &process,
+            &[],
+            input,
+            creator,
+            crate::due::RunCalendar::default(),
+            now,
+        )
+        .unwrap()
+        .0
     }
 
     fn installer() -> Actor {

@@ -173,7 +173,10 @@ mod tests {
         // Thursday 2 April 2026, 15:00 in Berlin (13:00 UTC).
         let anchor = Utc.with_ymd_and_hms(2026, 4, 2, 13, 0, 0).unwrap();
         let days = DueRule::days_after_activation(3);
-        assert_eq!(days.due(anchor, &berlin(None)), Utc.with_ymd_and_hms(2026, 4, 5, 21, 59, 59).unwrap());
+        assert_eq!(
+            days.due(anchor, &berlin(None)),
+            Utc.with_ymd_and_hms(2026, 4, 5, 21, 59, 59).unwrap()
+        );
         let business = DueRule {
             in_days: None,
             in_business_days: Some(2),
@@ -194,7 +197,8 @@ mod tests {
 
     #[test]
     fn rules_read_and_check_their_anchor() {
-        let rule: DueRule = serde_json::from_value(serde_json::json!({"in_business_days": 5, "from": "step:install"})).unwrap();
+        let rule: DueRule =
+            serde_json::from_value(serde_json::json!({"in_business_days": 5, "from": "step:install"})).unwrap();
         assert_eq!(rule.from, DueFrom::Step("install".into()));
         assert_eq!(serde_json::to_value(&rule).unwrap()["from"], "step:install");
         let mut errors = Vec::new();

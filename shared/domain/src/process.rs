@@ -95,11 +95,23 @@ pub struct StepDef {
     pub journey_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due_in_days: Option<u32>,
+    /// When the step is due (`due_in_days` is `{"in_days": n, "from": "activated"}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<crate::due::DueRule>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<Owner>,
     /// Documents the step needs before it can be done (uploaded on it, each for its key).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub required_documents: Vec<crate::document::RequiredDocument>,
+}
+
+impl StepDef {
+    /// The step's due rule (`due`, else `due_in_days` after activation).
+    pub fn due_rule(&self) -> Option<crate::due::DueRule> {
+        self.due
+            .clone()
+            .or_else(|| self.due_in_days.map(crate::due::DueRule::days_after_activation))
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
@@ -242,6 +254,17 @@ impl ProcessInput {
                 &format!("{at}.required_documents"),
                 &mut errors,
             );
+            if let Some(rule) = &s.due {
+                let keys: Vec<&str> = self.steps.iter().map(|x| x.key.as_str()).collect();
+                rule.validate(&format!("{at}.due"), &keys, &s.key, &mut errors);
+                if s.due_in_days.is_some() {
+                    errors.push(FieldError::new(
+                        format!("{at}.due"),
+                        "invalid",
+                        "give due or due_in_days, not both",
+                    ));
+                }
+            }
             if let Some(days) = s.due_in_days {
                 if !(1..=3650).contains(&days) {
                     errors.push(FieldError::new(

@@ -5,7 +5,7 @@
 //! participant may fill in and complete only the active steps assigned to them; completed and
 //! cancelled runs are terminal: nothing changes them.
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -13,6 +13,7 @@ use super::journey::{validate_answers, validate_draft, Field};
 use super::process::{Assignee, InfoTexts, Owner, Process, ProcessStatus};
 use super::{into_result, require_email, require_text};
 use crate::document::{Document, RequiredDocument};
+use crate::due::{DueFrom, DueRule, RunCalendar};
 use crate::error::{DomainError, FieldError};
 pub use crate::events::Actor;
 use crate::events::RunEvent;
@@ -132,6 +133,18 @@ pub struct RunStep {
     /// Documents the step needs before it can be done.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub required_documents: Vec<RequiredDocument>,
+    /// When it is due (runs started before due rules have `due_in_days`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub due: Option<DueRule>,
+}
+
+impl RunStep {
+    /// Its due rule: `due`, else `due_in_days` after activation.
+    pub fn due_rule(&self) -> Option<DueRule> {
+        self.due
+            .clone()
+            .or_else(|| self.due_in_days.map(DueRule::days_after_activation))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -157,6 +170,12 @@ pub struct Run {
     /// Its documents (deleted ones stay, marked, for the history), oldest first.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub documents: Vec<Document>,
+    /// The calendar its due dates count in (its tenant's when it started).
+    #[serde(default)]
+    pub calendar: RunCalendar,
+    /// The latest appointment set on it (what `from: appointment` counts from).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appointment_at: Option<DateTime<Utc>>,
 }
 
 /// Who a participant of a run is, as the portal knows them.
@@ -301,12 +320,14 @@ impl Run {
     }
 
     /// Starts a run: snapshots the definition (and its journeys) and activates the first step.
+    /// `calendar`: the tenant's, which the run keeps for its due dates.
     pub fn start(
         id: String,
         process: &Process,
         journeys: &[JourneySnapshot],
         input: RunInput,
         created_by: Creator,
+        calendar: RunCalendar,
         now: DateTime<Utc>,
     ) -> Result<(Run, Vec<RunEvent>), DomainError> {
         if process.status == ProcessStatus::Archived {
@@ -337,6 +358,7 @@ impl Run {
                 submission: None,
                 unreachable: None,
                 required_documents: s.required_documents.clone(),
+                due: s.due_rule(),
             })
             .collect();
         let mut run = Run {
@@ -355,6 +377,8 @@ impl Run {
             completed_at: None,
             cancel_reason: None,
             documents: Vec::new(),
+            calendar,
+            appointment_at: None,
         };
         let mut changes = vec![RunEvent::RunStarted {
             process_id: run.process_id.clone(),
@@ -440,14 +464,16 @@ impl Run {
     }
 
     fn activate_next(&mut self, now: DateTime<Utc>) -> Vec<RunEvent> {
-        let Some(step) = self.steps.iter_mut().find(|s| s.status == StepStatus::Pending) else {
+        let Some(i) = self.steps.iter().position(|s| s.status == StepStatus::Pending) else {
             self.status = RunStatus::Completed;
             self.completed_at = Some(now);
             return vec![RunEvent::RunCompleted {}];
         };
+        let due_at = self.steps[i].due_rule().and_then(|rule| self.due_from(&rule, now));
+        let step = &mut self.steps[i];
         step.status = StepStatus::Active;
         step.activated_at = Some(now);
-        step.due_at = step.due_in_days.map(|d| now + Duration::days(i64::from(d)));
+        step.due_at = due_at;
         let contact = match step.assignee {
             Assignee::Customer => self.participants.customer.clone(),
             Assignee::Installer => self.participants.installer.clone(),
@@ -461,6 +487,32 @@ impl Run {
             info_text: step.info_texts.for_kind(step.assignee.kind()).cloned(),
             due_at: step.due_at,
         }]
+    }
+
+    /// The due date a rule gives now, if its anchor has happened (`now`: the step's activation).
+    fn due_from(&self, rule: &DueRule, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let anchor = match &rule.from {
+            DueFrom::Activated => Some(now),
+            DueFrom::RunStarted => Some(self.created_at),
+            DueFrom::Step(k) => self.step(k).and_then(|s| s.completed_at),
+            DueFrom::Appointment => self.appointment_at,
+        };
+        anchor.map(|a| rule.due(a, &self.calendar))
+    }
+
+    /// Active steps whose rule counts from an anchor that just happened get their due date.
+    fn anchor_happened(&mut self, happened: impl Fn(&DueFrom) -> bool, now: DateTime<Utc>) {
+        for i in 0..self.steps.len() {
+            let step = &self.steps[i];
+            let Some(rule) = step.due_rule().filter(|r| happened(&r.from)) else {
+                continue;
+            };
+            if step.status != StepStatus::Active {
+                continue;
+            }
+            let due = self.due_from(&rule, now);
+            self.steps[i].due_at = due.or(self.steps[i].due_at);
+        }
     }
 
     /// Stores the answers to the active step's journey (all of them valid and complete).
@@ -566,6 +618,8 @@ impl Run {
             documents,
         }];
         changes.extend(self.activate_next(now));
+        let done = key.to_string();
+        self.anchor_happened(|from| matches!(from, DueFrom::Step(k) if *k == done), now);
         self.version += 1;
         Ok(changes)
     }
@@ -585,6 +639,19 @@ impl Run {
         let step = &mut self.steps[i];
         let old = step.due_at;
         step.due_at = Some(due_at);
+        self.appointment_at = Some(due_at);
+        let own = key.to_string();
+        // Other active steps that count from the appointment: their due date follows it.
+        for j in 0..self.steps.len() {
+            let other = &self.steps[j];
+            if other.key == own || other.status != StepStatus::Active {
+                continue;
+            }
+            if let Some(rule) = other.due_rule().filter(|r| r.from == DueFrom::Appointment) {
+                self.steps[j].due_at = Some(rule.due(due_at, &self.calendar));
+            }
+        }
+        let step = &self.steps[i];
         self.version += 1;
         Ok(vec![RunEvent::StepDueDateSet {
             step_key: key.into(),
@@ -720,6 +787,7 @@ mod tests {
     use crate::i18n::I18n;
     use crate::journey::FieldType;
     use crate::process::StepDef;
+    use chrono::Duration;
 
     fn step(key: &str, assignee: Assignee, journey: Option<&str>) -> StepDef {
         StepDef {
@@ -729,6 +797,7 @@ mod tests {
             info_texts: InfoTexts::default(),
             journey_id: journey.map(str::to_string),
             due_in_days: Some(3),
+            due: None,
             owner: None,
             required_documents: Vec::new(),
         }
@@ -797,9 +866,17 @@ mod tests {
             name: None,
             locale: None,
         };
-        Run::start("r1".into(), &process(), &journeys(), input, creator, Utc::now())
-            .unwrap()
-            .0
+        Run::start(
+            "r1".into(),
+            &process(),
+            &journeys(),
+            input,
+            creator,
+            RunCalendar::default(),
+            Utc::now(),
+        )
+        .unwrap()
+        .0
     }
 
     fn participant(kind: &str, email: &str) -> Actor {
@@ -844,7 +921,17 @@ mod tests {
             name: None,
             locale: None,
         };
-        let run = Run::start("r1".into(), &p, &journeys(), input, creator, now).unwrap().0;
+        let run = Run::start(
+            "r1".into(),
+            &p,
+            &journeys(),
+            input,
+            creator,
+            RunCalendar::default(),
+            now,
+        )
+        .unwrap()
+        .0;
         let partner_input = PartnerInput {
             name: "Solar".into(),
             email: "office@solar.example".into(),
@@ -889,11 +976,98 @@ mod tests {
     }
 
     #[test]
+    fn due_dates_count_from_their_anchor_in_the_runs_calendar() {
+        use crate::calendar::HolidayRegion;
+        use chrono::TimeZone;
+        let input: crate::process::ProcessInput = serde_json::from_value(serde_json::json!({
+            "name": "Commissioning",
+            "steps": [
+                {"key": "install", "name": "Install", "assignee": {"kind": "installer"}, "due": {"in_business_days": 3}},
+                {"key": "commission", "name": "Commission", "assignee": {"kind": "partner", "partner_id": "pa1"}},
+                {"key": "confirm", "name": "Confirm", "assignee": {"kind": "customer"},
+                 "due": {"in_days": 2, "from": "appointment"}},
+                {"key": "pay", "name": "Pay", "assignee": {"kind": "customer"},
+                 "due": {"in_business_days": 1, "from": "step:install"}}]}))
+        .unwrap();
+        let process = Process::create("p1".into(), input, Utc::now()).unwrap();
+        let participants: RunInput = serde_json::from_value(serde_json::json!({"participants": {
+            "installer": {"name": "Ivo", "email": "i@x.ch"}, "customer": {"name": "Chiara", "email": "c@x.ch"}}}))
+        .unwrap();
+        let calendar = RunCalendar {
+            time_zone: "Europe/Berlin".into(),
+            holiday_region: Some(HolidayRegion::De),
+        };
+        let creator = Creator {
+            sub: "alice".into(),
+            email: None,
+            name: None,
+            locale: None,
+        };
+        // Started on Thursday 2 April 2026: three business days skip Easter.
+        let start = Utc.with_ymd_and_hms(2026, 4, 2, 8, 0, 0).unwrap();
+        let (mut run, _) = Run::start("r1".into(), &process, &[], participants, creator, calendar, start).unwrap();
+        let end_of = |y, m, d| Utc.with_ymd_and_hms(y, m, d, 21, 59, 59).unwrap();
+        assert_eq!(
+            run.step("install").unwrap().due_at,
+            Some(end_of(2026, 4, 9)),
+            "Thursday after Easter"
+        );
+        // Done on Friday 10 April: `pay` will count one business day from then (Monday 13).
+        let installer = participant("installer", "i@x.ch");
+        run.complete(
+            "install",
+            &installer,
+            Utc.with_ymd_and_hms(2026, 4, 10, 9, 0, 0).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(run.step("commission").unwrap().due_at, None, "no rule");
+        let partner = Actor::new("partner", &crate::partner::participant_of("pa1"), None);
+        let appointment = Utc.with_ymd_and_hms(2026, 4, 20, 7, 30, 0).unwrap();
+        run.set_due_date(
+            "commission",
+            appointment,
+            &partner,
+            Utc.with_ymd_and_hms(2026, 4, 11, 9, 0, 0).unwrap(),
+        )
+        .unwrap();
+        run.complete(
+            "commission",
+            &partner,
+            Utc.with_ymd_and_hms(2026, 4, 20, 12, 0, 0).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            run.step("confirm").unwrap().due_at,
+            Some(end_of(2026, 4, 22)),
+            "two days after the appointment"
+        );
+        let customer = participant("customer", "c@x.ch");
+        run.complete(
+            "confirm",
+            &customer,
+            Utc.with_ymd_and_hms(2026, 4, 21, 9, 0, 0).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            run.step("pay").unwrap().due_at,
+            Some(end_of(2026, 4, 13)),
+            "one business day after install"
+        );
+    }
+
+    #[test]
     fn first_step_activates_with_due_date() {
         let run = started();
         assert_eq!(run.current_step(), Some("check"));
         let s = run.step("check").unwrap();
-        assert_eq!(s.due_at.unwrap() - s.activated_at.unwrap(), Duration::days(3));
+        // Three days after activation, at the end of that day in Berlin.
+        let (due, activated) = (s.due_at.unwrap(), s.activated_at.unwrap());
+        let local = |t: DateTime<Utc>| t.with_timezone(&chrono_tz::Europe::Berlin);
+        assert_eq!(
+            local(due).date_naive() - local(activated).date_naive(),
+            Duration::days(3)
+        );
+        assert_eq!(local(due).format("%H:%M:%S").to_string(), "23:59:59");
         assert_eq!(run.step("install").unwrap().status, StepStatus::Pending);
         assert!(run.step("install").unwrap().journey.is_some(), "journey snapshotted");
     }
@@ -986,9 +1160,15 @@ mod tests {
             name: None,
             locale: None,
         };
-        let Err(DomainError::Invalid(errors)) =
-            Run::start("r".into(), &process(), &journeys(), input, creator, Utc::now())
-        else {
+        let Err(DomainError::Invalid(errors)) = Run::start(
+            "r".into(),
+            &process(),
+            &journeys(),
+            input,
+            creator,
+            RunCalendar::default(),
+            Utc::now(),
+        ) else {
             panic!("expected validation errors")
         };
         assert_eq!(errors.len(), 2);

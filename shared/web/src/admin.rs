@@ -78,6 +78,10 @@ struct SettingsInput {
     #[serde(default)]
     #[schema(max_length = 100)]
     sender_name: Option<String>,
+    /// Whose public holidays are no business days: `DE`, a state (`DE-BY`, `DE-SN`, …), `AT`
+    /// or `CH`.
+    #[serde(default)]
+    holiday_region: Option<domain::calendar::HolidayRegion>,
     /// The size limit of one document in MB (default 25).
     #[serde(default)]
     #[schema(minimum = 1, maximum = 100)]
@@ -192,6 +196,9 @@ async fn put_settings(
         set(&mut st.support_phone, input.support_phone);
         set(&mut st.time_zone, input.time_zone);
         set(&mut st.sender_name, input.sender_name);
+        if input.holiday_region.is_some() {
+            st.holiday_region = input.holiday_region;
+        }
         if input.max_document_mb.is_some() {
             st.max_document_mb = input.max_document_mb;
         }

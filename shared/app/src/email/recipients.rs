@@ -612,6 +612,7 @@ mod tests {
             info_texts: InfoTexts::default(),
             journey_id: None,
             due_in_days: None,
+            due: None,
             owner: None,
             required_documents: Vec::new(),
         }
@@ -733,7 +734,16 @@ mod tests {
             },
             test,
         };
-        Run::start("r1".into(), &process(), &journeys(), input, created_by, day(1)).unwrap()
+        Run::start(
+            "r1".into(),
+            &process(),
+            &journeys(),
+            input,
+            created_by,
+            domain::due::RunCalendar::default(),
+            day(1),
+        )
+        .unwrap()
     }
 
     /// Started by Alice, whose address differs from the install step owner's only in case.

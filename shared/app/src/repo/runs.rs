@@ -76,7 +76,13 @@ pub async fn create(
         idempotency_key,
         &input,
     );
-    let (run, events) = Run::start(domain::ids::new_id(), process, &journeys, input, creator, now)?;
+    // The run counts its due dates in the tenant's calendar as it is now.
+    let settings = super::settings::get_settings(table, tenant).await?;
+    let calendar = domain::due::RunCalendar {
+        time_zone: settings.tz().name().to_string(),
+        holiday_region: settings.holiday_region,
+    };
+    let (run, events) = Run::start(domain::ids::new_id(), process, &journeys, input, creator, calendar, now)?;
     super::create(table, tenant, run, &events, &actor, idem).await
 }
 

@@ -37,6 +37,9 @@ pub struct Settings {
     /// The sender's display name (`Stadtwerke Musterstadt <portal@…>`; default: the name).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sender_name: Option<String>,
+    /// Whose public holidays are no business days (`DE`, `DE-BY`, … `AT`, `CH`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub holiday_region: Option<domain::calendar::HolidayRegion>,
     /// The size limit of one document in MB (1-100; default 25).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_document_mb: Option<u32>,
