@@ -532,3 +532,13 @@ async fn scanned_uploads_on_local_server() {
 async fn scanned_uploads_on_the_aws_path() {
     e2e_tests::documents::scanned_uploads(&AwsWorld::new().await, &unique()).await;
 }
+
+#[tokio::test]
+async fn staff_move_due_dates_on_local_server() {
+    e2e_tests::scenario::staff_move_due_dates(&Local::start().await, &unique()).await;
+}
+
+#[tokio::test]
+async fn staff_move_due_dates_on_the_aws_path() {
+    e2e_tests::scenario::staff_move_due_dates(&AwsWorld::new().await, &unique()).await;
+}

@@ -613,3 +613,69 @@ pub async fn texts_per_language(w: &impl World, tag: &str) {
         .await;
     assert!(right.status < 300, "{}", right.body);
 }
+
+/// Staff move an active step's due date, with a reason; the history keeps it.
+pub async fn staff_move_due_dates(w: &impl World, tag: &str) {
+    let (_, process) = define(w, tag).await;
+    let (run, _, _) = start(w, &process, tag).await;
+    let run_id = run["id"].as_str().unwrap().to_string();
+    let staff = w.staff("alice");
+    let current = run["current_step"].as_str().unwrap().to_string();
+    let path = format!("/v1/runs/{run_id}/steps/{current}/due-date");
+    let moved = w
+        .call(
+            "PUT",
+            &path,
+            Some(&staff),
+            Some(json!({"due_at": "2031-03-04T16:00:00Z", "reason": "Der Installateur ist krank"})),
+        )
+        .await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    let step = moved.body["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == current.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(step["due_at"], "2031-03-04T16:00:00Z");
+    let no_reason = w
+        .call(
+            "PUT",
+            &path,
+            Some(&staff),
+            Some(json!({"due_at": "2031-03-04T16:00:00Z", "reason": " "})),
+        )
+        .await;
+    assert_eq!(no_reason.status, 422, "{}", no_reason.body);
+    let past = w
+        .call(
+            "PUT",
+            &path,
+            Some(&staff),
+            Some(json!({"due_at": "2020-01-01T00:00:00Z", "reason": "x"})),
+        )
+        .await;
+    assert_eq!(past.status, 422, "{}", past.body);
+    let pending = w
+        .call(
+            "PUT",
+            &format!("/v1/runs/{run_id}/steps/confirm/due-date"),
+            Some(&staff),
+            Some(json!({"due_at": "2031-03-04T16:00:00Z", "reason": "x"})),
+        )
+        .await;
+    assert_eq!(pending.status, 409, "not active yet: {}", pending.body);
+    let history = w
+        .call("GET", &format!("/v1/runs/{run_id}/history"), Some(&staff), None)
+        .await;
+    let event = history.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "step_due_date_moved")
+        .cloned()
+        .expect("the move is in the history");
+    assert_eq!(event["data"]["reason"], "Der Installateur ist krank");
+    assert_eq!(event["actor"]["id"], "alice");
+}

@@ -113,6 +113,13 @@ pub enum RunEvent {
         #[serde(default)]
         owner: Option<Owner>,
     },
+    /// Staff set or moved an active step's due date, with a reason (history only).
+    StepDueDateMoved {
+        step_key: String,
+        old: Option<DateTime<Utc>>,
+        new: DateTime<Utc>,
+        reason: String,
+    },
     RunCompleted {},
     RunCancelled {
         reason: String,

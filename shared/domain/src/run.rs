@@ -662,6 +662,36 @@ impl Run {
         }])
     }
 
+    /// Staff set or move an active step's due date, saying why.
+    pub fn move_due_date(
+        &mut self,
+        key: &str,
+        due_at: DateTime<Utc>,
+        reason: &str,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RunEvent>, DomainError> {
+        if !actor.is_staff() {
+            return Err(DomainError::Forbidden("only staff move due dates"));
+        }
+        let mut errors = Vec::new();
+        require_text(reason, "reason", 2000, &mut errors);
+        if due_at <= now {
+            errors.push(FieldError::new("due_at", "not_in_future", "must be in the future"));
+        }
+        into_result(errors)?;
+        let i = self.active_step_index(key, actor)?;
+        let step = &mut self.steps[i];
+        let old = step.due_at.replace(due_at);
+        self.version += 1;
+        Ok(vec![RunEvent::StepDueDateMoved {
+            step_key: key.into(),
+            old,
+            new: due_at,
+            reason: reason.trim().to_string(),
+        }])
+    }
+
     /// Cancels a running run; the steps not yet done are skipped.
     pub fn cancel(&mut self, reason: &str, now: DateTime<Utc>) -> Result<Vec<RunEvent>, DomainError> {
         let mut errors = Vec::new();

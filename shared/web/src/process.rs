@@ -36,6 +36,7 @@ pub fn table() -> Routes {
         .route("/v1/runs", get(list_runs))
         .route("/v1/runs/{id}", get(get_run))
         .route("/v1/runs/{id}/steps/{key}/complete", post(complete_step))
+        .route("/v1/runs/{id}/steps/{key}/due-date", put(move_due_date))
         .route("/v1/runs/{id}/cancel", post(cancel_run))
         .route("/v1/runs/{id}/history", get(history))
         .route("/v1/runs/{id}/participants/{role}", put(change_participant))
@@ -304,6 +305,33 @@ async fn complete_step(
     ApiPath((rid, key)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<Value>> {
     let run = staff_change(&s, &id, &rid, |run: &mut Run, who, now| run.complete(&key, who, now)).await?;
+    Ok(Json(to_json(&run.view())))
+}
+
+/// A new due date for a step, and why.
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct MoveDueDate {
+    due_at: chrono::DateTime<chrono::Utc>,
+    reason: String,
+}
+
+/// Sets or moves an active step's due date, with a reason (in the history).
+#[utoipa::path(put, path = "/v1/runs/{id}/steps/{key}/due-date", tag = "runs", security(("jwt" = [])),
+    params(("id" = String, Path, description = "The run's id"), ("key" = String, Path, description = "The step's key")),
+    request_body = MoveDueDate,
+    responses((status = 200, description = "The run", body = RunView),
+        (status = 409, description = "The step is not active or the run has ended", body = Problem, content_type = "application/problem+json")))]
+async fn move_due_date(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    ApiPath((rid, key)): ApiPath<(String, String)>,
+    ApiJson(input): ApiJson<MoveDueDate>,
+) -> ApiResult<Json<Value>> {
+    let run = staff_change(&s, &id, &rid, |run: &mut Run, who, now| {
+        run.move_due_date(&key, input.due_at, &input.reason, who, now)
+    })
+    .await?;
     Ok(Json(to_json(&run.view())))
 }
 

@@ -212,7 +212,8 @@ pub fn run_recipients(
         | RunEvent::StepSubmitted { .. }
         | RunEvent::DocumentAdded { .. }
         | RunEvent::DocumentRemoved { .. }
-        | RunEvent::DocumentScanned { infected: false, .. } => {}
+        | RunEvent::DocumentScanned { infected: false, .. }
+        | RunEvent::StepDueDateMoved { .. } => {}
         // A threat found: the run's creator and the step's owner hear of it.
         RunEvent::DocumentScanned {
             name,
