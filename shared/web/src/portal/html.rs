@@ -100,11 +100,24 @@ pub fn session_cookies(s: &AppState, session: &str, tenant: &str) -> AppendHeade
             header::SET_COOKIE,
             cookie(s, SESSION_COOKIE, session, SESSION_HOURS * 3600),
         ),
-        (
-            header::SET_COOKIE,
-            cookie(s, UTILITY_COOKIE, tenant, UTILITY_COOKIE_DAYS * 86400),
-        ),
+        // A tenant id that is no plain token is not remembered (it could not be read back).
+        match fits_tenant(tenant) {
+            true => (
+                header::SET_COOKIE,
+                cookie(s, UTILITY_COOKIE, tenant, UTILITY_COOKIE_DAYS * 86400),
+            ),
+            false => (header::SET_COOKIE, cookie(s, UTILITY_COOKIE, "", 0)),
+        },
     ])
+}
+
+/// A tenant id as the utility cookie holds it: letters, digits, `-` and `_`, at most 64.
+fn fits_tenant(tenant: &str) -> bool {
+    !tenant.is_empty()
+        && tenant.len() <= 64
+        && tenant
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 /// The utility a browser last used the portal of, as its pages show it: only a tenant id
@@ -122,12 +135,7 @@ pub(super) async fn remembered(s: &AppState, headers: &axum::http::HeaderMap) ->
 }
 
 pub(crate) async fn branded(s: &AppState, tenant: &str) -> Option<Brand> {
-    let fits = !tenant.is_empty()
-        && tenant.len() <= 64
-        && tenant
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if !fits {
+    if !fits_tenant(tenant) {
         return None;
     }
     let settings = app::repo::settings::get_settings(s.table.as_ref(), tenant).await.ok()?;
