@@ -230,7 +230,10 @@ pub fn size_text(bytes: u64, lang: Lang) -> String {
     }
     let tenths = (bytes * 10).div_ceil(1024 * 1024);
     let sep = if lang == Lang::En { "." } else { "," };
-    format!("{}{sep}{} MB", tenths / 10, tenths % 10)
+    match tenths % 10 {
+        0 => format!("{} MB", tenths / 10),
+        t => format!("{}{sep}{t} MB", tenths / 10),
+    }
 }
 
 /// The step's documents the participant sees.
