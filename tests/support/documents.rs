@@ -310,6 +310,32 @@ pub async fn bad_uploads(w: &impl World, tag: &str) {
             );
         }
     };
+    // A utility that takes PDFs only.
+    let admin = w.admin();
+    let bad_type = w
+        .call(
+            "PUT",
+            "/v1/settings",
+            Some(&admin),
+            Some(json!({"document_types": ["text/html"]})),
+        )
+        .await;
+    problem(&bad_type, 422, "document_types[0]", "not_an_option");
+    let pdf_only = w
+        .call(
+            "PUT",
+            "/v1/settings",
+            Some(&admin),
+            Some(json!({"document_types": ["application/pdf"]})),
+        )
+        .await;
+    assert_eq!(pdf_only.status, 200, "{}", pdf_only.body);
+    problem(
+        &ask(json!({"filename": "a.png", "content_type": "image/png", "size": 10})).await,
+        422,
+        "content_type",
+        "not_an_option",
+    );
     problem(
         &ask(json!({"filename": "big.pdf", "content_type": "application/pdf", "size": 26 * 1024 * 1024})).await,
         422,

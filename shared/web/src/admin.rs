@@ -86,6 +86,10 @@ struct SettingsInput {
     #[serde(default)]
     #[schema(minimum = 1, maximum = 100)]
     max_document_mb: Option<u32>,
+    /// The document types taken, of application/pdf, image/jpeg, image/png, image/heic,
+    /// image/heif and image/webp (an empty list: all of them).
+    #[serde(default)]
+    document_types: Option<Vec<String>>,
     /// Documents wait for a malware scan (GuardDuty Malware Protection for S3) before they
     /// are served.
     #[serde(default)]
@@ -159,6 +163,15 @@ impl SettingsInput {
                 ));
             }
         }
+        for (i, t) in self.document_types.iter().flatten().enumerate() {
+            if !domain::document::DEFAULT_TYPES.contains(&t.as_str()) {
+                errors.push(bad(
+                    &format!("document_types[{i}]"),
+                    "not_an_option",
+                    "must be one of application/pdf, image/jpeg, image/png, image/heic, image/heif, image/webp",
+                ));
+            }
+        }
         if self.max_document_mb.is_some_and(|mb| !(1..=100).contains(&mb)) {
             errors.push(bad("max_document_mb", "out_of_range", "must be 1-100"));
         }
@@ -201,6 +214,9 @@ async fn put_settings(
         }
         if input.max_document_mb.is_some() {
             st.max_document_mb = input.max_document_mb;
+        }
+        if let Some(types) = input.document_types {
+            st.document_types = (!types.is_empty()).then_some(types);
         }
         if let Some(on) = input.document_scanning {
             st.document_scanning = on;

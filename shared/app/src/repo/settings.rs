@@ -43,6 +43,9 @@ pub struct Settings {
     /// The size limit of one document in MB (1-100; default 25).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_document_mb: Option<u32>,
+    /// The document types taken (of PDF, JPEG, PNG, HEIC, HEIF, WebP; default all of them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_types: Option<Vec<String>>,
     /// Documents wait for a malware scan's result (the object's `GuardDutyMalwareScanStatus`
     /// tag) before they are served.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -52,6 +55,18 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The document types the tenant takes.
+    pub fn document_types(&self) -> Vec<&'static str> {
+        match &self.document_types {
+            Some(list) => domain::document::DEFAULT_TYPES
+                .iter()
+                .copied()
+                .filter(|t| list.iter().any(|x| x == t))
+                .collect(),
+            None => domain::document::DEFAULT_TYPES.to_vec(),
+        }
+    }
+
     /// The size limit of one document, in bytes.
     pub fn max_document_size(&self) -> u64 {
         self.max_document_mb

@@ -92,10 +92,12 @@ pub struct UploadTicket {
 }
 
 /// The tenant's limits for documents.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Limits {
     pub max_size: u64,
     pub scanning: bool,
+    /// The types it takes.
+    pub types: Vec<&'static str>,
 }
 
 impl Limits {
@@ -103,6 +105,7 @@ impl Limits {
         Limits {
             max_size: settings.max_document_size(),
             scanning: settings.document_scanning,
+            types: settings.document_types(),
         }
     }
 
@@ -145,7 +148,7 @@ pub async fn ask(
     input: UploadInput,
     redirect: impl FnOnce(&str) -> Option<String>,
 ) -> AppResult<UploadTicket> {
-    let limits = files.limits;
+    let limits = &files.limits;
     let mut errors = Vec::new();
     let raw_name = input.filename.trim();
     if raw_name.is_empty() {
@@ -157,11 +160,11 @@ pub async fn ask(
             "must be at most 255 characters",
         ));
     }
-    if !document::DEFAULT_TYPES.contains(&input.content_type.as_str()) {
+    if !limits.types.contains(&input.content_type.as_str()) {
         errors.push(domain::FieldError::new(
             "content_type",
             "not_an_option",
-            format!("must be one of {}", document::DEFAULT_TYPES.join(", ")),
+            format!("must be one of {}", limits.types.join(", ")),
         ));
     }
     if input.size == 0 {
@@ -224,7 +227,7 @@ async fn open(
     p: Pending,
     redirect: impl FnOnce(&str) -> Option<String>,
 ) -> AppResult<UploadTicket> {
-    let (table, blobs, tenant, limits) = (files.table, files.blobs, files.tenant, files.limits);
+    let (table, blobs, tenant, limits) = (files.table, files.blobs, files.tenant, &files.limits);
     run.may_add_document(p.step_key.as_deref(), p.requirement.as_deref(), actor)?;
     let id = domain::ids::new_id();
     let now = Utc::now();
@@ -295,7 +298,7 @@ pub async fn confirm(
     stored_key: Option<&str>,
     check: impl FnOnce(&Run) -> Result<(), DomainError>,
 ) -> AppResult<(Run, Document)> {
-    let (table, blobs, tenant, limits) = (files.table, files.blobs, files.tenant, files.limits);
+    let (table, blobs, tenant, limits) = (files.table, files.blobs, files.tenant, &files.limits);
     let row = upload_row(table, tenant, upload_id, actor).await?;
     if row.run_id != run_id {
         return Err(AppError::Domain(DomainError::NotFound("upload")));
@@ -324,14 +327,7 @@ pub async fn confirm(
             (format!("{prefix}{rest}"), document::sanitize_name(rest))
         }
     };
-    let file = inspect(
-        blobs,
-        &object,
-        row.max_size,
-        row.content_type.as_deref(),
-        document::DEFAULT_TYPES.as_slice(),
-    )
-    .await?;
+    let file = inspect(blobs, &object, row.max_size, row.content_type.as_deref(), &limits.types).await?;
     let doomed = object.clone();
     let refuse = |e: AppError| async move {
         discard(blobs, &doomed).await;
@@ -430,12 +426,14 @@ pub async fn inspect(
         return refuse("too_large", format!("must be at most {max_size} bytes")).await;
     }
     let bytes = blobs.read(key).await?;
-    let sniffed = document::sniff(&bytes[..bytes.len().min(64)]).filter(|t| types.contains(t));
-    let Some(content_type) = sniffed else {
+    let Some(content_type) = document::sniff(&bytes[..bytes.len().min(64)]) else {
         return refuse("unsupported_type", format!("is not one of {}", types.join(", "))).await;
     };
     if let Some(said) = declared.filter(|said| !same_type(said, content_type)) {
         return refuse("type_mismatch", format!("its content is {content_type}, not {said}")).await;
+    }
+    if !types.contains(&content_type) {
+        return refuse("unsupported_type", format!("is not one of {}", types.join(", "))).await;
     }
     Ok(Inspected {
         size: bytes.len() as u64,
