@@ -140,7 +140,25 @@ async fn suite(t: &dyn Table) {
     assert_eq!(indexed[7], "RUN", "done#00 sorts before running#…");
     let running = all_pages(t, Query::new(Index::Gsi1, g.clone()).begins_with("running#").limit(5)).await;
     assert_eq!(running.len(), 7);
-    assert!(t.query(Query::new(Index::Gsi2, g)).await.unwrap().items.is_empty());
+    assert!(t
+        .query(Query::new(Index::Gsi2, g.clone()))
+        .await
+        .unwrap()
+        .items
+        .is_empty());
+    // Sort keys below a bound (what the sweeper reads: everything due before now).
+    let early = all_pages(t, Query::new(Index::Primary, q.clone()).below("EVT#03").limit(2)).await;
+    assert_eq!(early, ["EVT#00", "EVT#01", "EVT#02"]);
+    let late_first = all_pages(t, Query::new(Index::Gsi1, g.clone()).below("running#02").backward()).await;
+    assert_eq!(late_first, ["EVT#01", "EVT#00", "RUN"]);
+    // The fourth index is sparse like the others.
+    t.transact(vec![Write::put(
+        item(json!({"pk": q, "sk": "OVER", "gsi4pk": g, "gsi4sk": "r1"})),
+        Cond::None,
+    )])
+    .await
+    .unwrap();
+    assert_eq!(all_pages(t, Query::new(Index::Gsi4, g.clone())).await, ["OVER"]);
 
     // Keys are checked before anything is written.
     assert!(t

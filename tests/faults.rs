@@ -134,7 +134,7 @@ async fn a_crash_between_commit_and_relay_on_local_server_ends_in_one_email() {
             name: None,
             locale: None,
         };
-        app::repo::runs::create(&table, "acme", &def, input, creator, None)
+        app::repo::runs::create(&table, "acme", &def, input, creator, None, chrono::Utc::now())
             .await
             .unwrap();
     }

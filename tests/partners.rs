@@ -810,7 +810,7 @@ async fn expired_invitations_are_gone_but_can_be_resent() {
     let staff = domain::events::Actor::staff("alice", None);
     let input: domain::partner::PartnerInput =
         serde_json::from_value(json!({"name": "Install AG", "email": "office@install.example"})).unwrap();
-    let partner = app::repo::partners::create(&table, "acme", input, &staff, None)
+    let partner = app::repo::partners::create(&table, "acme", input, &staff, None, chrono::Utc::now())
         .await
         .unwrap();
     let token = "expired-invitation-token";
@@ -821,7 +821,7 @@ async fn expired_invitations_are_gone_but_can_be_resent() {
         .transact(vec![Write::put(row.as_object().unwrap().clone(), Cond::NotExists)])
         .await
         .unwrap();
-    let gone = app::repo::partners::open_invitation(&table, token).await;
+    let gone = app::repo::partners::open_invitation(&table, token, chrono::Utc::now()).await;
     assert!(
         matches!(gone, Err(app::error::AppError::Domain(domain::DomainError::Gone(_)))),
         "{gone:?}"
@@ -831,6 +831,7 @@ async fn expired_invitations_are_gone_but_can_be_resent() {
         "acme",
         &partner.id,
         &staff,
+        chrono::Utc::now(),
         |p: &mut domain::partner::Partner, _| p.resend(domain::ids::new_id()),
     )
     .await

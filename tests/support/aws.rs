@@ -77,6 +77,7 @@ pub fn config(table: &str, queue: &str, tag: &str) -> Config {
         default_locale: Lang::De,
         session_limits: app::config::SessionLimits::from_env(),
         documents_bucket: Some(format!("docs-{}", tag.to_lowercase())),
+        clock: app::clock::Clock::default(),
     }
 }
 

@@ -2,6 +2,7 @@
 //! running in-process and emails written as `.eml` files (listed at `GET /local/outbox`).
 
 pub mod auth;
+mod clock;
 pub mod files;
 pub mod mailbox;
 mod relay;
@@ -36,6 +37,7 @@ pub struct Running {
     pub auth: LocalAuth,
     pub server: tokio::task::JoinHandle<()>,
     pub relay: tokio::task::JoinHandle<()>,
+    pub sweeper: tokio::task::JoinHandle<()>,
     table: Arc<EmbeddedTable>,
 }
 
@@ -58,6 +60,7 @@ impl Running {
     pub fn stop(&self) {
         self.server.abort();
         self.relay.abort();
+        self.sweeper.abort();
     }
 }
 
@@ -122,7 +125,13 @@ pub async fn start(opts: Options) -> Result<Running, String> {
     let config = Config::local(&base_url);
     let blobs = Arc::new(files::LocalBlobs::new(opts.data_dir.join("files"), &base_url));
     let state = AppState::new(table.clone(), blobs.clone(), config.clone());
-    let router = app(state, mailer.clone(), auth.clone()).merge(files::routes(blobs));
+    let time = clock::TimeState {
+        table: table.clone(),
+        clock: config.clock.clone(),
+    };
+    let router = app(state, mailer.clone(), auth.clone())
+        .merge(files::routes(blobs))
+        .merge(clock::routes(time.clone()));
     let server = tokio::spawn(async move {
         // The peer address is what per-client limits count by (API Gateway's sourceIp in AWS).
         let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
@@ -131,12 +140,14 @@ pub async fn start(opts: Options) -> Result<Running, String> {
         }
     });
     let relay = tokio::spawn(relay::run(table.clone(), mailer, Arc::new(config)));
+    let sweeper = tokio::spawn(clock::run(time));
     Ok(Running {
         addr,
         base_url,
         auth,
         server,
         relay,
+        sweeper,
         table,
     })
 }

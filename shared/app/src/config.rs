@@ -27,6 +27,8 @@ pub struct Config {
     /// `DOCUMENTS_BUCKET`: the S3 bucket of documents (API functions; local-server keeps
     /// files in its data folder).
     pub documents_bucket: Option<String>,
+    /// What "now" is (the system clock; local-server and tests can move it forward).
+    pub clock: crate::clock::Clock,
 }
 
 /// Portal session creation per minute: `PORTAL_SESSIONS_PER_LINK` (default 10: a link is
@@ -77,6 +79,7 @@ impl Config {
                 .unwrap_or(Lang::FALLBACK),
             session_limits: SessionLimits::from_env(),
             documents_bucket: var("DOCUMENTS_BUCKET"),
+            clock: crate::clock::Clock::default(),
         })
     }
 
@@ -94,6 +97,7 @@ impl Config {
             default_locale: Lang::FALLBACK,
             session_limits: SessionLimits::from_env(),
             documents_bucket: None,
+            clock: crate::clock::Clock::default(),
         }
     }
 

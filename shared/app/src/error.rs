@@ -41,6 +41,10 @@ impl AppError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, AppError::Domain(DomainError::NotFound(_)))
     }
+
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, AppError::Domain(DomainError::Conflict(_)))
+    }
 }
 
 impl From<StoreError> for AppError {

@@ -49,6 +49,14 @@
 //! | email sent for (event, recipient)        | table | pk = `T#t#MAIL#{event}#{recipient}`, sk = `CLAIM`      |
 //! | result of an idempotent request          | table | pk = `T#t#IDEM#{scope}#{key}`, sk = `IDEM`             |
 //! | a rate limit's counter in a time window  | table | pk = `LIMIT#{name}#{sha256 of subject}`, sk = `W#{window}` |
+//! | overdue runs, newest first               | gsi4  | gsi4pk = `T#t#RUNS#OVERDUE`, gsi4sk = run id (desc; sparse) |
+//! | what the sweeper does next, in time order | table | pk = `WAKE#{shard 0-3}`, sk < `{now}$` (sk = `{at}#{tenant}#{kind}#{id}`) |
+//!
+//! The due index (`WAKE#…`) is read by the sweeper before it knows any tenant: one row per
+//! run or partner with something scheduled, under the time of its next action, written and
+//! moved in the transaction of the change that moved that time. Four shards spread the
+//! writes; a tick reads each shard up to now, so its cost follows what is due, not the number
+//! of runs.
 //!
 //! `{h}` is the first 32 hex digits of the SHA-256 of the end user's `sub`, so that no claim
 //! value can break the key structure.
@@ -130,6 +138,34 @@ pub fn runs_by_status(t: &str, test: bool, status: &str) -> String {
 /// gsi3: all runs.
 pub fn runs_all(t: &str, test: bool) -> String {
     runs_root(t, test)
+}
+/// gsi4: runs with an overdue step.
+pub fn runs_overdue(t: &str, test: bool) -> String {
+    format!("{}#OVERDUE", runs_root(t, test))
+}
+
+/// The due index's shards.
+pub const WAKE_SHARDS: u8 = 4;
+pub fn wake_pk(shard: u8) -> String {
+    format!("WAKE#{shard}")
+}
+fn wake_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+/// The row that wakes the sweeper for an aggregate (`kind`: `run`, `partner`) at `at`.
+pub fn wake(t: &str, kind: &str, id: &str, at: chrono::DateTime<chrono::Utc>) -> Key {
+    let shard = domain::ids::hash_token(&format!("{t}#{kind}#{id}"))
+        .bytes()
+        .next()
+        .map_or(0, |b| b % WAKE_SHARDS);
+    Key {
+        pk: wake_pk(shard),
+        sk: format!("{}#{}{kind}#{id}", wake_time(at), tenant(t)),
+    }
+}
+/// A due-index sort key bound: every row due at or before `now` sorts below it (`$` > `#`).
+pub fn wake_due_by(now: chrono::DateTime<chrono::Utc>) -> String {
+    format!("{}$", wake_time(now))
 }
 
 pub fn participant_pk(t: &str, participant: &str) -> String {

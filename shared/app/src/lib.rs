@@ -2,9 +2,11 @@
 //! repositories (aggregates <-> items, one load / change / save), the templates (emails and
 //! pages, embedded at build time) and the notifier that turns events into emails.
 
+pub mod clock;
 pub mod config;
 pub mod email;
 pub mod error;
 pub mod keys;
 pub mod repo;
+pub mod sweeper;
 pub mod templates;

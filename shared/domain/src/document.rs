@@ -479,6 +479,7 @@ mod tests {
             input,
             creator,
             crate::due::RunCalendar::default(),
+            None,
             now,
         )
         .unwrap()

@@ -120,6 +120,40 @@ pub enum RunEvent {
         new: DateTime<Utc>,
         reason: String,
     },
+    /// The sweeper found an active step past its due date (history; the overdue list).
+    StepOverdue {
+        step_key: String,
+        due_at: DateTime<Utc>,
+    },
+    /// A reminder to the step's assignee: scheduled, or sent by staff (`manual`).
+    /// `days_left`: whole days to the due day (negative: overdue by that many).
+    StepReminderSent {
+        step_key: String,
+        step_name: Text,
+        assignee: Assignee,
+        reminder: crate::reminders::ReminderKind,
+        number: u32,
+        #[serde(default)]
+        due_at: Option<DateTime<Utc>>,
+        days_left: i64,
+        #[serde(default)]
+        manual: bool,
+    },
+    /// A step was overdue long enough for its owner (else the run's creator) to be told.
+    StepEscalated {
+        step_key: String,
+        step_name: Text,
+        #[serde(default)]
+        owner: Option<Owner>,
+        assignee: Assignee,
+        due_at: DateTime<Utc>,
+        days_overdue: i64,
+    },
+    /// Staff paused the run's reminders and escalations.
+    RemindersPaused {
+        reason: String,
+    },
+    RemindersResumed {},
     RunCompleted {},
     RunCancelled {
         reason: String,
@@ -169,6 +203,14 @@ pub enum PartnerEvent {
         new: Vec<Permission>,
     },
     PartnerRevoked {},
+    /// Staff turned the partner's daily digest on or off.
+    PartnerDigestChanged {
+        enabled: bool,
+    },
+    /// The daily digest: the partner's open tasks then (each user is emailed the list).
+    PartnerDigestSent {
+        tasks: Vec<crate::partner::DigestTask>,
+    },
 }
 
 /// The events of an offer.

@@ -15,6 +15,7 @@ pub mod offer;
 pub mod order;
 pub mod partner;
 pub mod process;
+pub mod reminders;
 pub mod run;
 pub mod validate;
 pub mod values;

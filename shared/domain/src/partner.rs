@@ -73,6 +73,33 @@ pub struct Partner {
     pub accepted_at: Option<DateTime<Utc>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Its users get one email a day listing its open tasks instead of a reminder per step.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub digest: Option<Digest>,
+    /// When the sweeper looks at it next (its due-index row; the store writes it).
+    #[serde(default, skip_serializing)]
+    pub wake_at: Option<DateTime<Utc>>,
+}
+
+/// A partner's daily digest: the local day of the next one, in its tenant's time zone, in
+/// the morning ([`crate::reminders::REMINDER_HOUR`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Digest {
+    pub time_zone: String,
+    pub next_day: chrono::NaiveDate,
+}
+
+/// One open task in a digest, as it was when the digest was made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct DigestTask {
+    pub run_id: String,
+    pub step_key: String,
+    pub step_name: crate::i18n::Text,
+    pub process_name: crate::i18n::Text,
+    #[serde(default)]
+    pub run_title: Option<String>,
+    #[serde(default)]
+    pub due_at: Option<DateTime<Utc>>,
 }
 
 pub fn validate_user(user: &UserInput, prefix: &str) -> Result<(), DomainError> {
@@ -114,6 +141,8 @@ impl Partner {
             created_at: now,
             accepted_at: None,
             revoked_at: None,
+            digest: None,
+            wake_at: None,
         };
         let events = vec![partner.invited(invitation_id, false)];
         Ok((partner, events))
@@ -252,6 +281,67 @@ impl Partner {
     }
 }
 
+impl Partner {
+    fn calendar(time_zone: &str) -> crate::due::RunCalendar {
+        crate::due::RunCalendar {
+            time_zone: time_zone.to_string(),
+            holiday_region: None,
+        }
+    }
+
+    /// Turns the daily digest on (the first one the next morning, or this morning if it has
+    /// not come yet) or off; `time_zone`: the tenant's.
+    pub fn set_digest(
+        &mut self,
+        on: bool,
+        time_zone: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<PartnerEvent>, DomainError> {
+        if self.status == PartnerStatus::Revoked {
+            return Err(DomainError::Conflict("the partner is revoked".into()));
+        }
+        if on == self.digest.is_some() {
+            return Ok(Vec::new());
+        }
+        self.digest = on.then(|| {
+            let calendar = Self::calendar(time_zone);
+            let today = calendar.day_of(now);
+            let next_day = if calendar.morning_of(today) > now {
+                today
+            } else {
+                today + chrono::Duration::days(1)
+            };
+            Digest {
+                time_zone: time_zone.to_string(),
+                next_day,
+            }
+        });
+        self.version += 1;
+        Ok(vec![PartnerEvent::PartnerDigestChanged { enabled: on }])
+    }
+
+    /// When its next digest is due (none: off, or the partner is not active).
+    pub fn digest_wake(&self) -> Option<DateTime<Utc>> {
+        let d = self.digest.as_ref().filter(|_| self.status == PartnerStatus::Active)?;
+        Some(Self::calendar(&d.time_zone).morning_of(d.next_day))
+    }
+
+    /// Records the digest made at `now` with the open tasks it lists; the next one is
+    /// tomorrow's (one digest however many days the sweeper missed). No email without tasks.
+    pub fn record_digest(&mut self, tasks: Vec<DigestTask>, now: DateTime<Utc>) -> Vec<PartnerEvent> {
+        let Some(d) = self.digest.as_mut() else {
+            return Vec::new();
+        };
+        let today = Self::calendar(&d.time_zone).day_of(now);
+        d.next_day = d.next_day.max(today) + chrono::Duration::days(1);
+        self.version += 1;
+        if tasks.is_empty() {
+            return Vec::new();
+        }
+        vec![PartnerEvent::PartnerDigestSent { tasks }]
+    }
+}
+
 /// A partner as the API shows it: everything but the open invitation's id (which only its
 /// link may carry).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -272,6 +362,8 @@ pub struct PartnerView<'a> {
     pub accepted_at: Option<DateTime<Utc>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<DateTime<Utc>>,
+    /// Its users get a daily digest of its open tasks instead of reminders per step.
+    pub digest: bool,
 }
 
 impl Partner {
@@ -289,6 +381,7 @@ impl Partner {
             created_at: self.created_at,
             accepted_at: self.accepted_at,
             revoked_at: self.revoked_at,
+            digest: self.digest.is_some(),
         }
     }
 }

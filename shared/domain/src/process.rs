@@ -103,6 +103,9 @@ pub struct StepDef {
     /// Documents the step needs before it can be done (uploaded on it, each for its key).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub required_documents: Vec<crate::document::RequiredDocument>,
+    /// Its reminders (else the process's, else the tenant's).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminders: Option<crate::reminders::ReminderPolicy>,
 }
 
 impl StepDef {
@@ -121,6 +124,9 @@ pub struct ProcessInput {
     #[serde(default)]
     pub description: Option<String>,
     pub steps: Vec<StepDef>,
+    /// Reminders of every step that has none of its own (else the tenant's).
+    #[serde(default)]
+    pub reminders: Option<crate::reminders::ReminderPolicy>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -138,6 +144,8 @@ pub struct Process {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     pub steps: Vec<StepDef>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminders: Option<crate::reminders::ReminderPolicy>,
     pub status: ProcessStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -155,6 +163,7 @@ impl Process {
             name: input.name.trimmed(),
             description: input.description,
             steps: input.steps,
+            reminders: input.reminders,
             status: ProcessStatus::Active,
             created_at: now,
             updated_at: now,
@@ -200,6 +209,9 @@ impl ProcessInput {
                     "must be at most 4000 characters",
                 ));
             }
+        }
+        if let Some(policy) = &self.reminders {
+            policy.validate("reminders", &mut errors);
         }
         if self.steps.is_empty() {
             errors.push(FieldError::new("steps", "required", "needs at least one step"));
@@ -273,6 +285,9 @@ impl ProcessInput {
                         "must be between 1 and 3650",
                     ));
                 }
+            }
+            if let Some(policy) = &s.reminders {
+                policy.validate(&format!("{at}.reminders"), &mut errors);
             }
             if let Some(owner) = &s.owner {
                 require_text(&owner.user_id, &format!("{at}.owner.user_id"), 200, &mut errors);

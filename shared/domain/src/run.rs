@@ -19,6 +19,7 @@ pub use crate::events::Actor;
 use crate::events::RunEvent;
 use crate::i18n::{Lang, Missing, Text};
 use crate::ids::participant_id;
+use crate::reminders::{Reminded, ReminderPolicy};
 pub use crate::values::{Contact, UndeliverableReason, Unreachable};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -136,6 +137,12 @@ pub struct RunStep {
     /// When it is due (runs started before due rules have `due_in_days`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub due: Option<DueRule>,
+    /// Its reminder policy (the step's, the process's or the tenant's when the run started).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminders: Option<ReminderPolicy>,
+    /// What was sent for its due date ([`RunStep::reminded_now`] reads it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminded: Option<Reminded>,
 }
 
 impl RunStep {
@@ -176,6 +183,13 @@ pub struct Run {
     /// The latest appointment set on it (what `from: appointment` counts from).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub appointment_at: Option<DateTime<Utc>>,
+    /// Staff paused its reminders and escalations.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reminders_paused: bool,
+    /// When the sweeper looks at it next, as its row in the due index says (the store writes
+    /// it, in step with [`Run::wake`]; not shown).
+    #[serde(default, skip_serializing)]
+    pub wake_at: Option<DateTime<Utc>>,
 }
 
 /// Who a participant of a run is, as the portal knows them.
@@ -320,7 +334,9 @@ impl Run {
     }
 
     /// Starts a run: snapshots the definition (and its journeys) and activates the first step.
-    /// `calendar`: the tenant's, which the run keeps for its due dates.
+    /// `calendar`: the tenant's, which the run keeps for its due dates; `tenant_reminders`: the
+    /// tenant's default reminder policy.
+    #[allow(clippy::too_many_arguments)]
     pub fn start(
         id: String,
         process: &Process,
@@ -328,6 +344,7 @@ impl Run {
         input: RunInput,
         created_by: Creator,
         calendar: RunCalendar,
+        tenant_reminders: Option<ReminderPolicy>,
         now: DateTime<Utc>,
     ) -> Result<(Run, Vec<RunEvent>), DomainError> {
         if process.status == ProcessStatus::Archived {
@@ -359,6 +376,8 @@ impl Run {
                 unreachable: None,
                 required_documents: s.required_documents.clone(),
                 due: s.due_rule(),
+                reminders: ReminderPolicy::resolve(s.reminders, process.reminders, tenant_reminders),
+                reminded: None,
             })
             .collect();
         let mut run = Run {
@@ -379,6 +398,8 @@ impl Run {
             documents: Vec::new(),
             calendar,
             appointment_at: None,
+            reminders_paused: false,
+            wake_at: None,
         };
         let mut changes = vec![RunEvent::RunStarted {
             process_id: run.process_id.clone(),
@@ -796,9 +817,22 @@ impl Run {
 
     /// The run as the API shows it.
     pub fn view(&self) -> RunView<'_> {
+        let next_reminder = self.wake().and_then(|_| {
+            self.steps
+                .iter()
+                .filter_map(|s| s.next_reminder(&self.calendar).map(|n| (s.key.as_str(), n)))
+                .min_by_key(|(_, n)| n.at)
+                .map(|(step_key, n)| NextStepReminder {
+                    step_key,
+                    at: n.at,
+                    kind: n.kind,
+                })
+        });
         RunView {
             run: self,
             current_step: self.current_step(),
+            overdue: self.overdue(),
+            next_reminder,
         }
     }
 }
@@ -809,6 +843,18 @@ pub struct RunView<'a> {
     #[serde(flatten)]
     pub run: &'a Run,
     pub current_step: Option<&'a str>,
+    /// A step of it is overdue (the sweeper marked it).
+    pub overdue: bool,
+    /// What happens next by itself (none while reminders are paused).
+    pub next_reminder: Option<NextStepReminder<'a>>,
+}
+
+/// The next scheduled reminder, escalation or overdue mark of a run, and its step.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct NextStepReminder<'a> {
+    pub step_key: &'a str,
+    pub at: DateTime<Utc>,
+    pub kind: crate::reminders::NextAction,
 }
 
 #[cfg(test)]
@@ -830,6 +876,7 @@ mod tests {
             due: None,
             owner: None,
             required_documents: Vec::new(),
+            reminders: None,
         }
     }
 
@@ -853,6 +900,7 @@ mod tests {
                 step("install", Assignee::Installer, Some("j1")),
                 step("confirm", Assignee::Customer, None),
             ],
+            reminders: None,
             status: ProcessStatus::Active,
             created_at: now,
             updated_at: now,
@@ -903,6 +951,7 @@ mod tests {
             input,
             creator,
             RunCalendar::default(),
+            None,
             Utc::now(),
         )
         .unwrap()
@@ -958,6 +1007,7 @@ mod tests {
             input,
             creator,
             RunCalendar::default(),
+            None,
             now,
         )
         .unwrap()
@@ -1035,7 +1085,8 @@ mod tests {
         };
         // Started on Thursday 2 April 2026: three business days skip Easter.
         let start = Utc.with_ymd_and_hms(2026, 4, 2, 8, 0, 0).unwrap();
-        let (mut run, _) = Run::start("r1".into(), &process, &[], participants, creator, calendar, start).unwrap();
+        let (mut run, _) =
+            Run::start("r1".into(), &process, &[], participants, creator, calendar, None, start).unwrap();
         let end_of = |y, m, d| Utc.with_ymd_and_hms(y, m, d, 21, 59, 59).unwrap();
         assert_eq!(
             run.step("install").unwrap().due_at,
@@ -1197,6 +1248,7 @@ mod tests {
             input,
             creator,
             RunCalendar::default(),
+            None,
             Utc::now(),
         ) else {
             panic!("expected validation errors")

@@ -25,6 +25,7 @@ PRAGMA synchronous = NORMAL;
 CREATE TABLE IF NOT EXISTS items (
     pk TEXT NOT NULL, sk TEXT NOT NULL,
     gsi1pk TEXT, gsi1sk TEXT, gsi2pk TEXT, gsi2sk TEXT, gsi3pk TEXT, gsi3sk TEXT,
+    gsi4pk TEXT, gsi4sk TEXT,
     body TEXT NOT NULL,
     PRIMARY KEY (pk, sk)
 );
@@ -50,6 +51,15 @@ impl EmbeddedTable {
 
     fn init(conn: Connection) -> Result<Self, StoreError> {
         conn.execute_batch(SCHEMA).map_err(backend)?;
+        // A data folder from before gsi4: add its columns (their rows have no gsi4 yet; a
+        // row gets it when it is next written).
+        let has_gsi4 = conn.prepare("SELECT gsi4pk FROM items LIMIT 0").is_ok();
+        if !has_gsi4 {
+            conn.execute_batch("ALTER TABLE items ADD COLUMN gsi4pk TEXT; ALTER TABLE items ADD COLUMN gsi4sk TEXT;")
+                .map_err(backend)?;
+        }
+        conn.execute_batch("CREATE INDEX IF NOT EXISTS items_gsi4 ON items (gsi4pk, gsi4sk) WHERE gsi4pk IS NOT NULL;")
+            .map_err(backend)?;
         Ok(EmbeddedTable { conn: Mutex::new(conn) })
     }
 
@@ -152,9 +162,16 @@ impl Table for EmbeddedTable {
         let (pcol, scol) = q.index.key_names();
         let mut sql = format!("SELECT body FROM items WHERE {pcol} = ?1");
         let mut args: Vec<String> = vec![q.pk.clone()];
-        if let Some(SortKey::BeginsWith(prefix)) = &q.sk {
-            args.push(prefix.clone());
-            sql.push_str(&format!(" AND substr({scol}, 1, length(?{n})) = ?{n}", n = args.len()));
+        match &q.sk {
+            Some(SortKey::BeginsWith(prefix)) => {
+                args.push(prefix.clone());
+                sql.push_str(&format!(" AND substr({scol}, 1, length(?{n})) = ?{n}", n = args.len()));
+            }
+            Some(SortKey::Below(bound)) => {
+                args.push(bound.clone());
+                sql.push_str(&format!(" AND {scol} < ?{}", args.len()));
+            }
+            None => {}
         }
         if let Some(start) = &q.start {
             let get = |name: &str| {
@@ -227,8 +244,8 @@ impl Table for EmbeddedTable {
                     let (pk, sk) = check_item(item)?;
                     let body = serde_json::to_string(item).map_err(backend)?;
                     tx.execute(
-                        "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk, body)
-                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                        "INSERT OR REPLACE INTO items (pk, sk, gsi1pk, gsi1sk, gsi2pk, gsi2sk, gsi3pk, gsi3sk, gsi4pk, gsi4sk, body)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                         params![
                             pk,
                             sk,
@@ -238,6 +255,8 @@ impl Table for EmbeddedTable {
                             gsi(item, "gsi2sk"),
                             gsi(item, "gsi3pk"),
                             gsi(item, "gsi3sk"),
+                            gsi(item, "gsi4pk"),
+                            gsi(item, "gsi4sk"),
                             body
                         ],
                     )

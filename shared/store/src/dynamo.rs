@@ -208,10 +208,7 @@ impl Table for DynamoTable {
     }
 
     async fn query(&self, q: Query) -> Result<Page, StoreError> {
-        let prefix_fits = match &q.sk {
-            Some(SortKey::BeginsWith(prefix)) => prefix.len() <= super::MAX_SK_BYTES,
-            None => true,
-        };
+        let prefix_fits = q.sk.as_ref().is_none_or(|c| c.value().len() <= super::MAX_SK_BYTES);
         if !super::key_fits(&q.pk, None) || !prefix_fits {
             return Ok(Page::default());
         }
@@ -219,10 +216,13 @@ impl Table for DynamoTable {
         let mut names = HashMap::from([("#p".to_string(), p.to_string())]);
         let mut values = HashMap::from([(":p".to_string(), AttributeValue::S(q.pk.clone()))]);
         let mut expr = "#p = :p".to_string();
-        if let Some(SortKey::BeginsWith(prefix)) = &q.sk {
+        if let Some(cond) = &q.sk {
             names.insert("#s".into(), s.into());
-            values.insert(":s".into(), AttributeValue::S(prefix.clone()));
-            expr.push_str(" AND begins_with(#s, :s)");
+            values.insert(":s".into(), AttributeValue::S(cond.value().to_string()));
+            expr.push_str(match cond {
+                SortKey::BeginsWith(_) => " AND begins_with(#s, :s)",
+                SortKey::Below(_) => " AND #s < :s",
+            });
         }
         let start = q.start.as_ref().map(to_av).transpose()?;
         let out = self

@@ -23,6 +23,7 @@ pub enum Index {
     Gsi1,
     Gsi2,
     Gsi3,
+    Gsi4,
 }
 
 impl Index {
@@ -33,6 +34,7 @@ impl Index {
             Index::Gsi1 => ("gsi1pk", "gsi1sk"),
             Index::Gsi2 => ("gsi2pk", "gsi2sk"),
             Index::Gsi3 => ("gsi3pk", "gsi3sk"),
+            Index::Gsi4 => ("gsi4pk", "gsi4sk"),
         }
     }
 
@@ -43,16 +45,28 @@ impl Index {
             Index::Gsi1 => Some("gsi1"),
             Index::Gsi2 => Some("gsi2"),
             Index::Gsi3 => Some("gsi3"),
+            Index::Gsi4 => Some("gsi4"),
         }
     }
 
-    pub const SECONDARY: [Index; 3] = [Index::Gsi1, Index::Gsi2, Index::Gsi3];
+    pub const SECONDARY: [Index; 4] = [Index::Gsi1, Index::Gsi2, Index::Gsi3, Index::Gsi4];
 }
 
 /// Condition on the sort key of a query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SortKey {
     BeginsWith(String),
+    /// Sort keys that sort before this one (`sk < value`).
+    Below(String),
+}
+
+impl SortKey {
+    /// The value the condition compares with.
+    pub fn value(&self) -> &str {
+        match self {
+            SortKey::BeginsWith(v) | SortKey::Below(v) => v,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -80,6 +94,10 @@ impl Query {
     }
     pub fn begins_with(mut self, prefix: impl Into<String>) -> Self {
         self.sk = Some(SortKey::BeginsWith(prefix.into()));
+        self
+    }
+    pub fn below(mut self, bound: impl Into<String>) -> Self {
+        self.sk = Some(SortKey::Below(bound.into()));
         self
     }
     pub fn limit(mut self, limit: u32) -> Self {

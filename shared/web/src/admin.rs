@@ -82,6 +82,9 @@ struct SettingsInput {
     /// or `CH`.
     #[serde(default)]
     holiday_region: Option<domain::calendar::HolidayRegion>,
+    /// The reminders of steps whose process and step set none (`{}`: no reminders).
+    #[serde(default)]
+    reminders: Option<domain::reminders::ReminderPolicy>,
     /// The size limit of one document in MB (default 25).
     #[serde(default)]
     #[schema(minimum = 1, maximum = 100)]
@@ -172,6 +175,9 @@ impl SettingsInput {
                 ));
             }
         }
+        if let Some(policy) = &self.reminders {
+            policy.validate("reminders", &mut errors);
+        }
         if self.max_document_mb.is_some_and(|mb| !(1..=100).contains(&mb)) {
             errors.push(bad("max_document_mb", "out_of_range", "must be 1-100"));
         }
@@ -214,6 +220,9 @@ async fn put_settings(
         }
         if input.max_document_mb.is_some() {
             st.max_document_mb = input.max_document_mb;
+        }
+        if let Some(policy) = input.reminders {
+            st.reminders = (policy != Default::default()).then_some(policy);
         }
         if let Some(types) = input.document_types {
             st.document_types = (!types.is_empty()).then_some(types);

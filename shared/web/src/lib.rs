@@ -160,9 +160,14 @@ where
     ) -> Result<Vec<A::Event>, domain::DomainError>,
 {
     let who = staff_actor(id);
-    let changed = app::repo::change(s.table.as_ref(), &id.tenant_id, aggregate_id, &who, |a: &mut A, now| {
-        command(a, &who, now)
-    })
+    let changed = app::repo::change(
+        s.table.as_ref(),
+        &id.tenant_id,
+        aggregate_id,
+        &who,
+        s.config.clock.now(),
+        |a: &mut A, now| command(a, &who, now),
+    )
     .await?;
     Ok(changed)
 }

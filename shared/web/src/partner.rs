@@ -29,6 +29,7 @@ pub fn table() -> Routes {
         .route("/v1/partners/{id}", get(get_one).delete(revoke))
         .route("/v1/partners/{id}/invitation", post(resend))
         .route("/v1/partners/{id}/permissions", put(set_permissions))
+        .route("/v1/partners/{id}/digest", put(set_digest))
         .route("/v1/partners/{id}/users", post(add_user))
         .route("/v1/partner-invitations/{token}", get(invitation))
         .route("/v1/partner-invitations/{token}/accept", post(accept))
@@ -93,7 +94,15 @@ async fn create(
 ) -> ApiResult<Response> {
     let key = super::extract::idempotency_key(&headers)?;
     let actor = staff_actor(&id);
-    let partner = partners::create(s.table.as_ref(), &id.tenant_id, input, &actor, key.as_deref()).await?;
+    let partner = partners::create(
+        s.table.as_ref(),
+        &id.tenant_id,
+        input,
+        &actor,
+        key.as_deref(),
+        s.config.clock.now(),
+    )
+    .await?;
     Ok(created(view(&partner)))
 }
 
@@ -154,6 +163,31 @@ async fn set_permissions(
     Ok(Json(view(&p)))
 }
 
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct DigestInput {
+    enabled: bool,
+}
+
+/// Turns the partner's daily digest on or off: its users get one email each morning listing
+/// its open and overdue tasks, instead of a reminder email per step.
+#[utoipa::path(put, path = "/v1/partners/{id}/digest", tag = "partners", security(("jwt" = [])), params(("id" = String, Path, description = "The partner's id")),
+    request_body = DigestInput,
+    responses((status = 200, description = "The partner", body = PartnerView), (status = 409, description = "The partner is revoked", body = Problem, content_type = "application/problem+json")))]
+async fn set_digest(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    ApiPath(pid): ApiPath<String>,
+    ApiJson(input): ApiJson<DigestInput>,
+) -> ApiResult<Json<Value>> {
+    let tz = settings::get_settings(s.table.as_ref(), &id.tenant_id).await?.tz();
+    let p = staff_change(&s, &id, &pid, |p: &mut Partner, _, now| {
+        p.set_digest(input.enabled, tz.name(), now)
+    })
+    .await?;
+    Ok(Json(view(&p)))
+}
+
 /// Adds a user to an active partner.
 #[utoipa::path(post, path = "/v1/partners/{id}/users", tag = "partners", security(("jwt" = [])), params(("id" = String, Path, description = "The partner's id")),
     request_body = UserInput,
@@ -192,7 +226,7 @@ async fn invitation_view(s: &AppState, token: &str) -> ApiResult<(InvitationView
 
 /// The invitation, its reader's language and the utility's look (the page's header).
 async fn invitation_with_brand(s: &AppState, token: &str) -> ApiResult<(InvitationView, Lang, Brand)> {
-    let (row, partner) = partners::open_invitation(s.table.as_ref(), token).await?;
+    let (row, partner) = partners::open_invitation(s.table.as_ref(), token, s.config.clock.now()).await?;
     let tenant = settings::get_settings(s.table.as_ref(), &row.tenant_id).await?;
     let brand = Brand::of(&tenant, &row.tenant_id);
     let lang = Lang::resolve(partner.locale, tenant.default_locale.or(Some(s.config.default_locale)));
@@ -228,7 +262,7 @@ async fn accept(
     ApiPath(token): ApiPath<String>,
     ApiJson(input): ApiJson<AcceptInput>,
 ) -> ApiResult<Json<Value>> {
-    let accepted = partners::accept(s.table.as_ref(), &token, input).await?;
+    let accepted = partners::accept(s.table.as_ref(), &token, input, s.config.clock.now()).await?;
     Ok(Json(to_json(&Accepted {
         partner_id: accepted.partner.id,
         status: accepted.partner.status,
@@ -310,7 +344,7 @@ async fn accept_form(
         Ok(i) => i,
         Err(e) => return error_page(&s, &token, e, &headers).await,
     };
-    match partners::accept(s.table.as_ref(), &token, input).await {
+    match partners::accept(s.table.as_ref(), &token, input, s.config.clock.now()).await {
         Ok(accepted) => {
             let cookies = crate::portal::html::session_cookies(&s, &accepted.session, &accepted.tenant_id);
             (cookies, Redirect::to("/portal?welcome=1")).into_response()

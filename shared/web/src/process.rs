@@ -37,6 +37,9 @@ pub fn table() -> Routes {
         .route("/v1/runs/{id}", get(get_run))
         .route("/v1/runs/{id}/steps/{key}/complete", post(complete_step))
         .route("/v1/runs/{id}/steps/{key}/due-date", put(move_due_date))
+        .route("/v1/runs/{id}/steps/{key}/reminders", post(remind_now))
+        .route("/v1/runs/{id}/reminders/pause", post(pause_reminders))
+        .route("/v1/runs/{id}/reminders/resume", post(resume_reminders))
         .route("/v1/runs/{id}/cancel", post(cancel_run))
         .route("/v1/runs/{id}/history", get(history))
         .route("/v1/runs/{id}/participants/{role}", put(change_participant))
@@ -242,7 +245,16 @@ async fn start_run(
         name: id.name.clone(),
         locale: id.locale,
     };
-    let run = runs::create(s.table.as_ref(), t, &process, input, creator, key.as_deref()).await?;
+    let run = runs::create(
+        s.table.as_ref(),
+        t,
+        &process,
+        input,
+        creator,
+        key.as_deref(),
+        s.config.clock.now(),
+    )
+    .await?;
     // The partners of its steps, for their users' languages (one GetItem each; one that is
     // gone is no reader).
     let mut partner_ids: Vec<&str> = run
@@ -335,6 +347,52 @@ async fn move_due_date(
     Ok(Json(to_json(&run.view())))
 }
 
+/// Sends the step's assignee a reminder now (the overdue one once the due date has passed);
+/// 409 when one went out less than an hour ago.
+#[utoipa::path(post, path = "/v1/runs/{id}/steps/{key}/reminders", tag = "runs", security(("jwt" = [])),
+    params(("id" = String, Path, description = "The run's id"), ("key" = String, Path, description = "The step's key")),
+    responses((status = 200, description = "The run", body = RunView),
+        (status = 409, description = "The step is not active, the run has ended, or a reminder went out less than an hour ago", body = Problem, content_type = "application/problem+json")))]
+async fn remind_now(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    ApiPath((rid, key)): ApiPath<(String, String)>,
+) -> ApiResult<Json<Value>> {
+    let run = staff_change(&s, &id, &rid, |run: &mut Run, who, now| run.remind_now(&key, who, now)).await?;
+    Ok(Json(to_json(&run.view())))
+}
+
+/// Pauses the run's reminders and escalations, with a reason (pausing a paused run changes
+/// nothing).
+#[utoipa::path(post, path = "/v1/runs/{id}/reminders/pause", tag = "runs", security(("jwt" = [])),
+    params(("id" = String, Path, description = "The run's id")),
+    request_body = crate::ReasonInput,
+    responses((status = 200, description = "The run", body = RunView),
+        (status = 409, description = "The run has ended", body = Problem, content_type = "application/problem+json")))]
+async fn pause_reminders(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    ApiPath(rid): ApiPath<String>,
+    ApiJson(input): ApiJson<crate::ReasonInput>,
+) -> ApiResult<Json<Value>> {
+    let run = staff_change(&s, &id, &rid, |run: &mut Run, _, _| run.pause_reminders(&input.reason)).await?;
+    Ok(Json(to_json(&run.view())))
+}
+
+/// Resumes the run's reminders: what came due meanwhile goes out once per step.
+#[utoipa::path(post, path = "/v1/runs/{id}/reminders/resume", tag = "runs", security(("jwt" = [])),
+    params(("id" = String, Path, description = "The run's id")),
+    responses((status = 200, description = "The run", body = RunView),
+        (status = 409, description = "The run has ended", body = Problem, content_type = "application/problem+json")))]
+async fn resume_reminders(
+    State(s): State<AppState>,
+    Staff(id): Staff,
+    ApiPath(rid): ApiPath<String>,
+) -> ApiResult<Json<Value>> {
+    let run = staff_change(&s, &id, &rid, |run: &mut Run, _, _| run.resume_reminders()).await?;
+    Ok(Json(to_json(&run.view())))
+}
+
 /// Cancels a running run, with a reason.
 #[utoipa::path(post, path = "/v1/runs/{id}/cancel", tag = "runs", security(("jwt" = [])),
     params(("id" = String, Path, description = "The run's id")),
@@ -367,7 +425,16 @@ async fn change_participant(
     ApiJson(contact): ApiJson<Contact>,
 ) -> ApiResult<Json<Value>> {
     let who = super::staff_actor(&id);
-    let run = runs::change_participant(s.table.as_ref(), tenant(&id), &rid, &role, contact, &who).await?;
+    let run = runs::change_participant(
+        s.table.as_ref(),
+        tenant(&id),
+        &rid,
+        &role,
+        contact,
+        &who,
+        s.config.clock.now(),
+    )
+    .await?;
     Ok(Json(to_json(&run.view())))
 }
 

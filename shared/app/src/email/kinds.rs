@@ -62,6 +62,29 @@ kinds! {
     DocumentInfected = "document_infected" [
         "recipient_name", "tenant_name", "process_name", "run_title", "step_name", "document_name", "link",
     ];
+    /// A reminder before a step's due date (or a staff member's "remind now" while it is not
+    /// overdue); `days_left` is a number; `link` is a fresh portal link (participants) or the
+    /// run in the back office (staff assignees).
+    StepReminder = "step_reminder" [
+        "recipient_name", "tenant_name", "process_name", "run_title", "step_name", "due_date", "days_left", "link",
+    ];
+    /// A step is overdue: a reminder of the overdue schedule (or "remind now" once overdue);
+    /// `days_overdue` is a number (1 or more); `link` as for `step_reminder`.
+    StepOverdue = "step_overdue" [
+        "recipient_name", "tenant_name", "process_name", "run_title", "step_name", "due_date", "days_overdue", "link",
+    ];
+    /// Tells the step's owner (or the run's creator, `why`) that a step is `days_overdue` days
+    /// overdue; `assignee_name` says who has it; `link` opens the run in the back office.
+    StepEscalated = "step_escalated" [
+        "recipient_name", "tenant_name", "process_name", "run_title", "step_name", "assignee_name", "due_date",
+        "days_overdue", "why", "link",
+    ];
+    /// A partner user's daily digest: the partner's `task_count` open tasks, `overdue_count` of
+    /// them overdue, one line each in `task_list` (step, process, run title, due date, days
+    /// overdue); `link` is the user's portal link (their task list).
+    PartnerDigest = "partner_digest" [
+        "recipient_name", "tenant_name", "partner_name", "task_count", "overdue_count", "task_list", "link",
+    ];
     /// A new portal link someone asked for on a portal page, for the participant's
     /// `task_count` open tasks; `step_name` and `process_name` name the first, where `link` leads.
     AccessLink = "access_link" [

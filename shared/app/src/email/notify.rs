@@ -129,6 +129,14 @@ impl Notifier<'_> {
                     RunEvent::StepActivated {
                         assignee: Assignee::Partner { partner_id },
                         ..
+                    }
+                    | RunEvent::StepReminderSent {
+                        assignee: Assignee::Partner { partner_id },
+                        ..
+                    }
+                    | RunEvent::StepEscalated {
+                        assignee: Assignee::Partner { partner_id },
+                        ..
                     } => Some(partner_id.clone()),
                     RunEvent::StepDueDateSet { step_key, .. } => match run.step(step_key).map(|s| &s.assignee) {
                         Some(Assignee::Partner { partner_id }) => Some(partner_id.clone()),
@@ -151,7 +159,13 @@ impl Notifier<'_> {
                     .unwrap_or_else(|| Actor::new("system", "system", None));
                 run_recipients(&e, &actor, &run, partner.as_ref(), tenant, self.config)
             }
-            Event::Partner(e) => partner_recipients(&e, &load(self.table, t, id).await?, tenant, Utc::now()),
+            Event::Partner(e) => {
+                let at = row
+                    .get("at")
+                    .and_then(|v| serde_json::from_value(v.clone()).ok())
+                    .unwrap_or_else(|| self.config.clock.now());
+                partner_recipients(&e, &load(self.table, t, id).await?, tenant, at)
+            }
             Event::Order(e) => order_recipients(&e, &load::<Order>(self.table, t, id).await?, tenant, self.config),
             Event::Access(e) => access_recipients(&e, tenant),
             Event::Offer(_) | Event::Settings(_) => Vec::new(),
@@ -307,12 +321,13 @@ impl Notifier<'_> {
             Link::To(url) => url.clone(),
             Link::Portal(p) => self
                 .config
-                .portal_access_link(&issue_access_link(self.table, p, &r.email).await?),
+                .portal_access_link(&issue_access_link(self.table, p, &r.email, self.config.clock.now()).await?),
             Link::Invitation {
                 partner_id,
                 invitation_id,
             } => {
-                let token = issue_invitation_token(self.table, &tenant.id, partner_id, invitation_id).await?;
+                let now = self.config.clock.now();
+                let token = issue_invitation_token(self.table, &tenant.id, partner_id, invitation_id, now).await?;
                 self.config.partner_invitation_link(&token)
             }
         };

@@ -13,7 +13,8 @@ use domain::ids::participant_id;
 use domain::order::Order;
 use domain::partner::{Partner, PartnerStatus};
 use domain::process::Assignee;
-use domain::run::{Contact, Run, StepStatus};
+use domain::reminders::ReminderKind;
+use domain::run::{Contact, Run, RunStatus, StepStatus};
 use domain::valid_email;
 use serde_json::{json, Map, Value};
 
@@ -155,6 +156,7 @@ fn tell_participant(
     b: &mut Builder,
     assignee: &Assignee,
     contact: &Contact,
+    kind: EmailKind,
     extra: Map<String, Value>,
     landing: Landing,
 ) {
@@ -172,10 +174,67 @@ fn tell_participant(
         &contact.email,
         &contact.name,
         contact.locale,
-        EmailKind::StepActivatedParticipant,
+        kind,
         extra,
         Link::Portal(who),
     );
+}
+
+/// Whom a step email goes to: its assignee (as the event or the run knows them), the partner
+/// the step is assigned to, where a participant's link leads, and the step's info texts.
+struct Assignment<'a> {
+    assignee: &'a Assignee,
+    contact: Option<&'a Contact>,
+    partner: Option<&'a Partner>,
+    landing: Landing,
+    info: Option<&'a I18n>,
+}
+
+/// Tells a step's assignee: staff with the run's link (`kinds[1]`); a customer, an installer
+/// or each user of an active partner with their portal link to the step (`kinds[0]`), with the
+/// info text in their language when there is one.
+fn tell_assignee(b: &mut Builder, to: Assignment, kinds: [EmailKind; 2], extra: Map<String, Value>, staff_link: &Link) {
+    let tenant_default = b.tenant.default_locale;
+    let info = |lang: Lang| {
+        json!(to
+            .info
+            .and_then(|t| pick_in(t, lang, tenant_default))
+            .unwrap_or_default())
+    };
+    match to.assignee {
+        Assignee::Staff { email, name, .. } => b.add(
+            email,
+            name.as_deref().unwrap_or_default(),
+            None,
+            kinds[1],
+            extra,
+            staff_link.clone(),
+        ),
+        Assignee::Partner { partner_id } => {
+            let Some(p) = to
+                .partner
+                .filter(|p| p.status == PartnerStatus::Active && &p.id == partner_id)
+            else {
+                return;
+            };
+            for user in &p.users {
+                let Ok(mut who) = partner_participant(&b.tenant.id, p, &user.id) else {
+                    continue;
+                };
+                who.landing = Some(to.landing.clone());
+                let mut extra = extra.clone();
+                extra.insert("info_text".into(), info(b.lang(who.locale)));
+                let locale = who.locale;
+                b.add(&user.email, &user.name, locale, kinds[0], extra, Link::Portal(who));
+            }
+        }
+        Assignee::Customer | Assignee::Installer => {
+            let Some(contact) = to.contact else { return };
+            let mut extra = extra;
+            extra.insert("info_text".into(), info(b.lang(contact.locale)));
+            tell_participant(b, to.assignee, contact, kinds[0], extra, to.landing);
+        }
+    }
 }
 
 /// Who a run event tells. `partner` is the partner the event's step is assigned to, if any.
@@ -257,48 +316,101 @@ pub fn run_recipients(
                 return b.out;
             }
             let extra = vars(&[("step_name", per_lang(step_name)), ("due_date", date(*due_at))]);
-            let info = |lang: Lang| {
-                json!(info_text
-                    .as_ref()
-                    .and_then(|t| pick_in(t, lang, tenant.default_locale))
-                    .unwrap_or_default())
+            let to = Assignment {
+                assignee,
+                contact: contact.as_ref(),
+                partner,
+                landing: landing(step_key),
+                info: info_text.as_ref(),
             };
-            match assignee {
-                Assignee::Staff { email, name, .. } => b.add(
-                    email,
-                    name.as_deref().unwrap_or_default(),
-                    None,
-                    EmailKind::StepActivatedStaff,
-                    extra,
-                    staff_link.clone(),
-                ),
-                Assignee::Partner { partner_id } => {
-                    let Some(p) = partner.filter(|p| p.status == PartnerStatus::Active && &p.id == partner_id) else {
-                        return b.out;
-                    };
-                    for user in &p.users {
-                        let Ok(mut who) = partner_participant(&tenant.id, p, &user.id) else {
-                            continue;
-                        };
-                        who.landing = Some(landing(step_key));
-                        let mut extra = extra.clone();
-                        extra.insert("info_text".into(), info(b.lang(who.locale)));
-                        let (email, name, locale) = (user.email.clone(), user.name.clone(), who.locale);
-                        b.add(
-                            &email,
-                            &name,
-                            locale,
-                            EmailKind::StepActivatedParticipant,
-                            extra,
-                            Link::Portal(who),
-                        );
-                    }
-                }
+            tell_assignee(
+                &mut b,
+                to,
+                [EmailKind::StepActivatedParticipant, EmailKind::StepActivatedStaff],
+                extra,
+                &staff_link,
+            );
+        }
+        RunEvent::StepOverdue { .. } | RunEvent::RemindersPaused { .. } | RunEvent::RemindersResumed {} => {}
+        RunEvent::StepReminderSent {
+            step_key,
+            step_name,
+            assignee,
+            reminder,
+            due_at,
+            days_left,
+            manual,
+            ..
+        } => {
+            if run.status != RunStatus::Running || run.step(step_key).map(|s| s.status) != Some(StepStatus::Active) {
+                return b.out;
+            }
+            // A partner with a daily digest finds the step there (staff's "remind now" still goes out).
+            if !manual && matches!(assignee, Assignee::Partner { .. }) && partner.is_some_and(|p| p.digest.is_some()) {
+                return b.out;
+            }
+            let (kind, days) = match reminder {
+                ReminderKind::BeforeDue => (EmailKind::StepReminder, ("days_left", *days_left)),
+                ReminderKind::Overdue => (EmailKind::StepOverdue, ("days_overdue", -*days_left)),
+            };
+            let extra = vars(&[
+                ("step_name", per_lang(step_name)),
+                ("due_date", date(*due_at)),
+                (days.0, json!(days.1.max(0).to_string())),
+            ]);
+            let to = Assignment {
+                assignee,
+                contact: run.contact_for(assignee),
+                partner,
+                landing: landing(step_key),
+                info: None,
+            };
+            tell_assignee(&mut b, to, [kind, kind], extra, &staff_link);
+        }
+        RunEvent::StepEscalated {
+            step_key,
+            step_name,
+            owner,
+            assignee,
+            due_at,
+            days_overdue,
+        } => {
+            if run.status != RunStatus::Running || run.step(step_key).map(|s| s.status) != Some(StepStatus::Active) {
+                return b.out;
+            }
+            let assignee_name = match assignee {
+                Assignee::Staff { name, user_id, .. } => name.clone().unwrap_or_else(|| user_id.clone()),
+                Assignee::Partner { .. } => partner
+                    .map(|p| p.organization_name.clone().unwrap_or_else(|| p.name.clone()))
+                    .unwrap_or_default(),
                 Assignee::Customer | Assignee::Installer => {
-                    let Some(contact) = contact else { return b.out };
+                    run.contact_for(assignee).map(|c| c.name.clone()).unwrap_or_default()
+                }
+            };
+            let extra = vars(&[
+                ("step_name", per_lang(step_name)),
+                ("due_date", date(Some(*due_at))),
+                ("days_overdue", json!(days_overdue.to_string())),
+                ("assignee_name", json!(assignee_name)),
+            ]);
+            match owner {
+                Some(owner) => {
                     let mut extra = extra;
-                    extra.insert("info_text".into(), info(b.lang(contact.locale)));
-                    tell_participant(&mut b, assignee, contact, extra, landing(step_key));
+                    extra.insert("why".into(), json!("owner"));
+                    let name = owner.name.as_deref().unwrap_or_default();
+                    b.add(
+                        &owner.email,
+                        name,
+                        None,
+                        EmailKind::StepEscalated,
+                        extra,
+                        staff_link.clone(),
+                    );
+                }
+                None => {
+                    let mut extra = extra;
+                    extra.insert("why".into(), json!("creator"));
+                    tell_creator(&mut b, EmailKind::StepEscalated, extra);
                 }
             }
         }
@@ -320,7 +432,14 @@ pub fn run_recipients(
                 .and_then(|t| pick_in(t, lang, tenant.default_locale));
             extra.insert("info_text".into(), json!(info.unwrap_or_default()));
             let assignee = step.assignee.clone();
-            tell_participant(&mut b, &assignee, contact, extra, landing(&step.key));
+            tell_participant(
+                &mut b,
+                &assignee,
+                contact,
+                EmailKind::StepActivatedParticipant,
+                extra,
+                landing(&step.key),
+            );
         }
         RunEvent::StepCompleted {
             step_name,
@@ -432,11 +551,66 @@ pub fn partner_recipients(
                 );
             }
         }
+        // Each user reads the partner's open tasks of that morning in their language.
+        PartnerEvent::PartnerDigestSent { tasks } => {
+            if partner.status != PartnerStatus::Active || partner.digest.is_none() {
+                return b.out;
+            }
+            let overdue = tasks.iter().filter(|t| t.due_at.is_some_and(|d| d < now)).count();
+            for user in &partner.users {
+                let Ok(who) = partner_participant(&tenant.id, partner, &user.id) else {
+                    continue;
+                };
+                let lang = b.lang(who.locale);
+                let list = digest_lines(tasks, lang, tenant, now);
+                let extra = vars(&[
+                    ("task_count", json!(tasks.len().to_string())),
+                    ("overdue_count", json!(overdue.to_string())),
+                    ("task_list", json!(list)),
+                ]);
+                let locale = who.locale;
+                b.add(
+                    &user.email,
+                    &user.name,
+                    locale,
+                    EmailKind::PartnerDigest,
+                    extra,
+                    Link::Portal(who),
+                );
+            }
+        }
         PartnerEvent::PartnerAccepted { .. }
         | PartnerEvent::PartnerPermissionsChanged { .. }
+        | PartnerEvent::PartnerDigestChanged { .. }
         | PartnerEvent::PartnerRevoked {} => {}
     }
     b.out
+}
+
+/// A digest's tasks, one line each: step, process (run title), due date and how far off.
+fn digest_lines(tasks: &[domain::partner::DigestTask], lang: Lang, tenant: &Tenant, now: DateTime<Utc>) -> String {
+    let lines: Vec<String> = tasks
+        .iter()
+        .map(|t| {
+            let mut line = format!(
+                "• {} – {}",
+                t.step_name.pick(lang, tenant.default_locale),
+                t.process_name.pick(lang, tenant.default_locale)
+            );
+            if let Some(title) = t.run_title.as_deref().filter(|s| !s.is_empty()) {
+                line.push_str(&format!(" ({title})"));
+            }
+            if let Some(due) = t.due_at {
+                line.push_str(&format!(
+                    ": {} · {}",
+                    domain::dates::long_date(due, tenant.tz, lang),
+                    domain::dates::relative_due(due, now, tenant.tz, lang)
+                ));
+            }
+            line
+        })
+        .collect();
+    lines.join("\n")
 }
 
 /// Who an access event tells: the participant who asked for a new link, with a link that
@@ -616,6 +790,7 @@ mod tests {
             due: None,
             owner: None,
             required_documents: Vec::new(),
+            reminders: None,
         }
     }
 
@@ -681,6 +856,7 @@ mod tests {
             name: "Meter change".into(),
             description: None,
             steps,
+            reminders: None,
         };
         Process::create("p1".into(), input, day(1)).unwrap()
     }
@@ -742,6 +918,7 @@ mod tests {
             input,
             created_by,
             domain::due::RunCalendar::default(),
+            None,
             day(1),
         )
         .unwrap()
@@ -1574,8 +1751,22 @@ mod tests {
             infected: true,
         };
         tell_all(&[scanned], &staff(), &run);
+        // Reminders and escalation: the active step's, as the sweeper writes them.
         let (mut run, _) = started();
-        let events = run.cancel("customer moved", day(2)).unwrap();
+        let active = run.current_step().unwrap().to_string();
+        run.steps.iter_mut().filter(|s| s.key == active).for_each(|s| {
+            s.due_at = Some(day(3));
+            s.reminders = Some(domain::reminders::ReminderPolicy {
+                before_due_days: Some(1),
+                overdue_every_days: Some(1),
+                overdue_max: None,
+                escalate_after_days: Some(1),
+            });
+        });
+        let events = run.remind(day(2) + chrono::Duration::hours(10));
+        let events: Vec<RunEvent> = events.into_iter().chain(run.remind(day(9))).collect();
+        tell_all(&events, &staff(), &run);
+        let events = run.cancel("customer moved", day(9)).unwrap();
         tell_all(&events, &staff(), &run);
 
         let (mut p, events) = invited("pa2", None);
@@ -1592,6 +1783,17 @@ mod tests {
             .add_user(user("Max", "max@wind.example", None), "u2".into(), day(1))
             .unwrap();
         all.extend(partner_recipients(&events[0], &p, &tenant(), day(1)));
+        p.set_digest(true, "Europe/Berlin", day(1)).unwrap();
+        let task = domain::partner::DigestTask {
+            run_id: "r1".into(),
+            step_key: "commission".into(),
+            step_name: "Commission".into(),
+            process_name: "Meter change".into(),
+            run_title: Some("Musterstrasse 1".into()),
+            due_at: Some(day(1)),
+        };
+        let events = p.record_digest(vec![task], day(3));
+        all.extend(partner_recipients(&events[0], &p, &tenant(), day(3)));
 
         let (mut o, mut events) = order(Some(Lang::De), Some("chiara@x.ch"));
         for n in 1..=5 {

@@ -102,8 +102,12 @@ pub struct AddressRow {
 
 /// Creates an access link token for a participant at `email` (returned once, stored hashed),
 /// and records in the same transaction that the address has portal access at this tenant.
-pub async fn issue_access_link(table: &dyn Table, p: &PortalParticipant, email: &str) -> Result<String, AppError> {
-    let now = Utc::now();
+pub async fn issue_access_link(
+    table: &dyn Table,
+    p: &PortalParticipant,
+    email: &str,
+    now: DateTime<Utc>,
+) -> Result<String, AppError> {
     let (token, write) = token_write("access", p, now + Duration::days(ACCESS_LINK_DAYS))?;
     let row = AddressRow {
         email: email.trim().to_string(),
@@ -164,9 +168,10 @@ async fn find(table: &dyn Table, token: &str, kind: &str) -> Result<Option<Token
 pub async fn open_session(
     table: &dyn Table,
     access_token: &str,
+    now: DateTime<Utc>,
 ) -> Result<(String, DateTime<Utc>, PortalParticipant), AppError> {
-    let participant = check_access(table, access_token).await?;
-    let expires_at = Utc::now() + Duration::hours(SESSION_HOURS);
+    let participant = check_access(table, access_token, now).await?;
+    let expires_at = now + Duration::hours(SESSION_HOURS);
     let who = PortalParticipant {
         landing: None,
         ..participant.clone()
@@ -176,11 +181,15 @@ pub async fn open_session(
 }
 
 /// The participant behind a session token.
-pub async fn session(table: &dyn Table, session_token: &str) -> Result<PortalParticipant, AppError> {
+pub async fn session(
+    table: &dyn Table,
+    session_token: &str,
+    now: DateTime<Utc>,
+) -> Result<PortalParticipant, AppError> {
     let row = find(table, session_token, "session")
         .await?
         .ok_or(AppError::Unauthorized("a valid portal session is required"))?;
-    if row.expires_at <= Utc::now() {
+    if row.expires_at <= now {
         return Err(AppError::Unauthorized(
             "the portal session has expired; open the link from your email again",
         ));
@@ -204,11 +213,15 @@ pub async fn close_session(table: &dyn Table, session_token: &str) -> Result<(),
 /// Who an access link is for, without using it (the confirmation page greets them).
 /// Whom a link is for, or why it opens nothing: unknown (401) or expired (410), the same
 /// answers the confirming POST gives.
-pub async fn check_access(table: &dyn Table, access_token: &str) -> Result<PortalParticipant, AppError> {
+pub async fn check_access(
+    table: &dyn Table,
+    access_token: &str,
+    now: DateTime<Utc>,
+) -> Result<PortalParticipant, AppError> {
     let row = find(table, access_token, "access")
         .await?
         .ok_or(AppError::Unauthorized("this access link is not valid"))?;
-    if row.expires_at <= Utc::now() {
+    if row.expires_at <= now {
         return Err(AppError::Domain(DomainError::Gone(
             "this access link has expired; a new one is sent with the next task",
         )));
@@ -250,9 +263,10 @@ pub async fn issue_invitation_token(
     tenant: &str,
     partner_id: &str,
     invitation_id: &str,
+    now: DateTime<Utc>,
 ) -> Result<String, AppError> {
     let token = new_token();
-    let expires_at = Utc::now() + Duration::days(INVITATION_DAYS);
+    let expires_at = now + Duration::days(INVITATION_DAYS);
     let row = InvitationRow {
         token_kind: "invitation".into(),
         tenant_id: tenant.into(),
@@ -267,11 +281,11 @@ pub async fn issue_invitation_token(
 }
 
 /// The invitation behind a link: 404 when unknown, 410 when expired.
-pub async fn invitation(table: &dyn Table, token: &str) -> Result<InvitationRow, AppError> {
+pub async fn invitation(table: &dyn Table, token: &str, now: DateTime<Utc>) -> Result<InvitationRow, AppError> {
     let row: InvitationRow = find_row(table, token, "invitation")
         .await?
         .ok_or(AppError::Domain(DomainError::NotFound("invitation")))?;
-    if row.expires_at <= Utc::now() {
+    if row.expires_at <= now {
         return Err(AppError::Domain(DomainError::Gone(
             "this invitation has expired; ask for a new one",
         )));
@@ -281,6 +295,6 @@ pub async fn invitation(table: &dyn Table, token: &str) -> Result<InvitationRow,
 
 /// A new portal session for a participant, as a write to join another transaction (a partner
 /// user who just accepted an invitation): the token and the write.
-pub fn new_session(p: &PortalParticipant) -> Result<(String, Write), AppError> {
-    token_write("session", p, Utc::now() + Duration::hours(SESSION_HOURS))
+pub fn new_session(p: &PortalParticipant, now: DateTime<Utc>) -> Result<(String, Write), AppError> {
+    token_write("session", p, now + Duration::hours(SESSION_HOURS))
 }

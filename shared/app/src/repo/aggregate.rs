@@ -37,6 +37,16 @@ pub trait Aggregate: Serialize + DeserializeOwned + Send + Sync {
         Vec::new()
     }
 
+    /// When the sweeper should next look at it (reminders, digests); `None`: never.
+    fn wake(&self) -> Option<DateTime<Utc>> {
+        None
+    }
+
+    /// The wake time its stored item has (whose due-index row exists).
+    fn woken(&self) -> Option<DateTime<Utc>> {
+        None
+    }
+
     /// Rows written with it, in the same transaction (task rows, the open-order lock).
     /// `new`: the aggregate is being created.
     fn rows(&self, _tenant: &str, _new: bool) -> Vec<Write> {
@@ -159,13 +169,46 @@ pub fn writes_of<A: Aggregate>(
     actor: &Actor,
     at: DateTime<Utc>,
 ) -> AppResult<Vec<Write>> {
-    let mut writes = vec![Write::put(
-        item_of(tenant, a)?,
-        expected.map_or(Cond::NotExists, Cond::Version),
-    )];
+    let mut item = item_of(tenant, a)?;
+    let (woken, wake) = (a.woken().filter(|_| expected.is_some()), a.wake());
+    match wake {
+        Some(at) => item.insert("wake_at".into(), json!(at)),
+        None => item.remove("wake_at"),
+    };
+    let mut writes = vec![Write::put(item, expected.map_or(Cond::NotExists, Cond::Version))];
     writes.extend(a.rows(tenant, expected.is_none()));
+    if woken != wake {
+        writes.extend(wake_writes::<A>(tenant, a.id(), woken, wake));
+    }
     writes.extend(event_writes(tenant, a, events, actor, at)?);
     Ok(writes)
+}
+
+/// Moves an aggregate's row in the due index from `old` to `new` (either may be none).
+fn wake_writes<A: Aggregate>(
+    tenant: &str,
+    id: &str,
+    old: Option<DateTime<Utc>>,
+    new: Option<DateTime<Utc>>,
+) -> Vec<Write> {
+    let mut writes = Vec::new();
+    if let Some(at) = old {
+        let k = keys::wake(tenant, A::KIND, id, at);
+        writes.push(Write::Delete {
+            pk: k.pk,
+            sk: k.sk,
+            cond: Cond::None,
+        });
+    }
+    if let Some(at) = new {
+        let k = keys::wake(tenant, A::KIND, id, at);
+        let row =
+            json!({"pk": k.pk, "sk": k.sk, "entity": "wake", "tenant_id": tenant, "kind": A::KIND, "id": id, "at": at});
+        if let Value::Object(row) = row {
+            writes.push(Write::put(row, Cond::None));
+        }
+    }
+    writes
 }
 
 /// The aggregate, or a 404 naming it.
@@ -195,14 +238,20 @@ pub async fn save<A: Aggregate>(
 
 /// Reads the aggregate once, applies a command to it (which checks permissions and state
 /// and returns its events), and saves it at the version read: a concurrent change is a 409.
-pub async fn change<A, F>(table: &dyn Table, tenant: &str, id: &str, actor: &Actor, command: F) -> AppResult<A>
+pub async fn change<A, F>(
+    table: &dyn Table,
+    tenant: &str,
+    id: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+    command: F,
+) -> AppResult<A>
 where
     A: Aggregate,
     F: FnOnce(&mut A, DateTime<Utc>) -> Result<Vec<A::Event>, DomainError>,
 {
     let mut a: A = load(table, tenant, id).await?;
     let expected = a.version();
-    let now = Utc::now();
     let events = command(&mut a, now)?;
     save(table, tenant, &a, Some(expected), &events, actor, now, Vec::new())
         .await
@@ -219,10 +268,11 @@ pub async fn create<A: Aggregate>(
     events: &[A::Event],
     actor: &Actor,
     idempotency: Option<Idempotency>,
+    now: DateTime<Utc>,
 ) -> AppResult<A> {
     let extra = idempotency.iter().map(|i| i.write(a.id())).collect();
     match (
-        save(table, tenant, &a, None, events, actor, Utc::now(), extra).await,
+        save(table, tenant, &a, None, events, actor, now, extra).await,
         idempotency,
     ) {
         (Ok(()), _) => Ok(a),

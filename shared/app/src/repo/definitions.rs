@@ -182,6 +182,7 @@ pub async fn update_process(
     process.name = input.name.trimmed();
     process.description = input.description;
     process.steps = input.steps;
+    process.reminders = input.reminders;
     process.version += 1;
     process.updated_at = Utc::now();
     put(table, tenant, &process, Some(expected_version)).await?;
@@ -201,6 +202,7 @@ pub async fn duplicate_process(
         name,
         description: source.description,
         steps: source.steps,
+        reminders: source.reminders,
     };
     create_process(table, tenant, input).await
 }

@@ -80,7 +80,7 @@ fn pointer_write(
 pub async fn create(table: &dyn Table, tenant: &str, input: OfferInput, actor: &Actor) -> Result<Offer, AppError> {
     let now = Utc::now();
     let (offer, events) = Offer::create(new_id(), input, now)?;
-    super::create(table, tenant, offer, &events, actor, None).await
+    super::create(table, tenant, offer, &events, actor, None, now).await
 }
 
 /// `GET /offers?category&status&limit&cursor`.

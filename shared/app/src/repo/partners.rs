@@ -1,6 +1,6 @@
 //! Partner organisations: the partner item and its events, one transaction per change.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::access::{self, PortalParticipant};
@@ -19,6 +19,14 @@ impl Aggregate for Partner {
     fn events_pk(tenant: &str, id: &str) -> String {
         keys::partner_events_pk(tenant, id)
     }
+
+    fn wake(&self) -> Option<DateTime<Utc>> {
+        self.digest_wake()
+    }
+
+    fn woken(&self) -> Option<DateTime<Utc>> {
+        self.wake_at
+    }
 }
 
 /// Invites a partner. With an idempotency key, a retry returns the partner the first request
@@ -29,10 +37,11 @@ pub async fn create(
     input: PartnerInput,
     actor: &Actor,
     idempotency_key: Option<&str>,
+    now: DateTime<Utc>,
 ) -> AppResult<Partner> {
     let idem = Idempotency::new(tenant, "partner", &actor.id, idempotency_key, &input);
-    let (partner, events) = Partner::invite(new_id(), input, new_id(), Utc::now())?;
-    super::create(table, tenant, partner, &events, actor, idem).await
+    let (partner, events) = Partner::invite(new_id(), input, new_id(), now)?;
+    super::create(table, tenant, partner, &events, actor, idem, now).await
 }
 
 pub async fn list(table: &dyn Table, tenant: &str, page: &PageParams) -> AppResult<(Vec<Partner>, Option<Item>)> {
@@ -40,8 +49,12 @@ pub async fn list(table: &dyn Table, tenant: &str, page: &PageParams) -> AppResu
 }
 
 /// Who invites, for the invitation page: 410 when the link was used, replaced or revoked.
-pub async fn open_invitation(table: &dyn Table, token: &str) -> Result<(access::InvitationRow, Partner), AppError> {
-    let row = access::invitation(table, token).await?;
+pub async fn open_invitation(
+    table: &dyn Table,
+    token: &str,
+    now: DateTime<Utc>,
+) -> Result<(access::InvitationRow, Partner), AppError> {
+    let row = access::invitation(table, token, now).await?;
     let partner: Partner = load(table, &row.tenant_id, &row.partner_id).await?;
     if !partner.invitation_open(&row.invitation_id) {
         return Err(AppError::Domain(DomainError::Gone(match partner.status {
@@ -68,12 +81,16 @@ pub struct Accepted {
     pub tenant_id: String,
 }
 
-pub async fn accept(table: &dyn Table, token: &str, input: AcceptInput) -> Result<Accepted, AppError> {
-    let (row, mut partner) = open_invitation(table, token).await?;
+pub async fn accept(
+    table: &dyn Table,
+    token: &str,
+    input: AcceptInput,
+    now: DateTime<Utc>,
+) -> Result<Accepted, AppError> {
+    let (row, mut partner) = open_invitation(table, token, now).await?;
     let expected = partner.version;
     let user_id = new_id();
     let actor = Actor::new("partner", &user_id, Some(&input.user.name));
-    let now = Utc::now();
     let events = partner.accept(
         &row.invitation_id,
         &input.organization_name,
@@ -82,7 +99,7 @@ pub async fn accept(table: &dyn Table, token: &str, input: AcceptInput) -> Resul
         now,
     )?;
     // The partner becomes active and its first user's session exists: together or not at all.
-    let (session, write) = access::new_session(&partner_participant(&row.tenant_id, &partner, &user_id)?)?;
+    let (session, write) = access::new_session(&partner_participant(&row.tenant_id, &partner, &user_id)?, now)?;
     save(
         table,
         &row.tenant_id,

@@ -18,16 +18,32 @@ use crate::keys;
 impl Aggregate for Run {
     aggregate!(RunEvent, "run", keys::run);
 
+    fn wake(&self) -> Option<DateTime<Utc>> {
+        Run::wake(self)
+    }
+
+    fn woken(&self) -> Option<DateTime<Utc>> {
+        self.wake_at
+    }
+
     fn index(&self, tenant: &str) -> Vec<(&'static str, String)> {
         let status = self.status.as_str();
-        vec![
+        let overdue = self.overdue().then(|| {
+            [
+                ("gsi4pk", keys::runs_overdue(tenant, self.test)),
+                ("gsi4sk", self.id.clone()),
+            ]
+        });
+        let mut index = vec![
             ("gsi1pk", keys::runs_by_process(tenant, self.test, &self.process_id)),
             ("gsi1sk", keys::runs_by_process_sk(status, &self.id)),
             ("gsi2pk", keys::runs_by_status(tenant, self.test, status)),
             ("gsi2sk", self.id.clone()),
             ("gsi3pk", keys::runs_all(tenant, self.test)),
             ("gsi3sk", self.id.clone()),
-        ]
+        ];
+        index.extend(overdue.into_iter().flatten());
+        index
     }
 
     /// One row per step assigned to a portal participant: what `GET /portal/tasks` lists.
@@ -65,9 +81,9 @@ pub async fn create(
     input: RunInput,
     creator: Creator,
     idempotency_key: Option<&str>,
+    now: DateTime<Utc>,
 ) -> AppResult<Run> {
     let journeys = super::definitions::journeys_of(table, tenant, &process.steps).await?;
-    let now = chrono::Utc::now();
     let actor = Actor::staff(&creator.sub, creator.name.as_deref());
     let idem = Idempotency::new(
         tenant,
@@ -82,8 +98,17 @@ pub async fn create(
         time_zone: settings.tz().name().to_string(),
         holiday_region: settings.holiday_region,
     };
-    let (run, events) = Run::start(domain::ids::new_id(), process, &journeys, input, creator, calendar, now)?;
-    super::create(table, tenant, run, &events, &actor, idem).await
+    let (run, events) = Run::start(
+        domain::ids::new_id(),
+        process,
+        &journeys,
+        input,
+        creator,
+        calendar,
+        settings.reminders,
+        now,
+    )?;
+    super::create(table, tenant, run, &events, &actor, idem, now).await
 }
 
 #[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
@@ -95,6 +120,10 @@ pub struct RunFilter {
     /// Test runs instead of real ones.
     #[serde(default)]
     pub test: bool,
+    /// Only runs with an overdue step (as the sweeper marked it), newest first; not with
+    /// `process_id` or `status` (overdue runs are running).
+    #[serde(default)]
+    pub overdue: bool,
     // Not `#[serde(flatten)]`: flattened numbers don't parse from query strings.
     /// Items per page (default 25).
     #[param(minimum = 1, maximum = 100)]
@@ -114,7 +143,15 @@ impl RunFilter {
 
 /// Runs newest first, filtered by process and/or status: one Query per page.
 pub async fn list(table: &dyn Table, tenant: &str, f: &RunFilter) -> AppResult<(Vec<Run>, Option<Item>)> {
+    if f.overdue && (f.process_id.is_some() || f.status.is_some()) {
+        return Err(crate::error::AppError::invalid(
+            "overdue",
+            "invalid",
+            "cannot be combined with process_id or status",
+        ));
+    }
     let q = match (&f.process_id, f.status) {
+        _ if f.overdue => Query::new(Index::Gsi4, keys::runs_overdue(tenant, f.test)),
         (Some(p), s) => {
             let q = Query::new(Index::Gsi1, keys::runs_by_process(tenant, f.test, p));
             match s {
@@ -179,6 +216,7 @@ pub async fn change_participant(
     role: &str,
     contact: domain::run::Contact,
     actor: &Actor,
+    now: DateTime<Utc>,
 ) -> AppResult<Run> {
     let mut run: Run = super::load(table, tenant, run_id).await?;
     let expected = run.version;
@@ -200,17 +238,8 @@ pub async fn change_participant(
             })
             .collect()
     };
-    super::save(
-        table,
-        tenant,
-        &run,
-        Some(expected),
-        &events,
-        actor,
-        chrono::Utc::now(),
-        stale_rows,
-    )
-    .await
-    .map_err(crate::error::stale("the run"))?;
+    super::save(table, tenant, &run, Some(expected), &events, actor, now, stale_rows)
+        .await
+        .map_err(crate::error::stale("the run"))?;
     Ok(run)
 }

@@ -50,6 +50,9 @@ pub struct Settings {
     /// tag) before they are served.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub document_scanning: bool,
+    /// The reminders of steps whose process and step name none (default: no reminders).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminders: Option<domain::reminders::ReminderPolicy>,
     #[serde(default)]
     pub version: u64,
 }

@@ -43,7 +43,7 @@ async fn confirm_page(
     // Reading the link's row is harmless: only the POST below opens a session. A link that
     // opens nothing says so at once (in the browser's language), without a welcome, under
     // the utility it was from.
-    let who = match access::check_access(s.table.as_ref(), &token).await {
+    let who = match access::check_access(s.table.as_ref(), &token, s.config.clock.now()).await {
         Ok(who) => who,
         Err(e) => {
             let tenant = access::tenant_of_link(s.table.as_ref(), &token).await.ok().flatten();
@@ -284,7 +284,7 @@ async fn render_run(
     let run = portal::load_run(s, p, run_id)
         .await
         .map_err(|e| PageError::new(e, lang).branded(Some(p.3.clone())))?;
-    let view = PortalRunView::new(p, &run);
+    let view = PortalRunView::new(p, &run, s.config.clock.now());
     let status = if form.as_ref().is_some_and(|f| !f.errors.is_empty()) {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {

@@ -94,7 +94,7 @@ async fn get_run(
     ApiPath(run_id): ApiPath<String>,
 ) -> ApiResult<Json<PortalRunView>> {
     let run = load_run(&s, &p, &run_id).await?;
-    Ok(Json(PortalRunView::new(&p, &run)))
+    Ok(Json(PortalRunView::new(&p, &run, s.config.clock.now())))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -117,7 +117,7 @@ async fn submit(
     ApiJson(input): ApiJson<SubmissionInput>,
 ) -> ApiResult<Json<PortalRunView>> {
     let run = submit_answers(&s, &p, &run_id, &key, input.data).await?;
-    Ok(Json(PortalRunView::new(&p, &run)))
+    Ok(Json(PortalRunView::new(&p, &run, s.config.clock.now())))
 }
 
 /// Marks the participant's step done (its form must be complete).
@@ -130,7 +130,7 @@ async fn complete(
     ApiPath((run_id, key)): ApiPath<(String, String)>,
 ) -> ApiResult<Json<PortalRunView>> {
     let run = complete_step(&s, &p, &run_id, &key).await?;
-    Ok(Json(PortalRunView::new(&p, &run)))
+    Ok(Json(PortalRunView::new(&p, &run, s.config.clock.now())))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -152,5 +152,5 @@ async fn due_date(
     ApiJson(input): ApiJson<DueDateInput>,
 ) -> ApiResult<Json<PortalRunView>> {
     let run = set_due_date(&s, &p, &run_id, &key, input.due_at).await?;
-    Ok(Json(PortalRunView::new(&p, &run)))
+    Ok(Json(PortalRunView::new(&p, &run, s.config.clock.now())))
 }

@@ -81,7 +81,7 @@ async fn ask_for_new_link(
     FormBody(form): FormBody,
 ) -> Result<Response, PageError> {
     let lang = reader();
-    let now = chrono::Utc::now();
+    let now = s.config.clock.now();
     let field = |name: &str| {
         form_urlencoded::parse(&form)
             .find(|(k, _)| k == name)

@@ -53,10 +53,10 @@ pub async fn open_session(
     access_token: &str,
 ) -> ApiResult<(String, DateTime<Utc>, PortalParticipant)> {
     use app::repo::limits::{sessions_per_client, sessions_per_link, take};
-    let (now, limits) = (Utc::now(), s.config.session_limits);
+    let (now, limits) = (s.config.clock.now(), s.config.session_limits);
     take(s.table.as_ref(), sessions_per_client(limits), &client.0, now).await?;
     take(s.table.as_ref(), sessions_per_link(limits), access_token, now).await?;
-    Ok(access::open_session(s.table.as_ref(), access_token).await?)
+    Ok(access::open_session(s.table.as_ref(), access_token, now).await?)
 }
 
 /// The session token of a request: `Authorization: Bearer …` or the portal cookie.
@@ -96,7 +96,7 @@ impl FromRequestParts<AppState> for Participant {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = session_token(parts).ok_or(ApiError::Unauthorized("a portal session is required"))?;
-        let p = access::session(state.table.as_ref(), &token).await?;
+        let p = access::session(state.table.as_ref(), &token, state.config.clock.now()).await?;
         record_tenant(&p.tenant_id);
         let partner = match &p.partner_id {
             None => None,
@@ -163,10 +163,17 @@ where
     F: FnOnce(&mut Run, &Actor, DateTime<Utc>) -> Result<Vec<RunEvent>, DomainError>,
 {
     let who = p.actor();
-    let run = app::repo::change(s.table.as_ref(), &p.0.tenant_id, run_id, &who, |run: &mut Run, now| {
-        p.sees(run)?;
-        command(run, &who, now)
-    })
+    let run = app::repo::change(
+        s.table.as_ref(),
+        &p.0.tenant_id,
+        run_id,
+        &who,
+        s.config.clock.now(),
+        |run: &mut Run, now| {
+            p.sees(run)?;
+            command(run, &who, now)
+        },
+    )
     .await?;
     Ok(run)
 }

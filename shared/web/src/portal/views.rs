@@ -147,9 +147,8 @@ pub struct PortalRunView {
 }
 
 impl PortalRunView {
-    pub fn new(p: &Participant, run: &Run) -> Self {
+    pub fn new(p: &Participant, run: &Run, now: DateTime<Utc>) -> Self {
         let lang = p.lang();
-        let now = Utc::now();
         let all_steps = p.may(Permission::RunsViewAllSteps);
         let mine = |step: &RunStep| run.participant_for(step).is_some_and(|x| x.id == p.0.participant_id);
         let steps = run
@@ -295,7 +294,7 @@ impl TaskView {
 /// The participant's tasks across runs, newest run first, in their language.
 pub async fn tasks(s: &AppState, p: &Participant) -> ApiResult<Vec<TaskView>> {
     let rows = runs::tasks_of(s.table.as_ref(), &p.0.tenant_id, &p.0.participant_id).await?;
-    let now = Utc::now();
+    let now = s.config.clock.now();
     let mut tasks: Vec<_> = rows.into_iter().map(|row| TaskView::from_row(row, p, now)).collect();
     tasks.sort_by_key(|t| runs::TaskRow::order(t.status, t.due_at));
     Ok(tasks)
