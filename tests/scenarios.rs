@@ -542,3 +542,13 @@ async fn staff_move_due_dates_on_local_server() {
 async fn staff_move_due_dates_on_the_aws_path() {
     e2e_tests::scenario::staff_move_due_dates(&AwsWorld::new().await, &unique()).await;
 }
+
+#[tokio::test]
+async fn reminders_on_local_server() {
+    e2e_tests::scenario::reminders(&Local::start().await, &unique()).await;
+}
+
+#[tokio::test]
+async fn reminders_on_the_aws_path() {
+    e2e_tests::scenario::reminders(&AwsWorld::new().await, &unique()).await;
+}

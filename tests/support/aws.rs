@@ -479,6 +479,12 @@ impl World for AwsWorld {
         sub.to_string()
     }
 
+    async fn advance_hours(&self, hours: u32) {
+        let now = self.config.clock.advance(chrono::Duration::hours(i64::from(hours)));
+        app::sweeper::tick(self.table.as_ref(), now).await.unwrap();
+        self.deliver().await;
+    }
+
     async fn scan(&self, run_id: &str, doc_id: &str, result: &str) {
         let key = format!("{}/{run_id}/{doc_id}", self.gw.tenant);
         self.gw

@@ -505,6 +505,18 @@ impl scenario::World for Local {
         self.token("acme", sub, &["staff"])
     }
 
+    async fn advance_hours(&self, hours: u32) {
+        let r = self
+            .http
+            .post(self.url("/local/clock"))
+            .json(&json!({"hours": hours}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+        self.deliver().await;
+    }
+
     async fn scan(&self, run_id: &str, doc_id: &str, result: &str) {
         let files = local_server::files::LocalBlobs::new(self.data_dir.join("files"), &self.base);
         let key = format!("acme/{run_id}/{doc_id}");

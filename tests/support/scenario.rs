@@ -33,6 +33,8 @@ pub trait World: Client {
     fn staff_email(&self, sub: &str) -> String;
     /// What a malware scan writes on a document's file: its result tag.
     async fn scan(&self, run_id: &str, doc_id: &str, result: &str);
+    /// Moves the world's clock forward, lets the sweeper tick, and delivers what it caused.
+    async fn advance_hours(&self, hours: u32);
 }
 
 /// The token in an email's link after `prefix` (`/portal/access/`, `/partners/invitations/`).
@@ -678,4 +680,83 @@ pub async fn staff_move_due_dates(w: &impl World, tag: &str) {
         .expect("the move is in the history");
     assert_eq!(event["data"]["reason"], "Der Installateur ist krank");
     assert_eq!(event["actor"]["id"], "alice");
+}
+
+/// Reminders with a moved clock: before due, a doubled tick, overdue up to the limit with the
+/// owner told, nothing more after the limit, nothing for a cancelled run.
+pub async fn reminders(w: &impl World, tag: &str) {
+    let staff = w.staff("alice");
+    let owner = format!("bob-{tag}@utility.example");
+    let process = w
+        .call(
+            "POST",
+            "/v1/processes",
+            Some(&staff),
+            Some(json!({"name": format!("Reminded {tag}"), "steps": [
+                {"key": "install", "name": "Install the meter", "assignee": {"kind": "installer"}, "due_in_days": 5,
+                 "owner": {"user_id": "bob", "email": owner},
+                 "reminders": {"before_due_days": 2, "overdue_every_days": 1, "overdue_max": 2, "escalate_after_days": 2}},
+                {"key": "review", "name": "Review", "assignee": {"kind": "staff", "user_id": "carla", "email": format!("carla-{tag}@utility.example")}},
+            ]})),
+        )
+        .await;
+    assert_eq!(process.status, 201, "{}", process.body);
+    let process = process.field("id");
+    let (run, installer, _) = start(w, &process, tag).await;
+    let run_id = run["id"].as_str().unwrap().to_string();
+    assert_eq!(run["next_reminder"]["kind"], "before_due", "{run}");
+    let (other, other_installer, _) = start(w, &process, &format!("{tag}x")).await;
+    let cancel = w
+        .call(
+            "POST",
+            &format!("/v1/runs/{}/cancel", other["id"].as_str().unwrap()),
+            Some(&staff),
+            Some(json!({"reason": "customer moved"})),
+        )
+        .await;
+    assert_eq!(cancel.status, 200, "{}", cancel.body);
+    w.deliver().await;
+    assert_eq!(w.inbox(&installer).await.len(), 1, "the activation email");
+
+    // Four days on: the before-due reminder (2 days before the due day), once however often
+    // the sweeper ticks.
+    w.advance_hours(4 * 24).await;
+    w.advance_hours(0).await;
+    let mails = w.inbox(&installer).await;
+    assert_eq!(mails.len(), 2, "one reminder: {mails:?}");
+    // Staff's "remind now" within the hour: 409.
+    let now = w
+        .call(
+            "POST",
+            &format!("/v1/runs/{run_id}/steps/install/reminders"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    now.problem(409);
+
+    // Four more days (the sweeper was down): one overdue reminder, and the owner is told.
+    w.advance_hours(4 * 24).await;
+    assert_eq!(w.inbox(&installer).await.len(), 3, "one catch-up reminder");
+    assert_eq!(w.inbox(&owner).await.len(), 1, "the escalation");
+    let overdue = w.call("GET", "/v1/runs?overdue=true", Some(&staff), None).await;
+    let ids: Vec<&str> = overdue.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    assert_eq!(ids, [run_id.as_str()], "{}", overdue.body);
+
+    // The second overdue reminder, then no more (the limit), and no second escalation.
+    w.advance_hours(2 * 24).await;
+    assert_eq!(w.inbox(&installer).await.len(), 4);
+    w.advance_hours(6 * 24).await;
+    assert_eq!(w.inbox(&installer).await.len(), 4, "at most two overdue reminders");
+    assert_eq!(w.inbox(&owner).await.len(), 1);
+    assert_eq!(
+        w.inbox(&other_installer).await.len(),
+        1,
+        "a cancelled run reminds nobody"
+    );
 }
