@@ -960,3 +960,114 @@ async fn partner_documents_on_local_server() {
 async fn partner_documents_on_the_aws_path() {
     partner_documents(&AwsWorld::new().await).await;
 }
+
+/// A partner with the daily digest: its user gets one email each morning listing its open
+/// tasks instead of a reminder per step, one after an outage however many mornings were
+/// missed, none without tasks; turned off, the per-step reminders come back.
+async fn partner_digest(w: &impl World) {
+    let tag = unique();
+    let staff = w.staff("alice");
+    let (partner, office) = invite(w, &tag, json!(["tasks:complete"])).await;
+    let ina = format!("ina-{tag}@install.example");
+    accept(w, &office, &ina).await;
+    let on = w
+        .call(
+            "PUT",
+            &format!("/v1/partners/{partner}/digest"),
+            Some(&staff),
+            Some(json!({"enabled": true})),
+        )
+        .await;
+    assert_eq!(on.status, 200, "{}", on.body);
+    assert_eq!(on.body["digest"], true);
+    w.call(
+        "PUT",
+        &format!("/v1/partners/{partner}/digest"),
+        Some(&staff),
+        Some(json!({"enabled": "yes"})),
+    )
+    .await
+    .problem(422);
+    let process = w
+        .call(
+            "POST",
+            "/v1/processes",
+            Some(&staff),
+            Some(json!({"name": format!("PV digest {tag}"), "steps": [
+            {"key": "install", "name": "Install the PV system", "assignee": {"kind": "partner", "partner_id": partner},
+             "due_in_days": 3, "reminders": {"before_due_days": 1, "overdue_every_days": 1, "overdue_max": 3}},
+            {"key": "confirm", "name": "Confirm", "assignee": {"kind": "customer"}}]})),
+        )
+        .await;
+    assert_eq!(process.status, 201, "{}", process.body);
+    let process = process.field("id");
+    run_for(w, &process, &tag).await;
+    w.deliver().await;
+    let digests = |mails: &[e2e_tests::scenario::Mail]| {
+        mails
+            .iter()
+            .filter(|m| m.subject.starts_with("Vos tâches en attente"))
+            .count()
+    };
+    let reminders = |mails: &[e2e_tests::scenario::Mail]| {
+        mails
+            .iter()
+            .filter(|m| m.subject.starts_with("Rappel") || m.subject.starts_with("En retard"))
+            .count()
+    };
+    let before = w.inbox(&ina).await;
+    assert_eq!(digests(&before), 0);
+
+    // The next morning: one digest listing the task and its run.
+    w.advance_hours(24).await;
+    w.advance_hours(0).await;
+    let mails = w.inbox(&ina).await;
+    assert_eq!(digests(&mails), 1, "{mails:?}");
+    let digest = mails
+        .iter()
+        .rev()
+        .find(|m| m.subject.starts_with("Vos tâches"))
+        .unwrap();
+    assert!(digest.subject.ends_with(": 1"), "{}", digest.subject);
+    assert!(digest.body.contains("Install the PV system"), "{}", digest.body);
+    assert!(digest.body.contains("PV Rossi"), "{}", digest.body);
+
+    // Five days later (the sweeper was down, the step is overdue by now): one digest, not
+    // five, and no reminder per step.
+    w.advance_hours(5 * 24).await;
+    let mails = w.inbox(&ina).await;
+    assert_eq!(digests(&mails), 2, "one after the outage");
+    assert_eq!(reminders(&mails), 0, "the digest replaces per-step reminders");
+    let digest = mails
+        .iter()
+        .rev()
+        .find(|m| m.subject.starts_with("Vos tâches"))
+        .unwrap();
+    assert!(digest.body.contains("en retard"), "the overdue count: {}", digest.body);
+
+    // Turned off: no more digests; the overdue reminders come again.
+    let off = w
+        .call(
+            "PUT",
+            &format!("/v1/partners/{partner}/digest"),
+            Some(&staff),
+            Some(json!({"enabled": false})),
+        )
+        .await;
+    assert_eq!(off.status, 200, "{}", off.body);
+    assert_eq!(off.body["digest"], false);
+    w.advance_hours(24).await;
+    let mails = w.inbox(&ina).await;
+    assert_eq!(digests(&mails), 2);
+    assert!(reminders(&mails) >= 1, "per-step reminders again: {mails:?}");
+}
+
+#[tokio::test]
+async fn partner_digest_on_local_server() {
+    partner_digest(&Local::start().await).await;
+}
+
+#[tokio::test]
+async fn partner_digest_on_the_aws_path() {
+    partner_digest(&AwsWorld::new().await).await;
+}

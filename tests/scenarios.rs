@@ -545,10 +545,20 @@ async fn staff_move_due_dates_on_the_aws_path() {
 
 #[tokio::test]
 async fn reminders_on_local_server() {
-    e2e_tests::scenario::reminders(&Local::start().await, &unique()).await;
+    e2e_tests::reminders::reminders(&Local::start().await, &unique()).await;
 }
 
 #[tokio::test]
 async fn reminders_on_the_aws_path() {
-    e2e_tests::scenario::reminders(&AwsWorld::new().await, &unique()).await;
+    e2e_tests::reminders::reminders(&AwsWorld::new().await, &unique()).await;
+}
+
+#[tokio::test]
+async fn reminders_paused_and_done_on_local_server() {
+    e2e_tests::reminders::reminders_paused_and_done(&Local::start().await, &unique()).await;
+}
+
+#[tokio::test]
+async fn reminders_paused_and_done_on_the_aws_path() {
+    e2e_tests::reminders::reminders_paused_and_done(&AwsWorld::new().await, &unique()).await;
 }

@@ -16,6 +16,7 @@ pub mod documents;
 pub mod faults;
 pub mod load;
 pub mod new_link;
+pub mod reminders;
 pub mod routes;
 pub mod scenario;
 
