@@ -4,7 +4,6 @@
 use serde_json::json;
 
 use super::scenario::{portal_session, start, World};
-use super::Client;
 
 /// Reminders with a moved clock: before due, a doubled tick, overdue up to the limit with the
 /// owner told, nothing more after the limit, nothing for a cancelled run.
