@@ -26,7 +26,7 @@ pub const MANUAL_REMINDER_GAP_MINUTES: i64 = 60;
 const MAX_DAYS: u32 = 365;
 
 /// When a step's assignee is reminded and its owner told.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReminderPolicy {
     /// A reminder this many days before the due day (1-365).
@@ -41,6 +41,26 @@ pub struct ReminderPolicy {
     /// The step's owner (else the run's creator) is told after this many days overdue (1-365).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub escalate_after_days: Option<u32>,
+}
+
+/// Only an object is a policy (a derived struct would also take `[null, null]`).
+impl<'de> Deserialize<'de> for ReminderPolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(remote = "ReminderPolicy", deny_unknown_fields)]
+        struct Fields {
+            #[serde(default)]
+            before_due_days: Option<u32>,
+            #[serde(default)]
+            overdue_every_days: Option<u32>,
+            #[serde(default)]
+            overdue_max: Option<u32>,
+            #[serde(default)]
+            escalate_after_days: Option<u32>,
+        }
+        let map = serde_json::Map::deserialize(d)?;
+        Fields::deserialize(serde_json::Value::Object(map)).map_err(serde::de::Error::custom)
+    }
 }
 
 impl ReminderPolicy {

@@ -200,3 +200,22 @@ fn no_policy_still_marks_overdue_and_policies_resolve_and_validate() {
     let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
     assert_eq!(fields, ["reminders.before_due_days", "reminders.overdue_max"]);
 }
+
+#[test]
+fn a_policy_is_an_object_with_known_fields_only() {
+    let p: ReminderPolicy = serde_json::from_str(r#"{"before_due_days": 2}"#).unwrap();
+    assert_eq!(p.before_due_days, Some(2));
+    assert_eq!(
+        serde_json::from_str::<ReminderPolicy>("{}").unwrap(),
+        ReminderPolicy::default()
+    );
+    for bad in [
+        "[null, null]",
+        "[]",
+        "3",
+        r#"{"before_due": 2}"#,
+        r#"{"overdue_max": -1}"#,
+    ] {
+        assert!(serde_json::from_str::<ReminderPolicy>(bad).is_err(), "{bad}");
+    }
+}
