@@ -23,6 +23,8 @@ from localserver import LocalServer
 SHOTS = "target/screenshots"
 # The smallest JPEG a browser uploads: its first bytes are what the server checks.
 JPEG = bytes([0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]) + b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0" + bytes([0xFF, 0xD9])
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + bytes(16)
 SIZES = [("phone", 390, 844), ("desktop", 1280, 900)]
 failures = []
 pages_checked = []
@@ -120,10 +122,63 @@ def main():
             check(page, "04a-upload-form-fr", axe_js)
             page.set_input_files("#file", {"name": "compteur.jpg", "mimeType": "image/jpeg", "buffer": JPEG})
             page.click("button[type=submit]")
+            page.wait_for_url(re.compile(r".*[?]uploaded=install.*"))
             expect("Le document a été ajouté." in page.content(), f"the upload's message: {page.url}")
             expect(page.locator("ul.files a", has_text="compteur.jpg").count() == 1, "the file is listed")
             expect(page.locator(".checklist .done").count() == 1, "the photo is ticked off")
             check(page, "04b-uploaded-fr", axe_js)
+            step_url = page.url
+            # With JavaScript: several files at once, each with its progress; a refused one
+            # says why next to its name and the others go on.
+            page.click("form.add-document button")
+            expect(page.locator("form[data-enhanced=true] input[type=file][multiple]").count() == 1,
+                   "the script takes over the upload form")
+            page.set_input_files("#file", [{"name": "rapport.pdf", "mimeType": "application/pdf", "buffer": PDF},
+                                           {"name": "notes.txt", "mimeType": "text/plain", "buffer": b"just text"}])
+            page.click("button[type=submit]")
+            page.wait_for_selector("#upload-progress li .error")
+            page.wait_for_selector("#upload-progress li.done")
+            expect(page.locator("#upload-progress progress").count() == 2, "a progress bar per file")
+            expect("Le fichier n'a pas été ajouté : Seuls les fichiers" in page.inner_text("#upload-progress"),
+                   f"the refusal in French: {page.inner_text('#upload-progress')}")
+            check(page, "04c-upload-progress-fr", axe_js)
+            page.click("text=Annuler")
+            page.click("form.add-document button")
+            page.set_input_files("#file", [{"name": "plan.png", "mimeType": "image/png", "buffer": PNG},
+                                           {"name": "devis.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+            page.click("button[type=submit]")
+            page.wait_for_url(re.compile(r".*[?]uploaded=install.*"))
+            for name in ("rapport.pdf", "plan.png", "devis.pdf"):
+                expect(page.locator("ul.files a", has_text=name).count() == 1, f"{name} is listed")
+            expect(page.locator("ul.files a", has_text="notes.txt").count() == 0, "the refused file is not")
+            check(page, "04d-uploaded-several-fr", axe_js)
+            # Under the page's real policy the script runs (by its hash) and may reach the store;
+            # without JavaScript the plain form sends one file and comes back.
+            strict = browser.new_context(locale="fr-CH", viewport={"width": 390, "height": 844})
+            strict.add_cookies(ctx.cookies())
+            sp = strict.new_page()
+            blocked = []
+            sp.on("console", lambda m: blocked.append(m.text) if "Content Security Policy" in m.text else None)
+            sp.goto(step_url)
+            sp.click("form.add-document button")
+            expect(sp.locator("form[data-enhanced=true]").count() == 1, "the script runs under the page's policy")
+            sp.set_input_files("#file", [{"name": "facture.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+            sp.click("button[type=submit]")
+            sp.wait_for_url(re.compile(r".*[?]uploaded=install.*"))
+            expect(sp.locator("ul.files a", has_text="facture.pdf").count() == 1, "uploaded under the real policy")
+            expect(not blocked, f"nothing blocked by the policy: {blocked}")
+            strict.close()
+            plain = browser.new_context(locale="fr-CH", viewport={"width": 390, "height": 844}, java_script_enabled=False)
+            plain.add_cookies(ctx.cookies())
+            pp = plain.new_page()
+            pp.goto(step_url)
+            pp.click("form.add-document button")
+            expect(pp.locator("form[data-enhanced]").count() == 0, "no script: the plain form")
+            pp.set_input_files("#file", {"name": "schema.pdf", "mimeType": "application/pdf", "buffer": PDF})
+            pp.click("button[type=submit]")
+            expect(pp.locator("ul.files a", has_text="schema.pdf").count() == 1, f"the plain form's upload: {pp.url}")
+            plain.close()
+            page.goto(step_url)
             page.fill("#f-meter_number", "M-4711")
             page.check("#f-sealed")
             page.select_option("#f-tariff", "double")

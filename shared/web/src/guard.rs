@@ -1,7 +1,8 @@
 //! What every response and every page form gets, in one middleware ([`guard`], installed by
 //! [`crate::finish`] for every host):
 //! - security headers: a Content-Security-Policy that allows no script at all (pages set
-//!   their own, allowing exactly their style block by its hash: [`policy_for`]), no framing,
+//!   their own, allowing exactly their style block, and the upload page its one script, by
+//!   hash: [`policy_for`]), no framing,
 //!   `nosniff`, and no referrer (access and invitation tokens travel in URLs);
 //! - cross-site form posts refused: a POST to a page route (`/portal/…`, `/partners/…`) whose
 //!   `Origin` is not the host it was sent to, or that the browser marks `Sec-Fetch-Site:
@@ -23,21 +24,27 @@ pub fn policy_for(html: &str) -> String {
     policy_with_form_target(html, None)
 }
 
+///
+/// A page with a `<script>` block (the upload page's, which sends files itself) gets exactly
+/// that script by its hash, and may connect to the portal and to `form_origin`.
 pub fn policy_with_form_target(html: &str, form_origin: Option<&str>) -> String {
-    let style = html
-        .find("<style>")
-        .map(|i| i + "<style>".len())
-        .and_then(|start| Some(&html[start..start + html[start..].find("</style>")?]))
-        .map(|css| {
-            use base64::Engine;
-            let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(css.as_bytes()));
-            format!(" 'sha256-{hash}'")
-        })
-        .unwrap_or_else(|| " 'none'".into());
+    let block_hash = |tag: &str| {
+        let open = format!("<{tag}>");
+        let close = format!("</{tag}>");
+        let start = html.find(&open)? + open.len();
+        let body = &html[start..start + html[start..].find(&close)?];
+        use base64::Engine;
+        let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(body.as_bytes()));
+        Some(format!(" 'sha256-{hash}'"))
+    };
+    let style = block_hash("style").unwrap_or_else(|| " 'none'".into());
+    let target = form_origin.map(|o| format!(" {o}")).unwrap_or_default();
+    let script = block_hash("script")
+        .map(|hash| format!("script-src{hash}; connect-src 'self'{target}; "))
+        .unwrap_or_default();
     format!(
-        "default-src 'none'; style-src{style}; img-src 'self' https: data:; form-action 'self'{}; \
-         frame-ancestors 'none'; base-uri 'none'",
-        form_origin.map(|o| format!(" {o}")).unwrap_or_default()
+        "default-src 'none'; {script}style-src{style}; img-src 'self' https: data:; form-action 'self'{target}; \
+         frame-ancestors 'none'; base-uri 'none'"
     )
 }
 
@@ -165,6 +172,17 @@ mod tests {
         assert!(csp.contains(&format!("style-src 'sha256-{hash}'")), "{csp}");
         assert!(!csp.contains("script-src") && csp.starts_with("default-src 'none'"));
         assert!(csp.contains("frame-ancestors 'none'"));
+    }
+
+    #[test]
+    fn a_page_with_a_script_allows_exactly_it_and_connects_to_its_file_store() {
+        let html = "<html><style>a{}</style><body><script>go()</script></body></html>";
+        let csp = policy_with_form_target(html, Some("https://files.example"));
+        use base64::Engine;
+        let hash = base64::engine::general_purpose::STANDARD.encode(Sha256::digest(b"go()"));
+        assert!(csp.contains(&format!("script-src 'sha256-{hash}';")), "{csp}");
+        assert!(csp.contains("connect-src 'self' https://files.example;"), "{csp}");
+        assert!(csp.contains("form-action 'self' https://files.example;"), "{csp}");
         assert!(policy_for("<p>no style</p>").contains("style-src 'none'"));
     }
 }

@@ -9,19 +9,24 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde_json::json;
 
-use super::documents::{ask_form, confirm, file_link};
+use super::documents::{ask, ask_form, confirm, file_link, PortalUploadInput};
 use super::html::back_to;
 use super::participant::{self as portal, Participant};
 use crate::documents::to_file;
-use crate::error::ApiError;
-use crate::extract::{ApiPath, ApiQuery, FormBody};
+use crate::error::{ApiError, ApiResult, Problem};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, FormBody};
 use crate::pages::{render_for, PageError};
-use crate::{AppState, Routes};
+use crate::{created, to_json, AppState, Routes};
 
 pub(super) fn routes() -> Routes {
     Routes::default()
         .route("/portal/runs/{run_id}/steps/{key}/uploads", post(upload_page))
         .route("/portal/runs/{run_id}/uploads/{upload_id}/stored", get(stored))
+        .route("/portal/runs/{run_id}/steps/{key}/uploads/ticket", post(script_ticket))
+        .route(
+            "/portal/runs/{run_id}/uploads/{upload_id}/confirm",
+            post(script_confirm),
+        )
         .route("/portal/runs/{run_id}/documents/{doc_id}", get(download))
         .route("/portal/runs/{run_id}/documents/{doc_id}/remove", post(remove))
 }
@@ -77,8 +82,11 @@ async fn upload_page(
         "required": required.map(|r| r.label.pick(lang, tenant_default).to_string()),
         "accept": required.and_then(|r| r.types.clone()).unwrap_or_else(|| domain::document::DEFAULT_TYPES.iter().map(|t| t.to_string()).collect()).join(","),
         "max_text": super::views::size_text(ticket.max_size, lang),
-        "target": {"url": ticket.url, "fields": ticket.fields},
+        "target": {"url": ticket.url, "fields": ticket.fields, "max_size": ticket.max_size},
         "form_origin": origin(&ticket.url),
+        "requirement": requirement,
+        "back_url": format!("/portal/runs/{run_id}?uploaded={k}#step-{k}", k = form_urlencoded::byte_serialize(key.as_bytes()).collect::<String>()),
+        "messages": upload_messages(lang),
     });
     Ok(render_for(
         Some(&p.3),
@@ -88,6 +96,21 @@ async fn upload_page(
         "upload_title",
         ctx,
     ))
+}
+
+/// What the page's script says when a file is refused: the reader's words by error code
+/// (`too_large`, …) and by status (`403`, `409`), as the step page says them.
+fn upload_messages(lang: domain::i18n::Lang) -> serde_json::Map<String, serde_json::Value> {
+    let t = app::templates::catalog(lang);
+    t.iter()
+        .filter_map(|(k, v)| {
+            let code = k.strip_prefix("err_").or_else(|| {
+                k.strip_prefix("page_error_")
+                    .and_then(|rest| rest.strip_suffix("_text"))
+            })?;
+            Some((code.to_string(), v.clone()))
+        })
+        .collect()
 }
 
 /// Where the file store's query says the file went (S3 adds `bucket`, `key` and `etag`).
@@ -131,6 +154,41 @@ async fn stored(
         }
         Err(e) => Err(page_error(&p)(e)),
     }
+}
+
+/// The upload page's script asks for an upload of one of its files (JSON, on the page's
+/// session cookie, which only `/portal/` paths get; a cross-site POST is refused before
+/// this runs).
+#[utoipa::path(post, path = "/portal/runs/{run_id}/steps/{key}/uploads/ticket", tag = "pages", security(("portal_cookie" = [])),
+    params(("run_id" = String, Path, description = "The run's id"), ("key" = String, Path, description = "The step's key")),
+    request_body = PortalUploadInput,
+    responses((status = 201, description = "Where to send the file", body = app::repo::uploads::UploadTicket),
+        (status = 403, description = "Not your step, or your organisation may not upload", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The step is not active", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Too large, a type the step does not take, or too many files", body = Problem, content_type = "application/problem+json")))]
+async fn script_ticket(
+    State(s): State<AppState>,
+    p: Participant,
+    ApiPath((run_id, key)): ApiPath<(String, String)>,
+    ApiJson(input): ApiJson<PortalUploadInput>,
+) -> ApiResult<Response> {
+    let ticket = ask(&s, &p, &run_id, &key, input, |_| None).await?;
+    Ok(created(to_json(&ticket)))
+}
+
+/// The upload page's script confirms a file it sent: the step's new document.
+#[utoipa::path(post, path = "/portal/runs/{run_id}/uploads/{upload_id}/confirm", tag = "pages", security(("portal_cookie" = [])),
+    params(("run_id" = String, Path, description = "The run's id"), ("upload_id" = String, Path, description = "The upload's id")),
+    responses((status = 201, description = "The document", body = domain::document::Document),
+        (status = 409, description = "Nothing was uploaded yet, or the step is no longer active", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The file is empty, too large, or not of its type (it was deleted)", body = Problem, content_type = "application/problem+json")))]
+async fn script_confirm(
+    State(s): State<AppState>,
+    p: Participant,
+    ApiPath((run_id, upload)): ApiPath<(String, String)>,
+) -> ApiResult<Response> {
+    let doc = confirm(&s, &p, &run_id, &upload, None).await?;
+    Ok(created(to_json(&doc)))
 }
 
 /// A document of the reader's: a redirect to a link valid a few minutes.
