@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod bounces;
+mod collaboration;
 mod contract;
 mod faults;
 mod lambda_events;

@@ -12,6 +12,7 @@ use store::dynamo::DynamoTable;
 use web::AppState;
 
 pub mod aws;
+pub mod collaboration;
 pub mod documents;
 pub mod faults;
 pub mod load;

@@ -50,6 +50,13 @@
 //! | result of an idempotent request          | table | pk = `T#t#IDEM#{scope}#{key}`, sk = `IDEM`             |
 //! | a rate limit's counter in a time window  | table | pk = `LIMIT#{name}#{sha256 of subject}`, sk = `W#{window}` |
 //! | overdue runs, newest first               | gsi4  | gsi4pk = `T#t#RUNS#OVERDUE`, gsi4sk = run id (desc; sparse) |
+//! | team by id                                | table | pk = `T#t#TEAMS`, sk = `TM#{id}`                       |
+//! | teams of a tenant                        | table | pk = `T#t#TEAMS`, sk begins_with `TM#`                 |
+//! | history (events) of a team               | table | pk = `T#t#TEAM#{id}`, sk begins_with `EVT#`            |
+//! | staff inbox: steps of an assignee and a process, by an order | gsi1 | gsi1pk = `T#t#INBOX#{order}#S#{status}#A#{a}#P#{process}`, gsi1sk = `{order key}#{run}#{step}` |
+//! | staff inbox: steps of an assignee        | gsi2  | gsi2pk = `T#t#INBOX#{order}#S#{status}#A#{a}`, gsi2sk as gsi1sk |
+//! | staff inbox: steps of a process          | gsi3  | gsi3pk = `T#t#INBOX#{order}#S#{status}#P#{process}`, gsi3sk as gsi1sk |
+//! | staff inbox: all steps with a status     | gsi4  | gsi4pk = `T#t#INBOX#{order}#S#{status}`, gsi4sk as gsi1sk (due before: sk < `{date}`) |
 //! | what the sweeper does next, in time order | table | pk = `WAKE#{shard 0-3}`, sk < `{now}$` (sk = `{at}#{tenant}#{kind}#{id}`) |
 //!
 //! The due index (`WAKE#…`) is read by the sweeper before it knows any tenant: one row per
@@ -57,6 +64,12 @@
 //! moved in the transaction of the change that moved that time. Four shards spread the
 //! writes; a tick reads each shard up to now, so its cost follows what is due, not the number
 //! of runs.
+//!
+//! The inbox rows live in their run's partition (`sk = INBOX#{order}#{step}`), one per step
+//! and order (`due`: the due date, undated last; `act`: the activation), and are in all four
+//! indexes at once, so each combination of the assignee and process filters is one Query.
+//! `{a}` is the hash of the assignee (`user:{id}` for a staff member or a team step's
+//! claimer, `team:{id}` for an unclaimed team step, `partner:{id}`, `customer`, `installer`).
 //!
 //! `{h}` is the first 32 hex digits of the SHA-256 of the end user's `sub`, so that no claim
 //! value can break the key structure.
@@ -263,6 +276,46 @@ pub fn partner(t: &str, id: &str) -> Key {
 /// The partition of a partner's events (the partner item itself lives in `partners_pk`).
 pub fn partner_events_pk(t: &str, partner_id: &str) -> String {
     format!("{}PARTNER#{partner_id}", tenant(t))
+}
+
+pub fn teams_pk(t: &str) -> String {
+    format!("{}TEAMS", tenant(t))
+}
+pub const TEAM_SK_PREFIX: &str = "TM#";
+pub fn team(t: &str, id: &str) -> Key {
+    Key {
+        pk: teams_pk(t),
+        sk: format!("{TEAM_SK_PREFIX}{id}"),
+    }
+}
+/// The partition of a team's events.
+pub fn team_events_pk(t: &str, team_id: &str) -> String {
+    format!("{}TEAM#{team_id}", tenant(t))
+}
+
+/// A step's inbox row for an order (`due` or `act`), in its run's partition.
+pub fn inbox_row(t: &str, run_id: &str, order: &str, step_key: &str) -> Key {
+    Key {
+        pk: run(t, run_id).pk,
+        sk: format!("INBOX#{order}#{step_key}"),
+    }
+}
+/// The inbox partition of an order and a status, narrowed to an assignee and/or a process
+/// (gsi1: both, gsi2: the assignee, gsi3: the process, gsi4: neither).
+pub fn inbox(t: &str, test: bool, order: &str, status: &str, assignee: Option<&str>, process: Option<&str>) -> String {
+    let mut pk = format!(
+        "{}INBOX#{order}#S#{status}",
+        if test { runs_root(t, true) + "#" } else { tenant(t) }
+    );
+    if let Some(a) = assignee {
+        pk.push_str("#A#");
+        pk.push_str(&domain::ids::hash_token(a)[..32]);
+    }
+    if let Some(p) = process {
+        pk.push_str("#P#");
+        pk.push_str(p);
+    }
+    pk
 }
 
 pub fn templates_pk(t: &str) -> String {

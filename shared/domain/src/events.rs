@@ -164,6 +164,54 @@ pub enum RunEvent {
         unreachable: Unreachable,
         step_keys: Vec<String>,
     },
+    /// Staff sent a step back to its assignee (`reopened`: it was done; the step after it
+    /// waits again). `field_labels`: the fields concerned, each language joined.
+    StepChangesRequested {
+        step_key: String,
+        step_name: Text,
+        assignee: Assignee,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        contact: Option<Contact>,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        fields: Vec<String>,
+        field_labels: Text,
+        reopened: bool,
+        #[serde(default)]
+        due_at: Option<DateTime<Utc>>,
+    },
+    /// Staff gave a pending or active step to another assignee (`active`: told at once).
+    StepReassigned {
+        step_key: String,
+        step_name: Text,
+        old: Assignee,
+        assignee: Assignee,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        contact: Option<Contact>,
+        active: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        info_text: Option<I18n>,
+        #[serde(default)]
+        due_at: Option<DateTime<Utc>>,
+    },
+    /// Staff made someone else responsible for a step (the new owner is told).
+    StepOwnerChanged {
+        step_key: String,
+        step_name: Text,
+        #[serde(default)]
+        old: Option<Owner>,
+        owner: Owner,
+    },
+    /// A team member took the team's step (the actor).
+    StepClaimed {
+        step_key: String,
+        team_id: String,
+    },
+    /// A team's step went back to the team.
+    StepReleased {
+        step_key: String,
+        claimed_by: String,
+    },
     /// Staff corrected the run's customer or installer (`role`); the new address is told of
     /// the role's active step, if there is one.
     ParticipantChanged {
@@ -211,6 +259,14 @@ pub enum PartnerEvent {
     PartnerDigestSent {
         tasks: Vec<crate::partner::DigestTask>,
     },
+}
+
+/// The events of a team (history only: nobody is emailed).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum TeamEvent {
+    TeamCreated { name: String, members: Vec<String> },
+    TeamChanged { name: String, members: Vec<String> },
 }
 
 /// The events of an offer.
@@ -320,6 +376,7 @@ pub enum Event {
     Order(OrderEvent),
     Settings(SettingsEvent),
     Access(AccessEvent),
+    Team(TeamEvent),
 }
 
 #[cfg(test)]

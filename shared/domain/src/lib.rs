@@ -3,6 +3,7 @@
 //! No HTTP, no AWS SDK, no SQLite: everything here is unit-tested where it lives.
 
 pub mod calendar;
+pub mod collaboration;
 pub mod dates;
 pub mod document;
 pub mod due;
@@ -17,6 +18,7 @@ pub mod partner;
 pub mod process;
 pub mod reminders;
 pub mod run;
+pub mod team;
 pub mod validate;
 pub mod values;
 

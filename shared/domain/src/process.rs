@@ -26,6 +26,10 @@ pub enum Assignee {
     Partner {
         partner_id: String,
     },
+    /// A team of staff: every member hears of the step, one claims it.
+    Team {
+        team_id: String,
+    },
 }
 
 impl Assignee {
@@ -35,6 +39,23 @@ impl Assignee {
             Assignee::Customer => "customer",
             Assignee::Installer => "installer",
             Assignee::Partner { .. } => "partner",
+            Assignee::Team { .. } => "team",
+        }
+    }
+
+    /// Checks what can be checked without the store (partners and teams exist: the caller).
+    pub fn validate(&self, at: &str, errors: &mut Vec<FieldError>) {
+        match self {
+            Assignee::Staff { user_id, email, name } => {
+                require_text(user_id, &format!("{at}.user_id"), 200, errors);
+                require_email(email, &format!("{at}.email"), errors);
+                if name.as_ref().is_some_and(|n| n.chars().count() > 200) {
+                    errors.push(FieldError::too_long(format!("{at}.name"), 200));
+                }
+            }
+            Assignee::Partner { partner_id } => require_text(partner_id, &format!("{at}.partner_id"), 64, errors),
+            Assignee::Team { team_id } => require_text(team_id, &format!("{at}.team_id"), 64, errors),
+            Assignee::Customer | Assignee::Installer => {}
         }
     }
 }
@@ -235,16 +256,7 @@ impl ProcessInput {
                 ));
             }
             s.name.validate(&format!("{at}.name"), 200, &mut errors);
-            match &s.assignee {
-                Assignee::Staff { user_id, email, .. } => {
-                    require_text(user_id, &format!("{at}.assignee.user_id"), 200, &mut errors);
-                    require_email(email, &format!("{at}.assignee.email"), &mut errors);
-                }
-                Assignee::Partner { partner_id } => {
-                    require_text(partner_id, &format!("{at}.assignee.partner_id"), 64, &mut errors)
-                }
-                Assignee::Customer | Assignee::Installer => {}
-            }
+            s.assignee.validate(&format!("{at}.assignee"), &mut errors);
             for (kind, text) in [
                 ("customer", &s.info_texts.customer),
                 ("installer", &s.info_texts.installer),

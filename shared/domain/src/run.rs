@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use super::journey::{validate_answers, validate_draft, Field};
 use super::process::{Assignee, InfoTexts, Owner, Process, ProcessStatus};
 use super::{into_result, require_email, require_text};
+pub use crate::collaboration::{ChangeRequest, Claim};
 use crate::document::{Document, RequiredDocument};
 use crate::due::{DueFrom, DueRule, RunCalendar};
 use crate::error::{DomainError, FieldError};
@@ -143,6 +144,12 @@ pub struct RunStep {
     /// What was sent for its due date ([`RunStep::reminded_now`] reads it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reminded: Option<Reminded>,
+    /// Staff sent it back to its assignee: why, and which fields (cleared when it is done).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes_requested: Option<ChangeRequest>,
+    /// A team's step: the member who claimed it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed: Option<Claim>,
 }
 
 impl RunStep {
@@ -190,6 +197,11 @@ pub struct Run {
     /// it, in step with [`Run::wake`]; not shown).
     #[serde(default, skip_serializing)]
     pub wake_at: Option<DateTime<Utc>>,
+    /// The digests of the task and inbox rows its stored item was written with (the store
+    /// keeps them; not shown).
+    #[serde(default, skip_serializing)]
+    #[schema(ignore)]
+    pub row_digests: Vec<String>,
 }
 
 /// Who a participant of a run is, as the portal knows them.
@@ -378,6 +390,8 @@ impl Run {
                 due: s.due_rule(),
                 reminders: ReminderPolicy::resolve(s.reminders, process.reminders, tenant_reminders),
                 reminded: None,
+                changes_requested: None,
+                claimed: None,
             })
             .collect();
         let mut run = Run {
@@ -400,6 +414,7 @@ impl Run {
             appointment_at: None,
             reminders_paused: false,
             wake_at: None,
+            row_digests: Vec::new(),
         };
         let mut changes = vec![RunEvent::RunStarted {
             process_id: run.process_id.clone(),
@@ -606,7 +621,19 @@ impl Run {
     /// Marks the active step done and activates the next one (or completes the run).
     /// A participant must have filled in the step's journey first.
     pub fn complete(&mut self, key: &str, actor: &Actor, now: DateTime<Utc>) -> Result<Vec<RunEvent>, DomainError> {
+        self.complete_as(key, actor, false, now)
+    }
+
+    /// [`Run::complete`]; `force`: staff complete a team's step without holding its claim.
+    pub fn complete_as(
+        &mut self,
+        key: &str,
+        actor: &Actor,
+        force: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RunEvent>, DomainError> {
         let i = self.active_step_index(key, actor)?;
+        self.team_claim_allows(i, actor, force)?;
         // Its required documents, for everyone (staff upload them when they act for someone).
         let missing: Vec<FieldError> = self
             .missing_documents(key)
@@ -632,6 +659,7 @@ impl Run {
         step.status = StepStatus::Done;
         step.completed_at = Some(now);
         step.completed_by = Some(actor.clone());
+        step.changes_requested = None;
         let mut changes = vec![RunEvent::StepCompleted {
             step_key: key.into(),
             step_name: step.name.clone(),
@@ -740,7 +768,7 @@ impl Run {
         match &step.assignee {
             Assignee::Staff { email, .. } => Some(email),
             Assignee::Customer | Assignee::Installer => self.contact_for(&step.assignee).map(|c| c.email.as_str()),
-            Assignee::Partner { .. } => None,
+            Assignee::Partner { .. } | Assignee::Team { .. } => None,
         }
     }
 

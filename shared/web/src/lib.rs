@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod collaboration;
 pub mod documents;
 pub mod error;
 pub mod extract;

@@ -46,6 +46,7 @@ pub fn table() -> Routes {
         .merge(super::admin::routes())
         .merge(super::undeliverable::routes())
         .merge(super::documents::routes())
+        .merge(super::collaboration::routes())
 }
 
 /// The area as one Lambda function serves it.
@@ -306,17 +307,31 @@ async fn get_run(State(s): State<AppState>, Staff(id): Staff, ApiPath(rid): ApiP
     Ok(Json(to_json(&run.view())))
 }
 
-/// Marks a step done (staff may complete any active step).
+/// `override`: complete a team's step without holding its claim.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct Complete {
+    #[serde(default, rename = "override")]
+    force: bool,
+}
+
+/// Marks a step done (staff may complete any active step; a team's step needs the caller's
+/// claim or `{"override": true}`).
 #[utoipa::path(post, path = "/v1/runs/{id}/steps/{key}/complete", tag = "runs", security(("jwt" = [])),
     params(("id" = String, Path, description = "The run's id"), ("key" = String, Path, description = "The step's key")),
+    request_body(content = Option<Complete>, description = "Optional"),
     responses((status = 200, description = "The run", body = RunView),
-        (status = 409, description = "The step is not active or the run has ended", body = Problem, content_type = "application/problem+json")))]
+        (status = 409, description = "The step is not active, the run has ended, or a team's step is not the caller's", body = Problem, content_type = "application/problem+json")))]
 async fn complete_step(
     State(s): State<AppState>,
     Staff(id): Staff,
     ApiPath((rid, key)): ApiPath<(String, String)>,
+    OptionalJson(input): OptionalJson<Complete>,
 ) -> ApiResult<Json<Value>> {
-    let run = staff_change(&s, &id, &rid, |run: &mut Run, who, now| run.complete(&key, who, now)).await?;
+    let run = staff_change(&s, &id, &rid, |run: &mut Run, who, now| {
+        run.complete_as(&key, who, input.force, now)
+    })
+    .await?;
     Ok(Json(to_json(&run.view())))
 }
 

@@ -79,6 +79,15 @@ kinds! {
         "recipient_name", "tenant_name", "process_name", "run_title", "step_name", "assignee_name", "due_date",
         "days_overdue", "why", "link",
     ];
+    /// Staff sent a step back to its assignee: `reason`, and `fields` names the fields to
+    /// look at (may be empty); `link` as for `step_activated_*`; `due_date` may be empty.
+    ChangesRequested = "changes_requested" [
+        "recipient_name", "tenant_name", "process_name", "run_title", "step_name", "reason", "fields", "due_date", "link",
+    ];
+    /// A staff member was made responsible (owner) for a step; `link` opens the run.
+    StepOwnerAssigned = "step_owner_assigned" [
+        "recipient_name", "tenant_name", "process_name", "run_title", "step_name", "link",
+    ];
     /// A partner user's daily digest: the partner's `task_count` open tasks, `overdue_count` of
     /// them overdue, one line each in `task_list` (step, process, run title, due date, days
     /// overdue); `link` is the user's portal link (their task list).

@@ -13,13 +13,14 @@ use domain::order::Order;
 use domain::partner::Partner;
 use domain::process::Assignee;
 use domain::run::Run;
+use domain::team::Team;
 use serde_json::{json, Map, Value};
 use store::{attr_str, Cond, Item, StoreError, Table, Write};
 
 use super::bounces::{TAG_EVENT, TAG_KIND, TAG_RUN, TAG_TENANT};
 use super::mailer::{MailError, Mailer, OutgoingEmail};
 use super::recipients::{
-    access_recipients, order_recipients, partner_recipients, run_recipients, Link, Recipient, Tenant,
+    access_recipients, order_recipients, partner_recipients, run_recipients, Link, Parties, Recipient, Tenant,
 };
 use super::{default_template, render, EmailKind, Template};
 use crate::config::Config;
@@ -101,6 +102,15 @@ pub async fn template_for(table: &dyn Table, tenant: &str, kind: EmailKind, lang
     default_template(kind, lang).ok_or_else(|| AppError::Internal(format!("no default template for {}", kind.name())))
 }
 
+/// The aggregate, or none when it is gone.
+fn found<T>(loaded: Result<T, AppError>) -> Result<Option<T>, AppError> {
+    match loaded {
+        Ok(a) => Ok(Some(a)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 impl Notifier<'_> {
     async fn tenant(&self, id: &str) -> Result<Tenant, NotifyError> {
         let s = settings::get_settings(self.table, id).await?;
@@ -125,39 +135,34 @@ impl Notifier<'_> {
         Ok(match event {
             Event::Run(e) => {
                 let run: Run = load(self.table, t, id).await?;
-                let partner_id = match &e {
-                    RunEvent::StepActivated {
-                        assignee: Assignee::Partner { partner_id },
-                        ..
-                    }
-                    | RunEvent::StepReminderSent {
-                        assignee: Assignee::Partner { partner_id },
-                        ..
-                    }
-                    | RunEvent::StepEscalated {
-                        assignee: Assignee::Partner { partner_id },
-                        ..
-                    } => Some(partner_id.clone()),
-                    RunEvent::StepDueDateSet { step_key, .. } => match run.step(step_key).map(|s| &s.assignee) {
-                        Some(Assignee::Partner { partner_id }) => Some(partner_id.clone()),
-                        _ => None,
-                    },
+                // The step's partner or team, for their users' and members' addresses.
+                let assignee = match &e {
+                    RunEvent::StepActivated { assignee, .. }
+                    | RunEvent::StepReminderSent { assignee, .. }
+                    | RunEvent::StepEscalated { assignee, .. }
+                    | RunEvent::StepReassigned { assignee, .. }
+                    | RunEvent::StepChangesRequested { assignee, .. } => Some(assignee.clone()),
+                    RunEvent::StepDueDateSet { step_key, .. } => run.step(step_key).map(|s| s.assignee.clone()),
                     _ => None,
                 };
-                let partner = match partner_id {
-                    Some(p) => match load::<Partner>(self.table, t, &p).await {
-                        Ok(p) => Some(p),
-                        Err(e) if e.is_not_found() => None,
-                        Err(e) => return Err(e),
-                    },
-                    None => None,
+                let partner = match &assignee {
+                    Some(Assignee::Partner { partner_id }) => found(load::<Partner>(self.table, t, partner_id).await)?,
+                    _ => None,
+                };
+                let team = match &assignee {
+                    Some(Assignee::Team { team_id }) => found(load::<Team>(self.table, t, team_id).await)?,
+                    _ => None,
                 };
                 let actor: Actor = row
                     .get("actor")
                     .cloned()
                     .and_then(|a| serde_json::from_value(a).ok())
                     .unwrap_or_else(|| Actor::new("system", "system", None));
-                run_recipients(&e, &actor, &run, partner.as_ref(), tenant, self.config)
+                let parties = Parties {
+                    partner: partner.as_ref(),
+                    team: team.as_ref(),
+                };
+                run_recipients(&e, &actor, &run, parties, tenant, self.config)
             }
             Event::Partner(e) => {
                 let at = row
@@ -168,7 +173,7 @@ impl Notifier<'_> {
             }
             Event::Order(e) => order_recipients(&e, &load::<Order>(self.table, t, id).await?, tenant, self.config),
             Event::Access(e) => access_recipients(&e, tenant),
-            Event::Offer(_) | Event::Settings(_) => Vec::new(),
+            Event::Offer(_) | Event::Settings(_) | Event::Team(_) => Vec::new(),
         })
     }
 

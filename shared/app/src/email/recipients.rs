@@ -14,7 +14,8 @@ use domain::order::Order;
 use domain::partner::{Partner, PartnerStatus};
 use domain::process::Assignee;
 use domain::reminders::ReminderKind;
-use domain::run::{Contact, Run, RunStatus, StepStatus};
+use domain::run::{Claim, Contact, Run, RunStatus, StepStatus};
+use domain::team::Team;
 use domain::valid_email;
 use serde_json::{json, Map, Value};
 
@@ -186,6 +187,9 @@ struct Assignment<'a> {
     assignee: &'a Assignee,
     contact: Option<&'a Contact>,
     partner: Option<&'a Partner>,
+    /// A team's step: the team, and who claimed the step (then only they are told).
+    team: Option<&'a Team>,
+    claimed: Option<&'a Claim>,
     landing: Landing,
     info: Option<&'a I18n>,
 }
@@ -195,6 +199,8 @@ struct Assignment<'a> {
 /// info text in their language when there is one.
 fn tell_assignee(b: &mut Builder, to: Assignment, kinds: [EmailKind; 2], extra: Map<String, Value>, staff_link: &Link) {
     let tenant_default = b.tenant.default_locale;
+    // Only kinds that show the step's info text get it.
+    let with_info = kinds[0].vars().contains(&"info_text");
     let info = |lang: Lang| {
         json!(to
             .info
@@ -223,7 +229,9 @@ fn tell_assignee(b: &mut Builder, to: Assignment, kinds: [EmailKind; 2], extra: 
                 };
                 who.landing = Some(to.landing.clone());
                 let mut extra = extra.clone();
-                extra.insert("info_text".into(), info(b.lang(who.locale)));
+                if with_info {
+                    extra.insert("info_text".into(), info(b.lang(who.locale)));
+                }
                 let locale = who.locale;
                 b.add(&user.email, &user.name, locale, kinds[0], extra, Link::Portal(who));
             }
@@ -231,21 +239,44 @@ fn tell_assignee(b: &mut Builder, to: Assignment, kinds: [EmailKind; 2], extra: 
         Assignee::Customer | Assignee::Installer => {
             let Some(contact) = to.contact else { return };
             let mut extra = extra;
-            extra.insert("info_text".into(), info(b.lang(contact.locale)));
+            if with_info {
+                extra.insert("info_text".into(), info(b.lang(contact.locale)));
+            }
             tell_participant(b, to.assignee, contact, kinds[0], extra, to.landing);
+        }
+        Assignee::Team { team_id } => {
+            let Some(team) = to.team.filter(|t| &t.id == team_id) else {
+                return;
+            };
+            for m in &team.members {
+                if to.claimed.is_some_and(|c| c.user_id != m.user_id) {
+                    continue;
+                }
+                let name = m.name.as_deref().unwrap_or_default();
+                b.add(&m.email, name, m.locale, kinds[1], extra.clone(), staff_link.clone());
+            }
         }
     }
 }
 
-/// Who a run event tells. `partner` is the partner the event's step is assigned to, if any.
+/// The partner and the team an event's step is assigned to, as the notifier found them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Parties<'a> {
+    pub partner: Option<&'a Partner>,
+    pub team: Option<&'a Team>,
+}
+
+/// Who a run event tells. `parties`: the partner or team the event's step is assigned to.
 pub fn run_recipients(
     event: &RunEvent,
     actor: &Actor,
     run: &Run,
-    partner: Option<&Partner>,
+    parties: Parties,
     tenant: &Tenant,
     config: &Config,
 ) -> Vec<Recipient> {
+    let Parties { partner, team } = parties;
+    let claimed = |key: &str| run.step(key).and_then(|s| s.claimed.as_ref());
     let base = vars(&[
         ("process_name", per_lang(&run.process_name)),
         ("run_title", json!(run.context.title.clone().unwrap_or_default())),
@@ -320,6 +351,8 @@ pub fn run_recipients(
                 assignee,
                 contact: contact.as_ref(),
                 partner,
+                team,
+                claimed: claimed(step_key),
                 landing: landing(step_key),
                 info: info_text.as_ref(),
             };
@@ -362,6 +395,8 @@ pub fn run_recipients(
                 assignee,
                 contact: run.contact_for(assignee),
                 partner,
+                team,
+                claimed: claimed(step_key),
                 landing: landing(step_key),
                 info: None,
             };
@@ -386,6 +421,10 @@ pub fn run_recipients(
                 Assignee::Customer | Assignee::Installer => {
                     run.contact_for(assignee).map(|c| c.name.clone()).unwrap_or_default()
                 }
+                Assignee::Team { .. } => match claimed(step_key) {
+                    Some(c) => c.name.clone().unwrap_or_else(|| c.user_id.clone()),
+                    None => team.map(|t| t.name.clone()).unwrap_or_default(),
+                },
             };
             let extra = vars(&[
                 ("step_name", per_lang(step_name)),
@@ -414,7 +453,89 @@ pub fn run_recipients(
                 }
             }
         }
-        RunEvent::ParticipantUnreachable { .. } => {}
+        RunEvent::ParticipantUnreachable { .. } | RunEvent::StepClaimed { .. } | RunEvent::StepReleased { .. } => {}
+        // Sent back: the assignee hears why, with a link to the step (still open then).
+        RunEvent::StepChangesRequested {
+            step_key,
+            step_name,
+            assignee,
+            contact,
+            reason,
+            field_labels,
+            due_at,
+            ..
+        } => {
+            if run.status != RunStatus::Running || run.step(step_key).map(|s| s.status) != Some(StepStatus::Active) {
+                return b.out;
+            }
+            let extra = vars(&[
+                ("step_name", per_lang(step_name)),
+                ("reason", json!(reason)),
+                ("fields", per_lang(field_labels)),
+                ("due_date", date(*due_at)),
+            ]);
+            let to = Assignment {
+                assignee,
+                contact: contact.as_ref(),
+                partner,
+                team,
+                claimed: claimed(step_key),
+                landing: landing(step_key),
+                info: None,
+            };
+            let kind = EmailKind::ChangesRequested;
+            tell_assignee(&mut b, to, [kind, kind], extra, &staff_link);
+        }
+        // Whoever gains an active step hears of it as if it had just begun (a pending
+        // step's new assignee hears of it when it begins).
+        RunEvent::StepReassigned {
+            step_key,
+            step_name,
+            assignee,
+            contact,
+            active,
+            info_text,
+            due_at,
+            ..
+        } => {
+            let still = run
+                .step(step_key)
+                .is_some_and(|s| s.status == StepStatus::Active && &s.assignee == assignee);
+            if !active || !still || run.status != RunStatus::Running {
+                return b.out;
+            }
+            let extra = vars(&[("step_name", per_lang(step_name)), ("due_date", date(*due_at))]);
+            let to = Assignment {
+                assignee,
+                contact: contact.as_ref(),
+                partner,
+                team,
+                claimed: None,
+                landing: landing(step_key),
+                info: info_text.as_ref(),
+            };
+            tell_assignee(
+                &mut b,
+                to,
+                [EmailKind::StepActivatedParticipant, EmailKind::StepActivatedStaff],
+                extra,
+                &staff_link,
+            );
+        }
+        RunEvent::StepOwnerChanged { step_name, owner, .. } => {
+            if run.status != RunStatus::Running {
+                return b.out;
+            }
+            let extra = vars(&[("step_name", per_lang(step_name))]);
+            b.add(
+                &owner.email,
+                owner.name.as_deref().unwrap_or_default(),
+                None,
+                EmailKind::StepOwnerAssigned,
+                extra,
+                staff_link.clone(),
+            );
+        }
         // The corrected address hears of the role's active step, as if it had just begun.
         RunEvent::ParticipantChanged { role, contact, .. } => {
             let Some(step) = run
@@ -967,7 +1088,8 @@ mod tests {
     }
 
     fn tell(event: &RunEvent, actor: &Actor, run: &Run, partner: Option<&Partner>) -> Vec<Recipient> {
-        run_recipients(event, actor, run, partner, &tenant(), &config())
+        let parties = Parties { partner, team: None };
+        run_recipients(event, actor, run, parties, &tenant(), &config())
     }
 
     // Partners.
@@ -1735,6 +1857,17 @@ mod tests {
         tell_all(&events, &staff(), &run);
         let events = run.submit("install", answers(), &installer(), day(3)).unwrap();
         tell_all(&events, &installer(), &run);
+        let events = run
+            .request_changes("install", "The photo is blurred", &["meter".into()], &staff(), day(3))
+            .unwrap();
+        tell_all(&events, &staff(), &run);
+        let owner = domain::process::Owner {
+            user_id: "olga".into(),
+            email: "olga@utility.example".into(),
+            name: Some("Olga".into()),
+        };
+        let events = run.change_owner("confirm", owner, &staff()).unwrap();
+        tell_all(&events, &staff(), &run);
         let events = run.complete("install", &installer(), day(3)).unwrap();
         tell_all(&events, &installer(), &run);
         let due = Utc.with_ymd_and_hms(2030, 4, 10, 8, 0, 0).unwrap();

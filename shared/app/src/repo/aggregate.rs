@@ -16,7 +16,7 @@ use crate::error::{stale, AppError, AppResult};
 use crate::keys::{self, Key};
 
 /// An aggregate as the table stores it.
-pub trait Aggregate: Serialize + DeserializeOwned + Send + Sync {
+pub trait Aggregate: Serialize + DeserializeOwned + Clone + Send + Sync {
     /// Its typed events.
     type Event: Serialize + Send + Sync;
     /// The item's `entity`, the events' `aggregate` (`run`, `partner`, …), and how errors
@@ -51,6 +51,72 @@ pub trait Aggregate: Serialize + DeserializeOwned + Send + Sync {
     /// `new`: the aggregate is being created.
     fn rows(&self, _tenant: &str, _new: bool) -> Vec<Write> {
         Vec::new()
+    }
+
+    /// The digests of the rows its stored item was written with, for aggregates with many
+    /// rows (a run's task and inbox rows): a row whose digest is among them is as stored and
+    /// is not written again. `None`: every row is written every time.
+    fn row_digests(&self) -> Option<&[String]> {
+        None
+    }
+}
+
+/// A row's digest: the first 16 hex digits of the SHA-256 of its JSON.
+fn digest(row: &Item) -> String {
+    domain::ids::hash_token(&Value::Object(row.clone()).to_string())[..16].to_string()
+}
+
+/// The rows to write now, and the digests of all of them (when the aggregate keeps digests).
+fn fresh_rows<A: Aggregate>(a: &A, tenant: &str, new: bool) -> (Vec<Write>, Option<Vec<String>>) {
+    let rows = a.rows(tenant, new);
+    let Some(stored) = a.row_digests() else {
+        return (rows, None);
+    };
+    let mut digests = Vec::new();
+    let mut out = Vec::new();
+    for w in rows {
+        match &w {
+            Write::Put { item, .. } => {
+                let d = digest(item);
+                if new || !stored.contains(&d) {
+                    out.push(w);
+                }
+                digests.push(d);
+            }
+            _ => out.push(w),
+        }
+    }
+    (out, Some(digests))
+}
+
+/// Deletes of the rows the aggregate had before a command and has no more (a participant
+/// replaced, a step reassigned): keys in `before` that `after` lacks.
+pub fn rows_gone<A: Aggregate>(tenant: &str, before: &A, after: &A) -> Vec<Write> {
+    // Every key `after` writes (puts and deletes alike: an order's lock row is deleted by
+    // its own rows when the order ends).
+    let now: Vec<(String, String)> = after.rows(tenant, false).iter().filter_map(write_key).collect();
+    before
+        .rows(tenant, false)
+        .iter()
+        .filter(|w| matches!(w, Write::Put { .. }))
+        .filter_map(write_key)
+        .filter(|k| !now.contains(k))
+        .map(|(pk, sk)| Write::Delete {
+            pk,
+            sk,
+            cond: Cond::None,
+        })
+        .collect()
+}
+
+fn write_key(w: &Write) -> Option<(String, String)> {
+    match w {
+        Write::Put { item, .. } => Some((
+            store::attr_str(item, "pk")?.to_string(),
+            store::attr_str(item, "sk")?.to_string(),
+        )),
+        Write::Delete { pk, sk, .. } => Some((pk.clone(), sk.clone())),
+        _ => None,
     }
 }
 
@@ -175,8 +241,12 @@ pub fn writes_of<A: Aggregate>(
         Some(at) => item.insert("wake_at".into(), json!(at)),
         None => item.remove("wake_at"),
     };
+    let (rows, digests) = fresh_rows(a, tenant, expected.is_none());
+    if let Some(d) = digests {
+        item.insert("row_digests".into(), json!(d));
+    }
     let mut writes = vec![Write::put(item, expected.map_or(Cond::NotExists, Cond::Version))];
-    writes.extend(a.rows(tenant, expected.is_none()));
+    writes.extend(rows);
     if woken != wake {
         writes.extend(wake_writes::<A>(tenant, a.id(), woken, wake));
     }
@@ -251,9 +321,11 @@ where
     F: FnOnce(&mut A, DateTime<Utc>) -> Result<Vec<A::Event>, DomainError>,
 {
     let mut a: A = load(table, tenant, id).await?;
+    let before = a.clone();
     let expected = a.version();
     let events = command(&mut a, now)?;
-    save(table, tenant, &a, Some(expected), &events, actor, now, Vec::new())
+    let gone = rows_gone(tenant, &before, &a);
+    save(table, tenant, &a, Some(expected), &events, actor, now, gone)
         .await
         .map_err(stale(&format!("the {}", A::KIND)))?;
     Ok(a)
@@ -319,6 +391,7 @@ pub fn parse_event(row: &Item) -> Result<Event, String> {
         "order" => serde_json::from_value(tagged).map(Event::Order),
         "settings" | "order_steps" => serde_json::from_value(tagged).map(Event::Settings),
         "access" => serde_json::from_value(tagged).map(Event::Access),
+        "team" => serde_json::from_value(tagged).map(Event::Team),
         other => return Err(format!("unknown aggregate {other:?}")),
     };
     parsed.map_err(|e| format!("unreadable {aggregate} event: {e}"))

@@ -92,29 +92,48 @@ pub async fn create_journey(table: &dyn Table, tenant: &str, input: JourneyInput
     Ok(journey)
 }
 
-/// Checks that every partner the steps are assigned to exists in the tenant and is not revoked.
+/// Checks that every partner and team the steps are assigned to exists in the tenant (and
+/// a partner is not revoked).
 pub async fn check_partners(table: &dyn Table, tenant: &str, input: &ProcessInput) -> Result<(), AppError> {
     let mut errors = Vec::new();
     for (i, step) in input.steps.iter().enumerate() {
-        let domain::process::Assignee::Partner { partner_id } = &step.assignee else {
-            continue;
-        };
-        match super::load::<domain::partner::Partner>(table, tenant, partner_id).await {
-            Ok(p) if p.status != domain::partner::PartnerStatus::Revoked => {}
-            Ok(_) => errors.push(FieldError::new(
-                format!("steps[{i}].assignee.partner_id"),
-                "revoked",
-                "this partner is revoked",
-            )),
-            Err(AppError::Domain(DomainError::NotFound(_))) => errors.push(FieldError::new(
-                format!("steps[{i}].assignee.partner_id"),
-                "unknown",
-                "no such partner",
-            )),
-            Err(e) => return Err(e),
+        if let Some(e) = check_assignee(table, tenant, &step.assignee, &format!("steps[{i}].assignee")).await? {
+            errors.push(e);
         }
     }
     Ok(domain::into_result(errors)?)
+}
+
+/// The error of an assignee whose partner or team does not exist (or the partner is revoked).
+pub async fn check_assignee(
+    table: &dyn Table,
+    tenant: &str,
+    assignee: &domain::process::Assignee,
+    at: &str,
+) -> Result<Option<FieldError>, AppError> {
+    use domain::process::Assignee;
+    let unknown =
+        |field: &str, what: &str| FieldError::new(format!("{at}.{field}"), "unknown", format!("no such {what}"));
+    match assignee {
+        Assignee::Partner { partner_id } => {
+            match super::load::<domain::partner::Partner>(table, tenant, partner_id).await {
+                Ok(p) if p.status != domain::partner::PartnerStatus::Revoked => Ok(None),
+                Ok(_) => Ok(Some(FieldError::new(
+                    format!("{at}.partner_id"),
+                    "revoked",
+                    "this partner is revoked",
+                ))),
+                Err(AppError::Domain(DomainError::NotFound(_))) => Ok(Some(unknown("partner_id", "partner"))),
+                Err(e) => Err(e),
+            }
+        }
+        Assignee::Team { team_id } => match super::load::<domain::team::Team>(table, tenant, team_id).await {
+            Ok(_) => Ok(None),
+            Err(AppError::Domain(DomainError::NotFound(_))) => Ok(Some(unknown("team_id", "team"))),
+            Err(e) => Err(e),
+        },
+        Assignee::Staff { .. } | Assignee::Customer | Assignee::Installer => Ok(None),
+    }
 }
 
 /// Checks that every journey the steps name exists, and returns their snapshots.

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod aggregate;
 pub mod definitions;
+pub mod inbox;
 pub mod limits;
 pub mod new_link;
 pub mod offer_images;
@@ -12,6 +13,7 @@ pub mod orders;
 pub mod partners;
 pub mod runs;
 pub mod settings;
+pub mod teams;
 pub mod undeliverable;
 pub mod uploads;
 

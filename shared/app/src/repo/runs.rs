@@ -46,9 +46,12 @@ impl Aggregate for Run {
         index
     }
 
-    /// One row per step assigned to a portal participant: what `GET /portal/tasks` lists.
+    /// One row per step assigned to a portal participant (what `GET /portal/tasks` lists),
+    /// and two inbox rows per step (what `GET /v1/tasks` lists, by due date and by
+    /// activation). Rows as stored are not written again ([`Aggregate::row_digests`]).
     fn rows(&self, tenant: &str, _new: bool) -> Vec<Write> {
-        self.steps
+        let mut rows: Vec<Write> = self
+            .steps
             .iter()
             .filter_map(|step| {
                 let p = self.participant_for(step)?;
@@ -59,16 +62,30 @@ impl Aggregate for Run {
                     "participant_kind": p.kind, "status": step.status, "due_at": step.due_at,
                     "info_text": step.info_texts.for_kind(p.kind), "journey": step.journey,
                     "run_title": self.context.title, "process_name": self.process_name, "run_status": self.status,
+                    "changes_requested": step.changes_requested.is_some().then_some(true),
                 });
-                match row {
-                    Value::Object(mut m) => {
-                        m.retain(|_, v| !v.is_null());
-                        Some(Write::put(m, Cond::None))
-                    }
-                    _ => None,
-                }
+                object(row).map(|m| Write::put(m, Cond::None))
             })
-            .collect()
+            .collect();
+        for step in &self.steps {
+            rows.extend(super::inbox::rows(tenant, self, step));
+        }
+        rows
+    }
+
+    fn row_digests(&self) -> Option<&[String]> {
+        Some(&self.row_digests)
+    }
+}
+
+/// A JSON object without its null members (absent attributes), as a row.
+pub(crate) fn object(v: Value) -> Option<Item> {
+    match v {
+        Value::Object(mut m) => {
+            m.retain(|_, v| !v.is_null());
+            Some(m)
+        }
+        _ => None,
     }
 }
 
@@ -183,6 +200,8 @@ pub struct TaskRow {
     pub run_title: Option<String>,
     pub process_name: Text,
     pub run_status: RunStatus,
+    #[serde(default)]
+    pub changes_requested: bool,
 }
 
 impl TaskRow {
@@ -218,28 +237,51 @@ pub async fn change_participant(
     actor: &Actor,
     now: DateTime<Utc>,
 ) -> AppResult<Run> {
-    let mut run: Run = super::load(table, tenant, run_id).await?;
-    let expected = run.version;
-    let (old, events) = run.change_participant(role, contact)?;
-    let old_id = domain::ids::participant_id(&old.email);
-    let stale_rows = if run.involves(&old_id) {
-        Vec::new()
-    } else {
-        run.steps
-            .iter()
-            .filter(|s| s.assignee.kind() == role)
-            .map(|s| {
-                let k = keys::task(tenant, &old_id, &run.id, &s.key);
-                Write::Delete {
-                    pk: k.pk,
-                    sk: k.sk,
-                    cond: Cond::None,
-                }
-            })
-            .collect()
-    };
-    super::save(table, tenant, &run, Some(expected), &events, actor, now, stale_rows)
-        .await
-        .map_err(crate::error::stale("the run"))?;
-    Ok(run)
+    super::change(table, tenant, run_id, actor, now, |run: &mut Run, _| {
+        run.change_participant(role, contact).map(|(_, events)| events)
+    })
+    .await
+}
+
+/// Staff give a pending or active step to another assignee, whose partner or team must
+/// exist; the rows of whoever loses it go in the same transaction.
+pub async fn reassign(
+    table: &dyn Table,
+    tenant: &str,
+    run_id: &str,
+    key: &str,
+    assignee: domain::process::Assignee,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<Run> {
+    if let Some(e) = super::definitions::check_assignee(table, tenant, &assignee, "assignee").await? {
+        return Err(domain::DomainError::Invalid(vec![e]).into());
+    }
+    super::change(table, tenant, run_id, actor, now, |run: &mut Run, _| {
+        run.reassign_step(key, assignee, actor)
+    })
+    .await
+}
+
+/// A member of the step's team claims it: the caller must be on the team now; of parallel
+/// claims exactly one wins (the others find the run changed: 409).
+pub async fn claim(
+    table: &dyn Table,
+    tenant: &str,
+    run_id: &str,
+    key: &str,
+    actor: &Actor,
+    now: DateTime<Utc>,
+) -> AppResult<Run> {
+    let run: Run = super::load(table, tenant, run_id).await?;
+    if let Some(domain::process::Assignee::Team { team_id }) = run.step(key).map(|s| &s.assignee) {
+        let team: domain::team::Team = super::load(table, tenant, team_id).await?;
+        if team.member(&actor.id).is_none() {
+            return Err(domain::DomainError::Forbidden("only the team's members claim its steps").into());
+        }
+    }
+    super::change(table, tenant, run_id, actor, now, |run: &mut Run, now| {
+        run.claim(key, actor, now)
+    })
+    .await
 }

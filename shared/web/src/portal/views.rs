@@ -59,6 +59,8 @@ pub struct TaskView {
     pub run_title: Option<String>,
     pub process_name: String,
     pub run_status: RunStatus,
+    /// Staff sent it back for changes.
+    pub changes_requested: bool,
 }
 
 /// A step of a run as the participant sees it; what only the assignee needs is on their steps.
@@ -103,6 +105,20 @@ pub struct OwnStepView {
     pub required_documents: Vec<RequiredDocumentView>,
     /// Whether the reader may add documents to it now.
     pub can_upload: bool,
+    /// Staff sent the step back: why, and which fields to look at.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes_requested: Option<ChangesRequestedView>,
+}
+
+/// Why the step came back to the reader.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ChangesRequestedView {
+    pub reason: String,
+    /// Keys of the fields concerned (may be empty: the whole step).
+    pub fields: Vec<String>,
+    pub requested_at: DateTime<Utc>,
+    /// When, as the reader writes it.
+    pub requested_at_text: String,
 }
 
 /// A document as a participant sees it.
@@ -201,6 +217,16 @@ impl PortalRunView {
                     can_upload: step.status == StepStatus::Active
                         && run.status == RunStatus::Running
                         && p.may(Permission::DocumentsUpload),
+                    changes_requested: step
+                        .changes_requested
+                        .as_ref()
+                        .filter(|_| step.status == StepStatus::Active)
+                        .map(|c| ChangesRequestedView {
+                            reason: c.reason.clone(),
+                            fields: c.fields.clone(),
+                            requested_at: c.requested_at,
+                            requested_at_text: domain::dates::short_date_time(c.requested_at, p.3.tz, lang),
+                        }),
                 }),
             })
             .collect();
@@ -287,6 +313,7 @@ impl TaskView {
             run_title: row.run_title,
             process_name: row.process_name.pick(lang, tenant_default).to_string(),
             run_status: row.run_status,
+            changes_requested: row.changes_requested && row.status == StepStatus::Active,
         }
     }
 }
