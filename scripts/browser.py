@@ -271,6 +271,19 @@ def main():
             expect("#step-report" in page.url or page.locator("#step-report").count() == 1, f"on the step: {page.url}")
             expect(page.input_value("#f-meter_number") == "Z-1", "the saved answers are there")
             check(page, "24-new-link-step-de", axe_js)
+            # Staff send her saved answers back: the reason, the field marked, answers kept.
+            gerda_run = re.search(r"/portal/runs/([^#?]+)", page.url).group(1)
+            call("POST", f"/v1/runs/{gerda_run}/steps/report/request-changes", admin,
+                 {"reason": "Der Zählerstand passt nicht zum Foto.\nBitte noch einmal ablesen.", "fields": ["reading"]})
+            page.reload()
+            expect(page.locator(".changes").count() == 1 and "Bitte überarbeiten" in page.content(), "the request shows")
+            expect("passt nicht zum Foto" in page.inner_text(".changes"), "with its reason")
+            expect(page.locator("label.flagged[for=f-reading]").count() == 1, "the field is marked")
+            expect(page.input_value("#f-reading") == "4711", "the answers stay")
+            check(page, "24a-changes-requested-de", axe_js)
+            page.goto(f"{server.base}/portal")
+            expect("Bitte überarbeiten" in page.content(), "the task list marks it")
+            check(page, "24b-tasks-changes-de", axe_js)
             ctx.close()
 
             # A French partner: the invitation, the welcome, its step with the appointment, done.
