@@ -284,6 +284,24 @@ def main():
             page.goto(f"{server.base}/portal")
             expect("Bitte überarbeiten" in page.content(), "the task list marks it")
             check(page, "24b-tasks-changes-de", axe_js)
+            # Messages: staff's shared one shows, the internal one never; a blank message is
+            # refused, hers is listed and can be deleted.
+            call("POST", f"/v1/runs/{gerda_run}/comments", admin, {"body": "Interne Notiz: nicht zeigen", "visibility": "internal"})
+            call("POST", f"/v1/runs/{gerda_run}/comments", admin,
+                 {"body": "Der Zähler hängt im Keller links.\nDanke!", "visibility": "shared", "step_key": "report"})
+            page.goto(f"{server.base}/portal/runs/{gerda_run}#comments")
+            expect("im Keller links" in page.inner_text("#comments"), "the shared message")
+            expect("Interne Notiz" not in page.content(), "no internal message")
+            page.click("form.comment-form button[type=submit]")
+            expect(page.get_attribute("#comment-body", "aria-invalid") == "true", "a blank message is marked")
+            check(page, "24c-comment-error-de", axe_js)
+            page.fill("#comment-body", "Mache ich morgen früh <b>sicher</b>.")
+            page.click("form.comment-form button[type=submit]")
+            expect("Ihre Nachricht wurde gesendet." in page.content(), f"sent: {page.url}")
+            expect("<b>sicher</b>" in page.inner_text("#comments"), "her text, escaped as typed")
+            check(page, "24d-comments-de", axe_js)
+            page.click("li.comment.own form button")
+            expect("Diese Nachricht wurde gelöscht." in page.content(), "deleted, marked")
             ctx.close()
 
             # A French partner: the invitation, the welcome, its step with the appointment, done.

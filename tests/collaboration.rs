@@ -60,6 +60,16 @@ async fn only_admins_manage_teams() {
 }
 
 #[tokio::test]
+async fn comments_on_local_server() {
+    collaboration::comments(&Local::start().await, &unique()).await;
+}
+
+#[tokio::test]
+async fn comments_on_the_aws_path() {
+    collaboration::comments(&AwsWorld::new().await, &unique()).await;
+}
+
+#[tokio::test]
 async fn inbox_on_local_server() {
     collaboration::inbox(&Local::start().await, &unique()).await;
 }

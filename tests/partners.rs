@@ -2,36 +2,9 @@
 //! language fallback, duplicated, archived and test processes.
 
 use e2e_tests::aws::AwsWorld;
-use e2e_tests::scenario::{access_token, define, link_token, portal_session, start, World};
+use e2e_tests::scenario::{accept, access_token, define, invite, link_token, portal_session, start, World};
 use e2e_tests::{unique, Client, Local};
 use serde_json::{json, Value};
-
-async fn invite(w: &impl World, tag: &str, permissions: Value) -> (String, String) {
-    let office = format!("office-{tag}@install.example");
-    let created = w
-        .call(
-            "POST",
-            "/v1/partners",
-            Some(&w.staff("alice")),
-            Some(json!({"name": "Install AG", "email": office, "locale": "fr", "permissions": permissions})),
-        )
-        .await;
-    assert_eq!(created.status, 201, "{}", created.body);
-    assert_eq!(created.body["status"], "invited");
-    (created.field("id"), office)
-}
-
-/// Accepts the newest invitation to `office`; returns the first user's session.
-async fn accept(w: &impl World, office: &str, user_email: &str) -> String {
-    w.deliver().await;
-    let token = link_token(w.inbox(office).await.last().unwrap(), "/partners/invitations/");
-    let accepted = w
-        .call("POST", &format!("/v1/partner-invitations/{token}/accept"), None, Some(json!({"organization_name": "Install AG Lausanne", "user": {"name": "Ina", "email": user_email, "locale": "fr"}})))
-        .await;
-    assert_eq!(accepted.status, 200, "{}", accepted.body);
-    assert_eq!(accepted.body["status"], "active");
-    accepted.field("session_token")
-}
 
 /// A process whose first step is the partner's, then the customer's.
 async fn partner_process(w: &impl World, partner: &str, tag: &str) -> String {

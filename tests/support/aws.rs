@@ -394,11 +394,28 @@ impl AwsWorld {
                 .iter()
                 .map(|p| keys::partner_events_pk(tenant, p["id"].as_str().unwrap())),
         );
-        // The runs' participants (their portal access events: new links asked for).
+        // The runs' participants (their portal access events: new links asked for), and the
+        // mailboxes of their comments' readers (found as the comment path finds them).
         for item in runs.items.iter().chain(tests.items.iter()) {
             let Ok(run) = serde_json::from_value::<domain::run::Run>(serde_json::Value::Object(item.clone())) else {
                 continue;
             };
+            let comments = app::repo::comments::list(self.table.as_ref(), tenant, &run.id)
+                .await
+                .unwrap();
+            if !comments.is_empty() {
+                let partners = app::repo::comments::partners_of(self.table.as_ref(), tenant, &run)
+                    .await
+                    .unwrap();
+                for c in &comments {
+                    for r in app::repo::comments::readers(&run, c, &partners) {
+                        let pk = keys::mailbox(tenant, &keys::mailbox_id(&run.id, &r.email)).pk;
+                        if !partitions.contains(&pk) {
+                            partitions.push(pk);
+                        }
+                    }
+                }
+            }
             for step in &run.steps {
                 if let Some(p) = run.participant_for(step) {
                     let pk = keys::participant_pk(tenant, &p.id);

@@ -626,3 +626,233 @@ pub async fn inbox(w: &impl World, tag: &str) {
         .await;
     assert_eq!(other.body["items"], json!([]), "{}", other.body);
 }
+
+/// The texts of a participant's comments in the portal (JSON), and the run page's HTML.
+async fn portal_comments(w: &impl World, session: &str, run: &str) -> (Vec<String>, String) {
+    let r = w
+        .call("GET", &format!("/v1/portal/runs/{run}/comments"), Some(session), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let bodies = r.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["body"].as_str().unwrap().to_string())
+        .collect();
+    let page = w
+        .raw("GET", &format!("/portal/runs/{run}"), Some(session), &[], None)
+        .await;
+    assert_eq!(page.status, 200);
+    (bodies, page.text)
+}
+
+/// Comments with both visibilities across staff, a customer, an installer and two partners
+/// (one sees every step): nothing internal leaks on any route, page or email; each reader is
+/// emailed at most once in ten minutes, later comments come together.
+pub async fn comments(w: &impl World, tag: &str) {
+    use super::scenario::{accept, invite};
+    let staff = w.staff("alice");
+    let (pa, office_a) = invite(w, &format!("{tag}a"), json!(["tasks:complete"])).await;
+    let user_a = format!("ina-{tag}@a.example");
+    let sa = accept(w, &office_a, &user_a).await;
+    let (pb, office_b) = invite(w, &format!("{tag}b"), json!(["tasks:complete", "runs:view_all_steps"])).await;
+    let user_b = format!("ina-{tag}@b.example");
+    let sb = accept(w, &office_b, &user_b).await;
+    let bob = format!("bob-{tag}@utility.example");
+    let process = w
+        .call(
+            "POST",
+            "/v1/processes",
+            Some(&staff),
+            Some(json!({"name": format!("Heat pump {tag}"), "steps": [
+                {"key": "survey", "name": "Survey", "assignee": {"kind": "customer"}},
+                {"key": "install", "name": "Install", "assignee": {"kind": "installer"}, "owner": {"user_id": "bob", "email": bob}},
+                {"key": "commission", "name": "Commission", "assignee": {"kind": "partner", "partner_id": pa}},
+                {"key": "audit", "name": "Audit", "assignee": {"kind": "partner", "partner_id": pb}},
+            ]})),
+        )
+        .await;
+    assert_eq!(process.status, 201, "{}", process.body);
+    let (run, installer, customer) = start(w, &process.field("id"), tag).await;
+    let id = run_id(&run);
+    w.deliver().await;
+    let sc = portal_session(w, &customer).await;
+    let done = w
+        .call(
+            "POST",
+            &format!("/v1/runs/{id}/steps/survey/complete"),
+            Some(&staff),
+            None,
+        )
+        .await;
+    assert_eq!(done.status, 200, "{}", done.body);
+    w.deliver().await;
+    let si = portal_session(w, &installer).await;
+    let readers = [installer.clone(), customer.clone(), user_a.clone(), user_b.clone()];
+    let mut before = Vec::new();
+    for r in &readers {
+        before.push(w.inbox(r).await.len());
+    }
+    let new_mail = |i: usize, now: usize| now - before[i];
+
+    let comment = |body: Value| {
+        let path = format!("/v1/runs/{id}/comments");
+        async move {
+            let r = w.call("POST", &path, Some(&w.staff("alice")), Some(body)).await;
+            assert_eq!(r.status, 201, "{}", r.body);
+            r.field("id")
+        }
+    };
+    // Internal, mentioning dan: only dan hears of it.
+    let secret = format!("Interne Notiz {tag}: Kunde ist schwierig");
+    let dan = w.staff_email("dan");
+    comment(json!({"body": secret, "visibility": "internal",
+        "mentions": [{"user_id": "dan", "email": dan, "name": "Dan"}]}))
+    .await;
+    // Shared on the installer's step: the installer, and partner B (it sees every step).
+    comment(json!({"body": "Zugang über den Hof", "visibility": "shared", "step_key": "install"})).await;
+    w.deliver().await;
+    // Shared on the run, minutes later: the customer and partner A hear now; the installer
+    // and partner B were emailed minutes ago, so it waits.
+    comment(json!({"body": "Termin am Montag", "visibility": "shared"})).await;
+    w.deliver().await;
+    assert_eq!(w.inbox(&dan).await.len(), 1, "the mention");
+    let counts: Vec<usize> = {
+        let mut c = Vec::new();
+        for (i, r) in readers.iter().enumerate() {
+            c.push(new_mail(i, w.inbox(r).await.len()));
+        }
+        c
+    };
+    assert_eq!(counts, [1, 1, 1, 1], "one email each so far: {counts:?}");
+    let installer_mail = w.inbox(&installer).await.last().cloned().unwrap();
+    assert!(
+        installer_mail.body.contains("Zugang über den Hof"),
+        "{}",
+        installer_mail.body
+    );
+    assert!(!installer_mail.body.contains("Termin am Montag"), "not yet");
+    let customer_mail = w.inbox(&customer).await.last().cloned().unwrap();
+    assert!(customer_mail.body.contains("Termin am Montag") && !customer_mail.body.contains("Hof"));
+
+    // What each reads in the portal: never the internal comment.
+    let (i, page_i) = portal_comments(w, &si, &id).await;
+    assert_eq!(i, ["Zugang über den Hof", "Termin am Montag"]);
+    let (c, page_c) = portal_comments(w, &sc, &id).await;
+    assert_eq!(c, ["Termin am Montag"]);
+    let (a, page_a) = portal_comments(w, &sa, &id).await;
+    assert_eq!(a, ["Termin am Montag"]);
+    let (b, page_b) = portal_comments(w, &sb, &id).await;
+    assert_eq!(b, ["Zugang über den Hof", "Termin am Montag"]);
+    for page in [&page_i, &page_c, &page_a, &page_b] {
+        assert!(!page.contains("Interne Notiz"), "no internal comment on a page");
+        assert!(page.contains("Termin am Montag"));
+    }
+    for session in [&si, &sc, &sa, &sb] {
+        let run = w
+            .call("GET", &format!("/v1/portal/runs/{id}"), Some(session), None)
+            .await;
+        assert!(!run.text.contains("Interne Notiz"));
+        let tasks = w.call("GET", "/v1/portal/tasks", Some(session), None).await;
+        assert!(!tasks.text.contains("Interne Notiz"));
+    }
+
+    // Participants write shared comments on their own steps (partner B on any); the staff side
+    // hears: the step's owner, else the run's creator.
+    let write = |session: String, body: Value| {
+        let path = format!("/v1/portal/runs/{id}/comments");
+        async move { w.call("POST", &path, Some(&session), Some(body)).await }
+    };
+    let mine = write(si.clone(), json!({"body": "Ich komme um 9", "step_key": "install"})).await;
+    assert_eq!(mine.status, 201, "{}", mine.body);
+    let installer_comment = mine.field("id");
+    write(si.clone(), json!({"body": "x", "step_key": "commission"}))
+        .await
+        .problem(422);
+    write(sa.clone(), json!({"body": "x", "step_key": "audit"}))
+        .await
+        .problem(422);
+    write(sc.clone(), json!({"body": " "})).await.problem(422);
+    write(sc.clone(), json!({"body": "x", "visibility": "internal"}))
+        .await
+        .problem(422);
+    let ok = write(sb.clone(), json!({"body": "Audit nach Montage", "step_key": "install"})).await;
+    assert_eq!(ok.status, 201, "{}", ok.body);
+    let from_customer = write(sc.clone(), json!({"body": "Bitte vorher anrufen"})).await;
+    assert_eq!(from_customer.status, 201);
+    w.deliver().await;
+    let bob_mail = w.inbox(&bob).await;
+    assert_eq!(
+        bob_mail.len(),
+        1,
+        "the installer's and partner B's comments, one email: {bob_mail:?}"
+    );
+    assert!(bob_mail[0].body.contains("Ich komme um 9"));
+    let alice = w.inbox(&w.staff_email("alice")).await;
+    assert!(
+        alice.iter().any(|m| m.body.contains("Bitte vorher anrufen")),
+        "the run's creator"
+    );
+
+    // Ten minutes on: what waited goes, together, to the installer and partner B.
+    w.advance_hours(1).await;
+    let later = w.inbox(&installer).await;
+    assert_eq!(new_mail(0, later.len()), 2, "one more email");
+    let gathered = later.last().unwrap();
+    assert!(gathered.body.contains("Termin am Montag"), "{}", gathered.body);
+    let for_b = w.inbox(&user_b).await;
+    assert_eq!(new_mail(3, for_b.len()), 2);
+    assert!(for_b.last().unwrap().body.contains("Termin am Montag"));
+    assert!(
+        w.inbox(&bob).await.len() >= 2,
+        "partner B's comment reaches bob after the wait"
+    );
+
+    // No internal text in any participant's email.
+    for r in readers.iter().chain([&office_a, &office_b]) {
+        for m in w.inbox(r).await {
+            assert!(
+                !m.body.contains("Interne Notiz") && !m.subject.contains("Interne"),
+                "{r}: {}",
+                m.body
+            );
+        }
+    }
+
+    // Authors delete their own comments; the comment stays, marked.
+    let path = format!("/v1/portal/runs/{id}/comments/{installer_comment}");
+    w.call("DELETE", &path, Some(&sc), None).await.problem(403);
+    let gone = w.call("DELETE", &path, Some(&si), None).await;
+    assert_eq!(gone.status, 204, "{}", gone.body);
+    w.call("DELETE", &path, Some(&si), None).await.problem(409);
+    let all = w
+        .call("GET", &format!("/v1/runs/{id}/comments"), Some(&staff), None)
+        .await;
+    let items = all.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 6);
+    assert_eq!(items[0]["visibility"], "internal");
+    let deleted = items.iter().find(|c| c["id"] == installer_comment.as_str()).unwrap();
+    assert_eq!(deleted["body"], "");
+    assert!(deleted["deleted_at"].is_string());
+    let portal = w
+        .call("GET", &format!("/v1/portal/runs/{id}/comments"), Some(&si), None)
+        .await;
+    let mine: Vec<&Value> = portal.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["mine"] == true)
+        .collect();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["deleted"], true);
+    let other = w
+        .call(
+            "GET",
+            &format!("/v1/runs/{id}/comments"),
+            Some(&w.other_tenant_staff()),
+            None,
+        )
+        .await;
+    other.problem(404);
+    let _ = pb;
+}

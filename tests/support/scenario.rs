@@ -681,3 +681,31 @@ pub async fn staff_move_due_dates(w: &impl World, tag: &str) {
     assert_eq!(event["data"]["reason"], "Der Installateur ist krank");
     assert_eq!(event["actor"]["id"], "alice");
 }
+
+/// Invites a partner (French, `permissions`); returns its id and office address.
+pub async fn invite(w: &impl World, tag: &str, permissions: Value) -> (String, String) {
+    let office = format!("office-{tag}@install.example");
+    let created = w
+        .call(
+            "POST",
+            "/v1/partners",
+            Some(&w.staff("alice")),
+            Some(json!({"name": "Install AG", "email": office, "locale": "fr", "permissions": permissions})),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    assert_eq!(created.body["status"], "invited");
+    (created.field("id"), office)
+}
+
+/// Accepts the newest invitation to `office`; returns the first user's session.
+pub async fn accept(w: &impl World, office: &str, user_email: &str) -> String {
+    w.deliver().await;
+    let token = link_token(w.inbox(office).await.last().unwrap(), "/partners/invitations/");
+    let accepted = w
+        .call("POST", &format!("/v1/partner-invitations/{token}/accept"), None, Some(json!({"organization_name": "Install AG Lausanne", "user": {"name": "Ina", "email": user_email, "locale": "fr"}})))
+        .await;
+    assert_eq!(accepted.status, 200, "{}", accepted.body);
+    assert_eq!(accepted.body["status"], "active");
+    accepted.field("session_token")
+}

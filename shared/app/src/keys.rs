@@ -57,6 +57,9 @@
 //! | staff inbox: steps of an assignee        | gsi2  | gsi2pk = `T#t#INBOX#{order}#S#{status}#A#{a}`, gsi2sk as gsi1sk |
 //! | staff inbox: steps of a process          | gsi3  | gsi3pk = `T#t#INBOX#{order}#S#{status}#P#{process}`, gsi3sk as gsi1sk |
 //! | staff inbox: all steps with a status     | gsi4  | gsi4pk = `T#t#INBOX#{order}#S#{status}`, gsi4sk as gsi1sk (due before: sk < `{date}`) |
+//! | comment by id                             | table | pk = `T#t#COMMENT#{id}`, sk = `COMMENT` (its events: same pk) |
+//! | comments of a run, oldest first          | table | pk = `T#t#RUN#{run}`, sk begins_with `CMT#`             |
+//! | a reader's comment mailbox for a run     | table | pk = `T#t#MAILBOX#{run}.{hash of the address}`, sk = `MAILBOX` |
 //! | what the sweeper does next, in time order | table | pk = `WAKE#{shard 0-3}`, sk < `{now}$` (sk = `{at}#{tenant}#{kind}#{id}`) |
 //!
 //! The due index (`WAKE#…`) is read by the sweeper before it knows any tenant: one row per
@@ -291,6 +294,34 @@ pub fn team(t: &str, id: &str) -> Key {
 /// The partition of a team's events.
 pub fn team_events_pk(t: &str, team_id: &str) -> String {
     format!("{}TEAM#{team_id}", tenant(t))
+}
+
+pub fn comment(t: &str, id: &str) -> Key {
+    Key {
+        pk: format!("{}COMMENT#{id}", tenant(t)),
+        sk: "COMMENT".into(),
+    }
+}
+pub const COMMENT_SK_PREFIX: &str = "CMT#";
+/// A comment's row in its run's partition (what a run's comment list reads).
+pub fn run_comment(t: &str, run_id: &str, id: &str) -> Key {
+    Key {
+        pk: run(t, run_id).pk,
+        sk: format!("{COMMENT_SK_PREFIX}{id}"),
+    }
+}
+/// The id of a reader's mailbox for a run: the run and the hash of the address.
+pub fn mailbox_id(run_id: &str, email: &str) -> String {
+    format!(
+        "{run_id}.{}",
+        &domain::ids::hash_token(&email.trim().to_lowercase())[..32]
+    )
+}
+pub fn mailbox(t: &str, id: &str) -> Key {
+    Key {
+        pk: format!("{}MAILBOX#{id}", tenant(t)),
+        sk: "MAILBOX".into(),
+    }
 }
 
 /// A step's inbox row for an order (`due` or `act`), in its run's partition.

@@ -116,6 +116,16 @@ async fn wake(table: &dyn Table, row: &WakeRow, now: DateTime<Utc>) -> AppResult
             save_at(table, t, &partner, expected, &events, now).await?;
             Ok(events.len())
         }
+        "mailbox" => {
+            let mut mailbox: domain::comment::Mailbox = load(table, t, &row.id).await?;
+            if mailbox.wake_at != Some(row.at) {
+                return stale(table, row).await;
+            }
+            let expected = mailbox.version;
+            let events = mailbox.flush(now);
+            save_at(table, t, &mailbox, expected, &events, now).await?;
+            Ok(events.len())
+        }
         other => {
             tracing::warn!(kind = other, "due-index row of an unknown kind: removed");
             forget(table, row).await?;

@@ -269,6 +269,32 @@ pub enum TeamEvent {
     TeamChanged { name: String, members: Vec<String> },
 }
 
+/// The events of a comment (history; the emails come from the readers' mailboxes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum CommentEvent {
+    CommentAdded {
+        run_id: String,
+        #[serde(default)]
+        step_key: Option<String>,
+        visibility: crate::comment::CommentVisibility,
+    },
+    CommentDeleted {
+        run_id: String,
+    },
+}
+
+/// The events of a reader's comment mailbox for a run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum MailboxEvent {
+    /// The comments the reader is emailed about now (one email).
+    CommentsNoted {
+        reader: crate::comment::Reader,
+        comments: Vec<crate::comment::Noted>,
+    },
+}
+
 /// The events of an offer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
@@ -377,6 +403,8 @@ pub enum Event {
     Settings(SettingsEvent),
     Access(AccessEvent),
     Team(TeamEvent),
+    Comment(CommentEvent),
+    Mailbox(MailboxEvent),
 }
 
 #[cfg(test)]

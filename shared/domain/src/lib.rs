@@ -4,6 +4,7 @@
 
 pub mod calendar;
 pub mod collaboration;
+pub mod comment;
 pub mod dates;
 pub mod document;
 pub mod due;

@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod auth;
 pub mod collaboration;
+pub mod comments;
 pub mod documents;
 pub mod error;
 pub mod extract;

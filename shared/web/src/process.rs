@@ -47,6 +47,7 @@ pub fn table() -> Routes {
         .merge(super::undeliverable::routes())
         .merge(super::documents::routes())
         .merge(super::collaboration::routes())
+        .merge(super::comments::routes())
 }
 
 /// The area as one Lambda function serves it.

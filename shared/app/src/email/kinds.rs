@@ -88,6 +88,12 @@ kinds! {
     StepOwnerAssigned = "step_owner_assigned" [
         "recipient_name", "tenant_name", "process_name", "run_title", "step_name", "link",
     ];
+    /// New comments on a run for the reader: `comment_count` of them, one block each in
+    /// `comment_list` (author, step, time, text, as the reader writes dates); `link` is the
+    /// reader's portal link (participants) or the run in the back office (staff).
+    NewComments = "new_comments" [
+        "recipient_name", "tenant_name", "process_name", "run_title", "comment_count", "comment_list", "link",
+    ];
     /// A partner user's daily digest: the partner's `task_count` open tasks, `overdue_count` of
     /// them overdue, one line each in `task_list` (step, process, run title, due date, days
     /// overdue); `link` is the user's portal link (their task list).

@@ -20,7 +20,8 @@ use store::{attr_str, Cond, Item, StoreError, Table, Write};
 use super::bounces::{TAG_EVENT, TAG_KIND, TAG_RUN, TAG_TENANT};
 use super::mailer::{MailError, Mailer, OutgoingEmail};
 use super::recipients::{
-    access_recipients, order_recipients, partner_recipients, run_recipients, Link, Parties, Recipient, Tenant,
+    access_recipients, mailbox_recipients, order_recipients, partner_recipients, run_recipients, Link, Parties,
+    Recipient, Tenant,
 };
 use super::{default_template, render, EmailKind, Template};
 use crate::config::Config;
@@ -173,7 +174,16 @@ impl Notifier<'_> {
             }
             Event::Order(e) => order_recipients(&e, &load::<Order>(self.table, t, id).await?, tenant, self.config),
             Event::Access(e) => access_recipients(&e, tenant),
-            Event::Offer(_) | Event::Settings(_) | Event::Team(_) => Vec::new(),
+            Event::Mailbox(e) => {
+                let mailbox: domain::comment::Mailbox = load(self.table, t, id).await?;
+                let run: Run = load(self.table, t, &mailbox.run_id).await?;
+                let partner = match &mailbox.reader.partner_id {
+                    Some(p) => found(load::<Partner>(self.table, t, p).await)?,
+                    None => None,
+                };
+                mailbox_recipients(&e, &run, partner.as_ref(), tenant, self.config)
+            }
+            Event::Offer(_) | Event::Settings(_) | Event::Team(_) | Event::Comment(_) => Vec::new(),
         })
     }
 

@@ -7,7 +7,7 @@
 //! sends only `order_activated`; orders without a valid email address send nothing.
 
 use chrono::{DateTime, Duration, Utc};
-use domain::events::{AccessEvent, Actor, OrderEvent, PartnerEvent, RunEvent};
+use domain::events::{AccessEvent, Actor, MailboxEvent, OrderEvent, PartnerEvent, RunEvent};
 use domain::i18n::{pick_in, I18n, Lang, Text};
 use domain::ids::participant_id;
 use domain::order::Order;
@@ -732,6 +732,112 @@ fn digest_lines(tasks: &[domain::partner::DigestTask], lang: Lang, tenant: &Tena
         })
         .collect();
     lines.join("\n")
+}
+
+/// Who a mailbox event tells: its reader (a partner: each of its users), with the comments
+/// written the way the reader writes dates and names. Participants no longer in the run
+/// (replaced meanwhile) are told nothing.
+pub fn mailbox_recipients(
+    event: &MailboxEvent,
+    run: &Run,
+    partner: Option<&Partner>,
+    tenant: &Tenant,
+    config: &Config,
+) -> Vec<Recipient> {
+    let MailboxEvent::CommentsNoted { reader, comments } = event;
+    let base = vars(&[
+        ("process_name", per_lang(&run.process_name)),
+        ("run_title", json!(run.context.title.clone().unwrap_or_default())),
+    ]);
+    let mut b = Builder::new(tenant, base, run.test);
+    let list = |lang: Lang| -> Map<String, Value> {
+        let blocks: Vec<String> = comments
+            .iter()
+            .map(|c| {
+                let when = domain::dates::short_date_time(c.at, tenant.tz, lang);
+                let step = c
+                    .step_name
+                    .as_ref()
+                    .map(|n| format!(" · {}", n.pick(lang, tenant.default_locale)))
+                    .unwrap_or_default();
+                format!("{} ({when}{step}):\n{}", c.author_name, c.body)
+            })
+            .collect();
+        vars(&[
+            ("comment_count", json!(comments.len().to_string())),
+            ("comment_list", json!(blocks.join("\n\n"))),
+        ])
+    };
+    let landing = Landing {
+        run_id: run.id.clone(),
+        step_key: String::new(),
+    };
+    let pid = reader.participant_id.clone().unwrap_or_default();
+    match reader.kind.as_str() {
+        "staff" => {
+            let link = Link::To(config.staff_run_link(&tenant.id, &run.id));
+            let extra = list(b.lang(reader.locale));
+            b.add(
+                &reader.email,
+                &reader.name,
+                reader.locale,
+                EmailKind::NewComments,
+                extra,
+                link,
+            );
+        }
+        "partner" => {
+            let Some(p) =
+                partner.filter(|p| p.status == PartnerStatus::Active && Some(&p.id) == reader.partner_id.as_ref())
+            else {
+                return b.out;
+            };
+            if !run.involves(&pid) {
+                return b.out;
+            }
+            for user in &p.users {
+                let Ok(mut who) = partner_participant(&tenant.id, p, &user.id) else {
+                    continue;
+                };
+                who.landing = Some(landing.clone());
+                let extra = list(b.lang(who.locale));
+                let locale = who.locale;
+                b.add(
+                    &user.email,
+                    &user.name,
+                    locale,
+                    EmailKind::NewComments,
+                    extra,
+                    Link::Portal(who),
+                );
+            }
+        }
+        kind => {
+            if !run.involves(&pid) {
+                return b.out;
+            }
+            let who = PortalParticipant {
+                landing: Some(landing),
+                tenant_id: tenant.id.clone(),
+                participant_id: pid,
+                kind: kind.to_string(),
+                name: reader.name.clone(),
+                locale: reader.locale,
+                partner_id: None,
+                user_id: None,
+            };
+            let extra = list(b.lang(reader.locale));
+            b.add(
+                &reader.email,
+                &reader.name,
+                reader.locale,
+                EmailKind::NewComments,
+                extra,
+                Link::Portal(who),
+            );
+        }
+    }
+    b.out
 }
 
 /// Who an access event tells: the participant who asked for a new link, with a link that
@@ -1901,6 +2007,29 @@ mod tests {
         tell_all(&events, &staff(), &run);
         let events = run.cancel("customer moved", day(9)).unwrap();
         tell_all(&events, &staff(), &run);
+        // Comments, as a reader's mailbox sends them.
+        let noted = MailboxEvent::CommentsNoted {
+            reader: domain::comment::Reader {
+                kind: "staff".into(),
+                email: "dan@utility.example".into(),
+                name: "Dan".into(),
+                locale: Some(Lang::Fr),
+                participant_id: None,
+                partner_id: None,
+                user_id: None,
+            },
+            comments: vec![domain::comment::Noted {
+                comment_id: "c1".into(),
+                author_name: "Ivo".into(),
+                step_key: Some("install".into()),
+                step_name: Some("Install".into()),
+                body: "Je viens à 9 h".into(),
+                at: day(9),
+            }],
+        };
+        let mails = mailbox_recipients(&noted, &run, None, &tenant(), &config());
+        assert!(mails[0].vars["comment_list"].as_str().unwrap().contains("Ivo ("), "{mails:?}");
+        all.extend(mails);
 
         let (mut p, events) = invited("pa2", None);
         all.extend(partner_recipients(&events[0], &p, &tenant(), day(1)));

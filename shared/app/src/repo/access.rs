@@ -50,7 +50,11 @@ pub struct Landing {
 impl Landing {
     /// The run page, scrolled to the step (run ids are ULIDs, step keys `require_key`'s
     /// letters, digits, `-` and `_`: nothing to escape).
+    /// No step: the run's comments.
     pub fn path(&self) -> String {
+        if self.step_key.is_empty() {
+            return format!("/portal/runs/{}#comments", self.run_id);
+        }
         format!("/portal/runs/{}#step-{}", self.run_id, self.step_key)
     }
 }

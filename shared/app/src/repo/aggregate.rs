@@ -392,6 +392,8 @@ pub fn parse_event(row: &Item) -> Result<Event, String> {
         "settings" | "order_steps" => serde_json::from_value(tagged).map(Event::Settings),
         "access" => serde_json::from_value(tagged).map(Event::Access),
         "team" => serde_json::from_value(tagged).map(Event::Team),
+        "comment" => serde_json::from_value(tagged).map(Event::Comment),
+        "mailbox" => serde_json::from_value(tagged).map(Event::Mailbox),
         other => return Err(format!("unknown aggregate {other:?}")),
     };
     parsed.map_err(|e| format!("unreadable {aggregate} event: {e}"))

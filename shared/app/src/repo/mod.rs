@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod aggregate;
+pub mod comments;
 pub mod definitions;
 pub mod inbox;
 pub mod limits;

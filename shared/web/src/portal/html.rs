@@ -242,6 +242,27 @@ pub struct RunPageQuery {
     removed: Option<String>,
     /// Why the last upload was refused (an error code).
     upload_failed: Option<String>,
+    /// A comment was just written (`1`).
+    commented: Option<String>,
+    /// A comment was just deleted (`1`).
+    uncommented: Option<String>,
+}
+
+/// A comment the page shows again, with why it was not taken.
+pub(super) struct CommentDraft {
+    pub body: String,
+    pub step_key: Option<String>,
+    pub errors: Vec<domain::FieldError>,
+}
+
+/// The run page again with a comment that was not taken.
+pub(super) async fn render_run_with_comment(
+    s: &AppState,
+    p: &Participant,
+    run_id: &str,
+    draft: CommentDraft,
+) -> Result<Response, PageError> {
+    render_run(s, p, run_id, None, RunPageQuery::default(), Some(draft)).await
 }
 
 struct FormState {
@@ -279,13 +300,21 @@ async fn render_run(
     run_id: &str,
     form: Option<FormState>,
     q: RunPageQuery,
+    comment: Option<CommentDraft>,
 ) -> Result<Response, PageError> {
     let lang = p.lang();
-    let run = portal::load_run(s, p, run_id)
-        .await
-        .map_err(|e| PageError::new(e, lang).branded(Some(p.3.clone())))?;
+    let to_page = |e| PageError::new(e, lang).branded(Some(p.3.clone()));
+    let run = portal::load_run(s, p, run_id).await.map_err(to_page)?;
     let view = PortalRunView::new(p, &run, s.config.clock.now());
-    let status = if form.as_ref().is_some_and(|f| !f.errors.is_empty()) {
+    let comments = super::comments::visible(s, p, &run).await.map_err(to_page)?;
+    // The steps a comment may be about: the reader's (a partner with all steps: any).
+    let comment_steps: Vec<Value> = view
+        .steps
+        .iter()
+        .filter(|st| st.mine || p.may(domain::partner::Permission::RunsViewAllSteps) && p.1.is_some())
+        .map(|st| json!({"key": st.key, "name": st.name}))
+        .collect();
+    let status = if form.as_ref().is_some_and(|f| !f.errors.is_empty()) || comment.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
         StatusCode::OK
@@ -318,6 +347,10 @@ async fn render_run(
         "next_mine": next_mine,
         "position": position.map(|i| i + 1),
         "tz": p.3.tz.name(),
+        "comments": comments,
+        "comment_steps": comment_steps,
+        "commented": q.commented.is_some(), "uncommented": q.uncommented.is_some(),
+        "comment_draft": comment.map(|c| json!({"body": c.body, "step_key": c.step_key, "errors": field_errors(&c.errors, lang)})),
     });
     Ok(render_for(Some(&p.3), status, "run", lang, "", ctx))
 }
@@ -339,7 +372,7 @@ async fn run_page(
         Ok(p) => p,
         Err(e) => return Err(dead_end(&s, &headers, e, None).await),
     };
-    render_run(&s, &p, &run_id, None, q).await
+    render_run(&s, &p, &run_id, None, q, None).await
 }
 
 /// Turns form fields into journey answers, typed by the step's journey.
@@ -404,7 +437,7 @@ async fn form_failed(
                 values,
                 errors,
             };
-            render_run(s, p, run_id, Some(form), RunPageQuery::default()).await
+            render_run(s, p, run_id, Some(form), RunPageQuery::default(), None).await
         }
         e => Err(PageError::new(e, p.lang()).branded(Some(p.3.clone()))),
     }

@@ -2,6 +2,7 @@
 //! commands (each one read, the access check inside the change), [`views`] the typed views
 //! that the JSON routes ([`json`]) and the HTML pages ([`html`]) both show.
 
+pub mod comments;
 pub mod documents;
 pub mod html;
 pub mod json;
@@ -23,6 +24,7 @@ pub fn table() -> Routes {
         .merge(new_link::routes())
         .merge(documents::routes())
         .merge(upload_pages::routes())
+        .merge(comments::routes())
 }
 
 /// The area as one Lambda function serves it.
