@@ -2,6 +2,7 @@
 //! `scripts/test`, which starts DynamoDB Local and moto's server and sets `DYNAMODB_ENDPOINT` and
 //! `MOTO_ENDPOINT`.
 
+mod automation;
 mod bad_input;
 mod bounces;
 mod collaboration;

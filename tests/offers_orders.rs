@@ -10,41 +10,7 @@ use e2e_tests::{unique, Client, Local, Resp};
 use serde_json::{json, Value};
 use tokio::task::JoinSet;
 
-/// End users of the scenario's tenant, beyond what [`World`] knows.
-trait App: World + 'static {
-    /// A bearer for an end user (role customer), with an optional locale claim.
-    fn customer(&self, sub: &str, locale: Option<&str>) -> String;
-    /// The email address an end user's token carries.
-    fn customer_email(&self, sub: &str) -> String;
-}
-
-impl App for Local {
-    fn customer(&self, sub: &str, locale: Option<&str>) -> String {
-        let mut claims = local_server::Claims::new("acme", sub, vec!["customer".to_string()]);
-        claims.email = Some(self.customer_email(sub));
-        claims.name = Some(sub.to_string());
-        claims.locale = locale.map(str::to_string);
-        self.running.auth.mint(&claims).unwrap()
-    }
-
-    fn customer_email(&self, sub: &str) -> String {
-        format!("{sub}@acme.example")
-    }
-}
-
-impl App for AwsWorld {
-    /// `customer:{sub}[:{locale}]`, which the gateway turns into customer claims.
-    fn customer(&self, sub: &str, locale: Option<&str>) -> String {
-        match locale {
-            Some(l) => format!("customer:{sub}:{l}"),
-            None => format!("customer:{sub}"),
-        }
-    }
-
-    fn customer_email(&self, sub: &str) -> String {
-        format!("{sub}@{}.example", self.gw.tenant)
-    }
-}
+use e2e_tests::automation::App;
 
 /// How many requests race in the concurrency tests.
 const PARALLEL: usize = 8;

@@ -394,6 +394,17 @@ impl AwsWorld {
                 .iter()
                 .map(|p| keys::partner_events_pk(tenant, p["id"].as_str().unwrap())),
         );
+        let triggers = self
+            .table
+            .query(Query::new(Index::Primary, keys::triggers_pk(tenant)).begins_with(keys::TRIGGER_SK_PREFIX))
+            .await
+            .unwrap();
+        partitions.extend(
+            triggers
+                .items
+                .iter()
+                .map(|t| keys::trigger_events_pk(tenant, t["id"].as_str().unwrap())),
+        );
         // The runs' participants (their portal access events: new links asked for), and the
         // mailboxes of their comments' readers (found as the comment path finds them).
         for item in runs.items.iter().chain(tests.items.iter()) {

@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 use store::dynamo::DynamoTable;
 use web::AppState;
 
+pub mod automation;
 pub mod aws;
 pub mod collaboration;
 pub mod documents;

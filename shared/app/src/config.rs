@@ -114,10 +114,19 @@ impl Config {
     }
 
     pub fn staff_run_link(&self, tenant: &str, run_id: &str) -> String {
+        self.staff_link(tenant, &format!("runs/{run_id}"))
+    }
+
+    pub fn staff_trigger_link(&self, tenant: &str, trigger_id: &str) -> String {
+        self.staff_link(tenant, &format!("triggers/{trigger_id}"))
+    }
+
+    /// A page of the back office (`runs/{id}`), under the tenant when links name it.
+    fn staff_link(&self, tenant: &str, path: &str) -> String {
         if self.staff_links_name_tenant {
-            format!("{}/{tenant}/runs/{run_id}", self.app_base_url)
+            format!("{}/{tenant}/{path}", self.app_base_url)
         } else {
-            format!("{}/runs/{run_id}", self.app_base_url)
+            format!("{}/{path}", self.app_base_url)
         }
     }
 }

@@ -1,9 +1,10 @@
 //! The one key builder of the single table, and its access patterns.
 //!
 //! Every partition key starts with the tenant (`T#{tenant}#…`), except the token rows, which
-//! are found by the SHA-256 of a secret token before any tenant is known, and the address
-//! directory, which a "send me a new link" request reads knowing only an address; both carry
-//! their tenant inside and grant nothing beyond it.
+//! are found by the SHA-256 of a secret token before any tenant is known, the address
+//! directory, which a "send me a new link" request reads knowing only an address, and the
+//! webhook rows, which an inbound webhook reads knowing only its trigger's id (and proves
+//! with the signature); all carry their tenant inside and grant nothing beyond it.
 //!
 //! | access pattern                           | index | key condition                                         |
 //! |------------------------------------------|-------|-------------------------------------------------------|
@@ -60,6 +61,12 @@
 //! | comment by id                             | table | pk = `T#t#COMMENT#{id}`, sk = `COMMENT` (its events: same pk) |
 //! | comments of a run, oldest first          | table | pk = `T#t#RUN#{run}`, sk begins_with `CMT#`             |
 //! | a reader's comment mailbox for a run     | table | pk = `T#t#MAILBOX#{run}.{hash of the address}`, sk = `MAILBOX` |
+//! | trigger by id                             | table | pk = `T#t#TRIGGERS`, sk = `TR#{id}`                     |
+//! | triggers of a tenant                     | table | pk = `T#t#TRIGGERS`, sk begins_with `TR#`               |
+//! | history (events) of a trigger            | table | pk = `T#t#TRIGGER#{id}`, sk begins_with `EVT#`          |
+//! | triggers reacting to an event kind       | gsi1  | gsi1pk = `T#t#TRIGGERS#ON#{on}`, gsi1sk = trigger id    |
+//! | triggers starting a process              | gsi2  | gsi2pk = `T#t#TRIGGERS#P#{process}`, gsi2sk = trigger id |
+//! | an inbound webhook's secret and tenant   | table | pk = `HOOK#{trigger}`, sk = `HOOK`                     |
 //! | what the sweeper does next, in time order | table | pk = `WAKE#{shard 0-3}`, sk < `{now}$` (sk = `{at}#{tenant}#{kind}#{id}`) |
 //!
 //! The due index (`WAKE#…`) is read by the sweeper before it knows any tenant: one row per
@@ -294,6 +301,35 @@ pub fn team(t: &str, id: &str) -> Key {
 /// The partition of a team's events.
 pub fn team_events_pk(t: &str, team_id: &str) -> String {
     format!("{}TEAM#{team_id}", tenant(t))
+}
+
+pub fn triggers_pk(t: &str) -> String {
+    format!("{}TRIGGERS", tenant(t))
+}
+pub const TRIGGER_SK_PREFIX: &str = "TR#";
+pub fn trigger(t: &str, id: &str) -> Key {
+    Key {
+        pk: triggers_pk(t),
+        sk: format!("{TRIGGER_SK_PREFIX}{id}"),
+    }
+}
+pub fn trigger_events_pk(t: &str, id: &str) -> String {
+    format!("{}TRIGGER#{id}", tenant(t))
+}
+/// A webhook trigger's secret and tenant, found by the trigger id alone.
+pub fn hook(trigger_id: &str) -> Key {
+    Key {
+        pk: format!("HOOK#{trigger_id}"),
+        sk: "HOOK".into(),
+    }
+}
+/// gsi1: the triggers reacting to an event kind.
+pub fn triggers_on(t: &str, on: &str) -> String {
+    format!("{}#ON#{on}", triggers_pk(t))
+}
+/// gsi2: the triggers starting a process.
+pub fn triggers_starting(t: &str, process_id: &str) -> String {
+    format!("{}#P#{process_id}", triggers_pk(t))
 }
 
 pub fn comment(t: &str, id: &str) -> Key {

@@ -1,7 +1,9 @@
 //! The application layer above the domain and the table port: the one key builder, the
 //! repositories (aggregates <-> items, one load / change / save), the templates (emails and
-//! pages, embedded at build time) and the notifier that turns events into emails.
+//! pages, embedded at build time), the notifier that turns events into emails and the
+//! triggers that act on them.
 
+pub mod automation;
 pub mod clock;
 pub mod config;
 pub mod email;

@@ -295,6 +295,35 @@ pub enum MailboxEvent {
     },
 }
 
+/// The events of a trigger.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum TriggerEvent {
+    TriggerCreated {
+        on: crate::trigger::TriggerOn,
+        #[serde(default)]
+        process_id: Option<String>,
+    },
+    TriggerChanged {
+        #[serde(default)]
+        process_id: Option<String>,
+        enabled: bool,
+    },
+    /// A process was replaced everywhere: the trigger starts `new` now.
+    TriggerProcessReplaced {
+        old: String,
+        new: String,
+    },
+    TriggerSecretRotated {
+        generation: u32,
+    },
+    /// The trigger's action failed on an event, for good (its creator is told).
+    TriggerFailed {
+        source_event_id: String,
+        reason: String,
+    },
+}
+
 /// The events of an offer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
@@ -405,6 +434,7 @@ pub enum Event {
     Team(TeamEvent),
     Comment(CommentEvent),
     Mailbox(MailboxEvent),
+    Trigger(TriggerEvent),
 }
 
 #[cfg(test)]

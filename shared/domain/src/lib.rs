@@ -19,7 +19,9 @@ pub mod partner;
 pub mod process;
 pub mod reminders;
 pub mod run;
+pub mod signature;
 pub mod team;
+pub mod trigger;
 pub mod validate;
 pub mod values;
 

@@ -37,6 +37,10 @@ pub struct Participants {
 pub struct RunContext {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub opportunity_id: Option<String>,
+    /// The order the run was started for (a trigger on `run_completed` can complete that
+    /// order's step).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub order_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
 }
@@ -235,6 +239,18 @@ impl RunInput {
                     format!("is required: the process has a step for the {kind}"),
                 ));
             }
+        }
+        if self
+            .context
+            .order_id
+            .as_ref()
+            .is_some_and(|o| o.is_empty() || o.len() > 64)
+        {
+            errors.push(FieldError::new(
+                "context.order_id",
+                "invalid",
+                "must be 1 to 64 characters",
+            ));
         }
         if let Some(t) = &self.context.title {
             if t.chars().count() > 300 {

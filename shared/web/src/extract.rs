@@ -86,6 +86,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// A JSON body as its bytes (what a signature covers), read within the limits of every body.
+pub struct JsonBytes(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for JsonBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, _: &S) -> Result<Self, Self::Rejection> {
+        read_body(req, json_type).await.map(JsonBytes)
+    }
+}
+
 /// A JSON body that may be left out (an empty body is `T::default()`).
 pub struct OptionalJson<T>(pub T);
 

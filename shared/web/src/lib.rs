@@ -16,6 +16,7 @@ pub mod pages;
 pub mod partner;
 pub mod portal;
 pub mod process;
+pub mod triggers;
 pub mod undeliverable;
 pub mod views;
 

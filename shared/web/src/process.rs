@@ -48,6 +48,7 @@ pub fn table() -> Routes {
         .merge(super::documents::routes())
         .merge(super::collaboration::routes())
         .merge(super::comments::routes())
+        .merge(super::triggers::routes())
 }
 
 /// The area as one Lambda function serves it.
@@ -214,7 +215,8 @@ async fn duplicate_process(
 /// Archives a process: no new runs; running ones go on.
 #[utoipa::path(delete, path = "/v1/processes/{id}", tag = "processes", security(("jwt" = [])),
     params(("id" = String, Path, description = "The process's id")),
-    responses((status = 204, description = "Archived")))]
+    responses((status = 204, description = "Archived"),
+        (status = 409, description = "Enabled triggers start it (named in the detail)", body = Problem, content_type = "application/problem+json")))]
 async fn archive_process(
     State(s): State<AppState>,
     Staff(id): Staff,

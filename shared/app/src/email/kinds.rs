@@ -94,6 +94,9 @@ kinds! {
     NewComments = "new_comments" [
         "recipient_name", "tenant_name", "process_name", "run_title", "comment_count", "comment_list", "link",
     ];
+    /// A trigger's action failed for good on an event: told to the admin who made it, with
+    /// the `reason`; `link` opens the trigger in the back office.
+    TriggerFailed = "trigger_failed" ["recipient_name", "tenant_name", "trigger_name", "reason", "link"];
     /// A partner user's daily digest: the partner's `task_count` open tasks, `overdue_count` of
     /// them overdue, one line each in `task_list` (step, process, run title, due date, days
     /// overdue); `link` is the user's portal link (their task list).

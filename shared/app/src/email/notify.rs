@@ -20,8 +20,8 @@ use store::{attr_str, Cond, Item, StoreError, Table, Write};
 use super::bounces::{TAG_EVENT, TAG_KIND, TAG_RUN, TAG_TENANT};
 use super::mailer::{MailError, Mailer, OutgoingEmail};
 use super::recipients::{
-    access_recipients, mailbox_recipients, order_recipients, partner_recipients, run_recipients, Link, Parties,
-    Recipient, Tenant,
+    access_recipients, mailbox_recipients, order_recipients, partner_recipients, run_recipients, trigger_recipients,
+    Link, Parties, Recipient, Tenant,
 };
 use super::{default_template, render, EmailKind, Template};
 use crate::config::Config;
@@ -183,6 +183,7 @@ impl Notifier<'_> {
                 };
                 mailbox_recipients(&e, &run, partner.as_ref(), tenant, self.config)
             }
+            Event::Trigger(e) => trigger_recipients(&e, &load(self.table, t, id).await?, tenant, self.config),
             Event::Offer(_) | Event::Settings(_) | Event::Team(_) | Event::Comment(_) => Vec::new(),
         })
     }
@@ -203,6 +204,29 @@ impl Notifier<'_> {
         let event = parse_event(row).map_err(NotifyError::Permanent)?;
         let run_id = matches!(event, Event::Run(_)).then_some(id);
         let tenant = self.tenant(tenant).await?;
+        let sent = self.send_all(row, event.clone(), &tenant, event_id, id, run_id).await?;
+        // Then the triggers it wakes (each acts once per event: a retry is safe). A lasting
+        // failure is on the trigger already; only a passing one brings the event back.
+        let now = self.config.clock.now();
+        match crate::automation::on_event(self.table, &tenant.id, event_id, id, &event, now).await {
+            Ok(_) | Err(AppError::Domain(_)) => {}
+            Err(e) if e.is_not_found() => {}
+            Err(e) => return Err(e.into()),
+        }
+        Ok(sent)
+    }
+
+    /// Sends every email of an event; the number sent now.
+    async fn send_all(
+        &self,
+        row: &Item,
+        event: Event,
+        tenant: &Tenant,
+        event_id: &str,
+        id: &str,
+        run_id: Option<&str>,
+    ) -> Result<usize, NotifyError> {
+        let tenant = tenant.clone();
         let recipients = match self.recipients(row, event, &tenant, id).await {
             Ok(r) => r,
             Err(e) if e.is_not_found() => {

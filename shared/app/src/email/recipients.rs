@@ -7,7 +7,7 @@
 //! sends only `order_activated`; orders without a valid email address send nothing.
 
 use chrono::{DateTime, Duration, Utc};
-use domain::events::{AccessEvent, Actor, MailboxEvent, OrderEvent, PartnerEvent, RunEvent};
+use domain::events::{AccessEvent, Actor, MailboxEvent, OrderEvent, PartnerEvent, RunEvent, TriggerEvent};
 use domain::i18n::{pick_in, I18n, Lang, Text};
 use domain::ids::participant_id;
 use domain::order::Order;
@@ -16,6 +16,7 @@ use domain::process::Assignee;
 use domain::reminders::ReminderKind;
 use domain::run::{Claim, Contact, Run, RunStatus, StepStatus};
 use domain::team::Team;
+use domain::trigger::Trigger;
 use domain::valid_email;
 use serde_json::{json, Map, Value};
 
@@ -840,6 +841,27 @@ pub fn mailbox_recipients(
     b.out
 }
 
+/// Who a trigger event tells: its failures go to the admin who made it.
+pub fn trigger_recipients(event: &TriggerEvent, trigger: &Trigger, tenant: &Tenant, config: &Config) -> Vec<Recipient> {
+    let mut b = Builder::new(tenant, Map::new(), false);
+    if let TriggerEvent::TriggerFailed { reason, .. } = event {
+        if let Some(email) = &trigger.created_by.email {
+            let extra = vars(&[("trigger_name", json!(trigger.name)), ("reason", json!(reason))]);
+            let link = Link::To(config.staff_trigger_link(&tenant.id, &trigger.id));
+            let name = trigger.created_by.name.clone().unwrap_or_default();
+            b.add(
+                email,
+                &name,
+                trigger.created_by.locale,
+                EmailKind::TriggerFailed,
+                extra,
+                link,
+            );
+        }
+    }
+    b.out
+}
+
 /// Who an access event tells: the participant who asked for a new link, with a link that
 /// leads to their first open task.
 pub fn access_recipients(event: &AccessEvent, tenant: &Tenant) -> Vec<Recipient> {
@@ -1129,8 +1151,8 @@ mod tests {
     fn start(test: bool, created_by: Creator) -> (Run, Vec<RunEvent>) {
         let input = RunInput {
             context: RunContext {
-                opportunity_id: None,
                 title: Some("Musterstrasse 1".into()),
+                ..RunContext::default()
             },
             participants: Participants {
                 customer: Some(contact("Carla", "carla@home.example", None)),
@@ -2028,8 +2050,24 @@ mod tests {
             }],
         };
         let mails = mailbox_recipients(&noted, &run, None, &tenant(), &config());
-        assert!(mails[0].vars["comment_list"].as_str().unwrap().contains("Ivo ("), "{mails:?}");
+        assert!(
+            mails[0].vars["comment_list"].as_str().unwrap().contains("Ivo ("),
+            "{mails:?}"
+        );
         all.extend(mails);
+        // A trigger that failed: its creator hears why.
+        let input: domain::trigger::TriggerInput = serde_json::from_value(json!({"name": "ESP", "on": "order_placed",
+            "action": {"kind": "complete_order_step", "step": 4}}))
+        .unwrap();
+        let owner = domain::trigger::TriggerOwner {
+            sub: "ada".into(),
+            email: Some("ada@utility.example".into()),
+            name: Some("Ada".into()),
+            locale: None,
+        };
+        let (mut trigger, _) = Trigger::create("t1".into(), input, owner, day(9)).unwrap();
+        let events = trigger.failed("e1", "the order is at step 2", day(9));
+        all.extend(trigger_recipients(&events[0], &trigger, &tenant(), &config()));
 
         let (mut p, events) = invited("pa2", None);
         all.extend(partner_recipients(&events[0], &p, &tenant(), day(1)));

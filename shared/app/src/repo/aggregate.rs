@@ -394,6 +394,7 @@ pub fn parse_event(row: &Item) -> Result<Event, String> {
         "team" => serde_json::from_value(tagged).map(Event::Team),
         "comment" => serde_json::from_value(tagged).map(Event::Comment),
         "mailbox" => serde_json::from_value(tagged).map(Event::Mailbox),
+        "trigger" => serde_json::from_value(tagged).map(Event::Trigger),
         other => return Err(format!("unknown aggregate {other:?}")),
     };
     parsed.map_err(|e| format!("unreadable {aggregate} event: {e}"))

@@ -240,11 +240,24 @@ fn copy_name(name: &Text) -> Text {
     }
 }
 
-/// Archives the definition; running runs continue on their snapshot.
+/// Archives the definition; running runs continue on their snapshot. A process that an
+/// enabled trigger starts stays (409 naming the triggers): replace it there first.
 pub async fn archive_process(table: &dyn Table, tenant: &str, id: &str) -> Result<(), AppError> {
     let mut process: Process = get(table, tenant, id).await?;
     if process.status == ProcessStatus::Archived {
         return Ok(());
+    }
+    let using: Vec<String> = super::triggers::starting(table, tenant, id)
+        .await?
+        .into_iter()
+        .filter(|t| t.enabled)
+        .map(|t| format!("{} ({})", t.name, t.id))
+        .collect();
+    if !using.is_empty() {
+        return Err(AppError::conflict(format!(
+            "enabled triggers start this process: {}; replace the process there or disable them first",
+            using.join(", ")
+        )));
     }
     let expected = process.version;
     process.status = ProcessStatus::Archived;

@@ -5,6 +5,7 @@ pub mod access;
 pub mod aggregate;
 pub mod comments;
 pub mod definitions;
+pub mod hooks;
 pub mod inbox;
 pub mod limits;
 pub mod new_link;
@@ -15,6 +16,7 @@ pub mod partners;
 pub mod runs;
 pub mod settings;
 pub mod teams;
+pub mod triggers;
 pub mod undeliverable;
 pub mod uploads;
 

@@ -100,15 +100,26 @@ pub async fn create(
     idempotency_key: Option<&str>,
     now: DateTime<Utc>,
 ) -> AppResult<Run> {
-    let journeys = super::definitions::journeys_of(table, tenant, &process.steps).await?;
     let actor = Actor::staff(&creator.sub, creator.name.as_deref());
-    let idem = Idempotency::new(
-        tenant,
-        &format!("run:{}", process.id),
-        &creator.sub,
-        idempotency_key,
-        &input,
-    );
+    let scope = format!("run:{}", process.id);
+    let idem = Idempotency::new(tenant, &scope, &creator.sub, idempotency_key, &input);
+    create_once(table, tenant, process, input, creator, actor, idem, now).await
+}
+
+/// Starts a run, once per idempotency record (a trigger's: per trigger and source event,
+/// whichever process it starts by then), `actor` writing its first events.
+#[allow(clippy::too_many_arguments)]
+pub async fn create_once(
+    table: &dyn Table,
+    tenant: &str,
+    process: &Process,
+    input: RunInput,
+    creator: Creator,
+    actor: Actor,
+    idem: Option<Idempotency>,
+    now: DateTime<Utc>,
+) -> AppResult<Run> {
+    let journeys = super::definitions::journeys_of(table, tenant, &process.steps).await?;
     // The run counts its due dates in the tenant's calendar as it is now.
     let settings = super::settings::get_settings(table, tenant).await?;
     let calendar = domain::due::RunCalendar {
