@@ -6,6 +6,17 @@ use e2e_tests::aws::AwsWorld;
 use e2e_tests::{unique, Local};
 use store::{Index, Query, Table};
 
+/// Deliveries reach loopback only from local-server (a development tool).
+#[tokio::test]
+async fn outbound_webhooks_on_local_server() {
+    e2e_tests::webhooks::outbound_story(&Local::start().await, &unique()).await;
+}
+
+#[tokio::test]
+async fn outbound_webhooks_refuse_internal_targets_on_the_aws_path() {
+    e2e_tests::webhooks::refused_targets(&AwsWorld::new().await, &unique()).await;
+}
+
 #[tokio::test]
 async fn inbound_webhook_on_local_server() {
     inbound_webhook(&Local::start().await, &unique()).await;

@@ -78,6 +78,8 @@ pub fn config(table: &str, queue: &str, tag: &str) -> Config {
         session_limits: app::config::SessionLimits::from_env(),
         documents_bucket: Some(format!("docs-{}", tag.to_lowercase())),
         clock: app::clock::Clock::default(),
+        // As in AWS: no private or loopback targets, https only.
+        webhooks_allow_private: false,
     }
 }
 
@@ -404,6 +406,17 @@ impl AwsWorld {
                 .items
                 .iter()
                 .map(|t| keys::trigger_events_pk(tenant, t["id"].as_str().unwrap())),
+        );
+        let subscriptions = self
+            .table
+            .query(Query::new(Index::Primary, keys::subscriptions_pk(tenant)).begins_with(keys::SUBSCRIPTION_SK_PREFIX))
+            .await
+            .unwrap();
+        partitions.extend(
+            subscriptions
+                .items
+                .iter()
+                .map(|t| keys::subscription_events_pk(tenant, t["id"].as_str().unwrap())),
         );
         // The runs' participants (their portal access events: new links asked for), and the
         // mailboxes of their comments' readers (found as the comment path finds them).

@@ -21,6 +21,7 @@ pub mod new_link;
 pub mod reminders;
 pub mod routes;
 pub mod scenario;
+pub mod webhooks;
 
 /// A unique suffix for table, queue, tenant and email names.
 /// A file store in a fresh folder, for routers that are only looked at (no files flow).

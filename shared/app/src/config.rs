@@ -29,6 +29,9 @@ pub struct Config {
     pub documents_bucket: Option<String>,
     /// What "now" is (the system clock; local-server and tests can move it forward).
     pub clock: crate::clock::Clock,
+    /// Webhook subscriptions made here may reach loopback and private addresses over http:
+    /// local-server only (a development tool), never from the environment.
+    pub webhooks_allow_private: bool,
 }
 
 /// Portal session creation per minute: `PORTAL_SESSIONS_PER_LINK` (default 10: a link is
@@ -80,6 +83,7 @@ impl Config {
             session_limits: SessionLimits::from_env(),
             documents_bucket: var("DOCUMENTS_BUCKET"),
             clock: crate::clock::Clock::default(),
+            webhooks_allow_private: false,
         })
     }
 
@@ -98,6 +102,7 @@ impl Config {
             session_limits: SessionLimits::from_env(),
             documents_bucket: None,
             clock: crate::clock::Clock::default(),
+            webhooks_allow_private: true,
         }
     }
 
@@ -115,6 +120,10 @@ impl Config {
 
     pub fn staff_run_link(&self, tenant: &str, run_id: &str) -> String {
         self.staff_link(tenant, &format!("runs/{run_id}"))
+    }
+
+    pub fn staff_webhook_link(&self, tenant: &str, subscription_id: &str) -> String {
+        self.staff_link(tenant, &format!("webhooks/{subscription_id}"))
     }
 
     pub fn staff_trigger_link(&self, tenant: &str, trigger_id: &str) -> String {

@@ -67,6 +67,12 @@
 //! | triggers reacting to an event kind       | gsi1  | gsi1pk = `T#t#TRIGGERS#ON#{on}`, gsi1sk = trigger id    |
 //! | triggers starting a process              | gsi2  | gsi2pk = `T#t#TRIGGERS#P#{process}`, gsi2sk = trigger id |
 //! | an inbound webhook's secret and tenant   | table | pk = `HOOK#{trigger}`, sk = `HOOK`                     |
+//! | webhook subscription by id               | table | pk = `T#t#SUBSCRIPTIONS`, sk = `SUB#{id}`               |
+//! | webhook subscriptions of a tenant        | table | pk = `T#t#SUBSCRIPTIONS`, sk begins_with `SUB#`         |
+//! | a subscription's signing secret          | table | pk = `T#t#SUBSCRIPTIONS`, sk = `SECRET#{id}`            |
+//! | history (events) of a subscription       | table | pk = `T#t#SUBSCRIPTION#{id}`, sk begins_with `EVT#`     |
+//! | a delivery (subscription, event)         | table | pk = `T#t#SUBSCRIPTION#{id}#DELIVERIES`, sk = `DL#{event}` |
+//! | a subscription's delivery log, newest first | table | pk = `T#t#SUBSCRIPTION#{id}#DELIVERIES`, sk begins_with `DL#` |
 //! | what the sweeper does next, in time order | table | pk = `WAKE#{shard 0-3}`, sk < `{now}$` (sk = `{at}#{tenant}#{kind}#{id}`) |
 //!
 //! The due index (`WAKE#…`) is read by the sweeper before it knows any tenant: one row per
@@ -323,6 +329,38 @@ pub fn hook(trigger_id: &str) -> Key {
         sk: "HOOK".into(),
     }
 }
+pub fn subscriptions_pk(t: &str) -> String {
+    format!("{}SUBSCRIPTIONS", tenant(t))
+}
+pub const SUBSCRIPTION_SK_PREFIX: &str = "SUB#";
+pub fn subscription(t: &str, id: &str) -> Key {
+    Key {
+        pk: subscriptions_pk(t),
+        sk: format!("{SUBSCRIPTION_SK_PREFIX}{id}"),
+    }
+}
+pub fn subscription_secret(t: &str, id: &str) -> Key {
+    Key {
+        pk: subscriptions_pk(t),
+        sk: format!("SECRET#{id}"),
+    }
+}
+pub fn subscription_events_pk(t: &str, id: &str) -> String {
+    format!("{}SUBSCRIPTION#{id}", tenant(t))
+}
+pub fn deliveries_pk(t: &str, subscription_id: &str) -> String {
+    format!("{}#DELIVERIES", subscription_events_pk(t, subscription_id))
+}
+pub const DELIVERY_SK_PREFIX: &str = "DL#";
+/// A delivery by its id `{subscription}.{event}`.
+pub fn delivery(t: &str, id: &str) -> Key {
+    let (sub, event) = id.split_once('.').unwrap_or((id, ""));
+    Key {
+        pk: deliveries_pk(t, sub),
+        sk: format!("{DELIVERY_SK_PREFIX}{event}"),
+    }
+}
+
 /// gsi1: the triggers reacting to an event kind.
 pub fn triggers_on(t: &str, on: &str) -> String {
     format!("{}#ON#{on}", triggers_pk(t))

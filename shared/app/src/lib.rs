@@ -12,3 +12,4 @@ pub mod keys;
 pub mod repo;
 pub mod sweeper;
 pub mod templates;
+pub mod webhooks;

@@ -116,6 +116,13 @@ async fn wake(table: &dyn Table, row: &WakeRow, now: DateTime<Utc>) -> AppResult
             save_at(table, t, &partner, expected, &events, now).await?;
             Ok(events.len())
         }
+        "delivery" => {
+            let d: domain::webhook::Delivery = load(table, t, &row.id).await?;
+            if d.wake_at != Some(row.at) {
+                return stale(table, row).await;
+            }
+            crate::webhooks::retry_due(table, t, &row.id, now).await
+        }
         "mailbox" => {
             let mut mailbox: domain::comment::Mailbox = load(table, t, &row.id).await?;
             if mailbox.wake_at != Some(row.at) {

@@ -324,6 +324,31 @@ pub enum TriggerEvent {
     },
 }
 
+/// The events of a webhook subscription.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum SubscriptionEvent {
+    SubscriptionCreated {
+        url: String,
+    },
+    SubscriptionChanged {
+        url: String,
+        enabled: bool,
+    },
+    /// A day of failed deliveries: disabled (its creator is told).
+    SubscriptionDisabled {
+        reason: String,
+    },
+}
+
+/// The events of a webhook delivery (its attempts are in its log).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum DeliveryEvent {
+    /// Staff sent it again.
+    DeliveryRedelivered {},
+}
+
 /// The events of an offer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
@@ -435,6 +460,8 @@ pub enum Event {
     Comment(CommentEvent),
     Mailbox(MailboxEvent),
     Trigger(TriggerEvent),
+    Subscription(SubscriptionEvent),
+    Delivery(DeliveryEvent),
 }
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ pub mod team;
 pub mod trigger;
 pub mod validate;
 pub mod values;
+pub mod webhook;
 
 pub use error::{into_result, DomainError, DomainResult, FieldError};
 pub use validate::{require_email, require_key, require_text, valid_email};

@@ -19,6 +19,7 @@ pub mod process;
 pub mod triggers;
 pub mod undeliverable;
 pub mod views;
+pub mod webhooks;
 
 use std::sync::Arc;
 

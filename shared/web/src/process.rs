@@ -49,6 +49,7 @@ pub fn table() -> Routes {
         .merge(super::collaboration::routes())
         .merge(super::comments::routes())
         .merge(super::triggers::routes())
+        .merge(super::webhooks::routes())
 }
 
 /// The area as one Lambda function serves it.

@@ -97,6 +97,9 @@ kinds! {
     /// A trigger's action failed for good on an event: told to the admin who made it, with
     /// the `reason`; `link` opens the trigger in the back office.
     TriggerFailed = "trigger_failed" ["recipient_name", "tenant_name", "trigger_name", "reason", "link"];
+    /// A webhook subscription failed for a day and was disabled: told to the admin who made it,
+    /// with its `url` and the `reason`; `link` opens it in the back office.
+    WebhookDisabled = "webhook_disabled" ["recipient_name", "tenant_name", "url", "reason", "link"];
     /// A partner user's daily digest: the partner's `task_count` open tasks, `overdue_count` of
     /// them overdue, one line each in `task_list` (step, process, run title, due date, days
     /// overdue); `link` is the user's portal link (their task list).

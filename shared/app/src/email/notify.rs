@@ -20,8 +20,8 @@ use store::{attr_str, Cond, Item, StoreError, Table, Write};
 use super::bounces::{TAG_EVENT, TAG_KIND, TAG_RUN, TAG_TENANT};
 use super::mailer::{MailError, Mailer, OutgoingEmail};
 use super::recipients::{
-    access_recipients, mailbox_recipients, order_recipients, partner_recipients, run_recipients, trigger_recipients,
-    Link, Parties, Recipient, Tenant,
+    access_recipients, mailbox_recipients, order_recipients, partner_recipients, run_recipients,
+    subscription_recipients, trigger_recipients, Link, Parties, Recipient, Tenant,
 };
 use super::{default_template, render, EmailKind, Template};
 use crate::config::Config;
@@ -184,7 +184,10 @@ impl Notifier<'_> {
                 mailbox_recipients(&e, &run, partner.as_ref(), tenant, self.config)
             }
             Event::Trigger(e) => trigger_recipients(&e, &load(self.table, t, id).await?, tenant, self.config),
-            Event::Offer(_) | Event::Settings(_) | Event::Team(_) | Event::Comment(_) => Vec::new(),
+            Event::Subscription(e) => subscription_recipients(&e, &load(self.table, t, id).await?, tenant, self.config),
+            Event::Offer(_) | Event::Settings(_) | Event::Team(_) | Event::Comment(_) | Event::Delivery(_) => {
+                Vec::new()
+            }
         })
     }
 
@@ -213,6 +216,8 @@ impl Notifier<'_> {
             Err(e) if e.is_not_found() => {}
             Err(e) => return Err(e.into()),
         }
+        // And the subscribers' deliveries (one per subscription and event, tried now).
+        crate::webhooks::on_event(self.table, &tenant.id, row, now).await?;
         Ok(sent)
     }
 

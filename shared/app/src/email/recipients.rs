@@ -862,6 +862,32 @@ pub fn trigger_recipients(event: &TriggerEvent, trigger: &Trigger, tenant: &Tena
     b.out
 }
 
+/// Who a subscription event tells: its disabling goes to the admin who made it.
+pub fn subscription_recipients(
+    event: &domain::events::SubscriptionEvent,
+    sub: &domain::webhook::Subscription,
+    tenant: &Tenant,
+    config: &Config,
+) -> Vec<Recipient> {
+    let mut b = Builder::new(tenant, Map::new(), false);
+    if let domain::events::SubscriptionEvent::SubscriptionDisabled { reason } = event {
+        if let Some(email) = &sub.created_by.email {
+            let extra = vars(&[("url", json!(sub.url)), ("reason", json!(reason))]);
+            let link = Link::To(config.staff_webhook_link(&tenant.id, &sub.id));
+            let name = sub.created_by.name.clone().unwrap_or_default();
+            b.add(
+                email,
+                &name,
+                sub.created_by.locale,
+                EmailKind::WebhookDisabled,
+                extra,
+                link,
+            );
+        }
+    }
+    b.out
+}
+
 /// Who an access event tells: the participant who asked for a new link, with a link that
 /// leads to their first open task.
 pub fn access_recipients(event: &AccessEvent, tenant: &Tenant) -> Vec<Recipient> {
@@ -2068,6 +2094,17 @@ mod tests {
         let (mut trigger, _) = Trigger::create("t1".into(), input, owner, day(9)).unwrap();
         let events = trigger.failed("e1", "the order is at step 2", day(9));
         all.extend(trigger_recipients(&events[0], &trigger, &tenant(), &config()));
+        let input = domain::webhook::SubscriptionInput {
+            url: "https://crm.example/hook".into(),
+            event_types: vec!["*".into()],
+            enabled: true,
+        };
+        let (mut sub, _) =
+            domain::webhook::Subscription::create("s1".into(), input, trigger.created_by.clone(), false, day(1))
+                .unwrap();
+        sub.noted(false, day(1));
+        let events = sub.noted(false, day(3)).unwrap();
+        all.extend(subscription_recipients(&events[0], &sub, &tenant(), &config()));
 
         let (mut p, events) = invited("pa2", None);
         all.extend(partner_recipients(&events[0], &p, &tenant(), day(1)));

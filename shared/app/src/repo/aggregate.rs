@@ -395,6 +395,8 @@ pub fn parse_event(row: &Item) -> Result<Event, String> {
         "comment" => serde_json::from_value(tagged).map(Event::Comment),
         "mailbox" => serde_json::from_value(tagged).map(Event::Mailbox),
         "trigger" => serde_json::from_value(tagged).map(Event::Trigger),
+        "subscription" => serde_json::from_value(tagged).map(Event::Subscription),
+        "delivery" => serde_json::from_value(tagged).map(Event::Delivery),
         other => return Err(format!("unknown aggregate {other:?}")),
     };
     parsed.map_err(|e| format!("unreadable {aggregate} event: {e}"))
