@@ -6,10 +6,18 @@ use e2e_tests::aws::AwsWorld;
 use e2e_tests::{unique, Local};
 use store::{Index, Query, Table};
 
-/// Deliveries reach loopback only from local-server (a development tool).
+/// Deliveries to a loopback receiver: local-server may reach loopback (a development tool).
 #[tokio::test]
 async fn outbound_webhooks_on_local_server() {
     e2e_tests::webhooks::outbound_story(&Local::start().await, &unique()).await;
+}
+
+/// The same story through the webhooks queue and webhook-sender, on DynamoDB; only this
+/// world lets subscriptions reach loopback (the receiver), as local-server does.
+#[tokio::test]
+async fn outbound_webhooks_on_the_aws_path() {
+    let w = AwsWorld::with(|c| c.webhooks_allow_private = true).await;
+    e2e_tests::webhooks::outbound_story(&w, &unique()).await;
 }
 
 #[tokio::test]

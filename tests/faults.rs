@@ -47,7 +47,7 @@ async fn started() -> (AwsWorld, Vec<store::Item>, String, Queues) {
 #[tokio::test]
 async fn ses_throttling_ends_in_one_email() {
     let (w, events, installer, q) = started().await;
-    let r = lambda_host::events::relay(&w.sqs, &q.url, &stream_event(&events, 1)).await;
+    let r = lambda_host::events::relay(&w.sqs, &[q.url.as_str()], &stream_event(&events, 1)).await;
     assert!(r.batch_item_failures.is_empty());
     // Four throttled answers: one delivery exhausts the SDK's three attempts, the next one
     // gets through on its second.
@@ -75,7 +75,7 @@ async fn an_sqs_send_failure_in_the_relay_ends_in_one_email() {
     .await;
     let sqs = aws_sdk_sqs::Client::new(&proxy.sdk(&sdk().await));
     let batch = stream_event(&events, 1);
-    let first = lambda_host::events::relay(&sqs, &q.url, &batch).await;
+    let first = lambda_host::events::relay(&sqs, &[q.url.as_str()], &batch).await;
     assert_eq!(
         first.batch_item_failures.len(),
         events.len(),
@@ -83,7 +83,7 @@ async fn an_sqs_send_failure_in_the_relay_ends_in_one_email() {
     );
     assert_eq!(proxy.injected(), 3, "the SDK tried three times");
     // Lambda retries the batch from the first failed record.
-    let again = lambda_host::events::relay(&sqs, &q.url, &batch).await;
+    let again = lambda_host::events::relay(&sqs, &[q.url.as_str()], &batch).await;
     assert!(again.batch_item_failures.is_empty());
     assert_eq!(drain(&w, &q, &w.notifier()).await, 0);
     assert_eq!(ses_inbox(&installer).await.len(), 1, "exactly one email");
@@ -96,7 +96,7 @@ async fn a_relay_crash_after_sending_ends_in_one_email() {
     let (w, events, installer, q) = started().await;
     let batch = stream_event(&events, 1);
     for _ in 0..2 {
-        assert!(lambda_host::events::relay(&w.sqs, &q.url, &batch)
+        assert!(lambda_host::events::relay(&w.sqs, &[q.url.as_str()], &batch)
             .await
             .batch_item_failures
             .is_empty());
@@ -153,7 +153,7 @@ async fn a_crash_between_commit_and_relay_on_local_server_ends_in_one_email() {
 #[tokio::test]
 async fn dynamodb_throttling_in_the_sender_ends_in_one_email() {
     let (w, events, installer, q) = started().await;
-    let r = lambda_host::events::relay(&w.sqs, &q.url, &stream_event(&events, 1)).await;
+    let r = lambda_host::events::relay(&w.sqs, &[q.url.as_str()], &stream_event(&events, 1)).await;
     assert!(r.batch_item_failures.is_empty());
     // Reads throttled past the SDK's retries (the delivery fails and comes back), and the
     // write that marks the email sent throttled past them too (the sender tries again).
@@ -177,7 +177,7 @@ async fn dynamodb_throttling_in_the_sender_ends_in_one_email() {
     assert!(failed_polls >= 1, "the throttled delivery came back");
     assert_eq!(ses_inbox(&installer).await.len(), 1, "exactly one email");
     // And its claim says sent: no later delivery sends it again.
-    let again = lambda_host::events::relay(&w.sqs, &q.url, &stream_event(&events, 1)).await;
+    let again = lambda_host::events::relay(&w.sqs, &[q.url.as_str()], &stream_event(&events, 1)).await;
     assert!(again.batch_item_failures.is_empty());
     assert_eq!(drain(&w, &q, &notifier).await, 0);
     assert_eq!(ses_inbox(&installer).await.len(), 1);

@@ -32,7 +32,7 @@ impl Mailer for Flaky<'_> {
 /// Relays every event of the run to the world's queue.
 async fn relay_run(w: &AwsWorld, run: &serde_json::Value, seq: u64) {
     let events = w.run_events(run).await;
-    let response = lambda_host::events::relay(&w.sqs, &w.queues.url, &stream_event(&events, seq)).await;
+    let response = lambda_host::events::relay(&w.sqs, &[w.queues.url.as_str()], &stream_event(&events, seq)).await;
     assert!(response.batch_item_failures.is_empty());
 }
 
@@ -68,7 +68,7 @@ async fn an_ses_failure_fails_only_its_message_which_is_retried() {
     for (i, run) in [&run_a, &run_b].into_iter().enumerate() {
         let events = w.run_events(run).await;
         assert!(
-            lambda_host::events::relay(&w.sqs, &q.url, &stream_event(&events, 10 * i as u64 + 1))
+            lambda_host::events::relay(&w.sqs, &[q.url.as_str()], &stream_event(&events, 10 * i as u64 + 1))
                 .await
                 .batch_item_failures
                 .is_empty()
@@ -120,7 +120,7 @@ async fn a_message_that_keeps_failing_ends_in_the_dlq() {
     let (run, installer, _) = start(&w, &process, &tag).await;
     let q = queues(&w.sqs, 1, 2).await;
     let events = w.run_events(&run).await;
-    lambda_host::events::relay(&w.sqs, &q.url, &stream_event(&events, 1)).await;
+    lambda_host::events::relay(&w.sqs, &[q.url.as_str()], &stream_event(&events, 1)).await;
     let broken = Flaky {
         inner: w.mailer.as_ref(),
         address: installer.clone(),

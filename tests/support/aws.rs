@@ -40,7 +40,12 @@ pub async fn queue_arn(sqs: &aws_sdk_sqs::Client, url: &str) -> String {
 
 /// A queue with a DLQ after `max_receives`, visibility timeout in seconds.
 pub async fn queues(sqs: &aws_sdk_sqs::Client, visibility: u32, max_receives: u32) -> Queues {
-    let name = format!("events-{}", unique());
+    queues_named(sqs, "events", visibility, max_receives).await
+}
+
+/// [`queues`], named `{kind}-…`.
+pub async fn queues_named(sqs: &aws_sdk_sqs::Client, kind: &str, visibility: u32, max_receives: u32) -> Queues {
+    let name = format!("{kind}-{}", unique());
     let dlq = sqs
         .create_queue()
         .queue_name(format!("{name}-dlq"))
@@ -78,6 +83,7 @@ pub fn config(table: &str, queue: &str, tag: &str) -> Config {
         session_limits: app::config::SessionLimits::from_env(),
         documents_bucket: Some(format!("docs-{}", tag.to_lowercase())),
         clock: app::clock::Clock::default(),
+        webhooks_queue_url: None,
         // As in AWS: no private or loopback targets, https only.
         webhooks_allow_private: false,
     }
@@ -315,13 +321,21 @@ pub struct AwsWorld {
 
 impl AwsWorld {
     pub async fn new() -> AwsWorld {
+        Self::with(|_| {}).await
+    }
+
+    /// A world whose configuration `tune` changes first (a test's own deviation from AWS).
+    pub async fn with(tune: impl FnOnce(&mut Config)) -> AwsWorld {
         let sdk = sdk().await;
         let tag = unique();
         let (table, name) = dynamo_table(&sdk).await;
         let table = Arc::new(table);
         let sqs = aws_sdk_sqs::Client::new(&sdk);
         let queues = queues(&sqs, 30, 5).await;
-        let config = config(&name, &queues.url, &tag);
+        let webhook_queues = queues_named(&sqs, "webhooks", 30, 5).await;
+        let mut config = config(&name, &queues.url, &tag);
+        config.webhooks_queue_url = Some(webhook_queues.url.clone());
+        tune(&mut config);
         let ses = aws_sdk_sesv2::Client::new(&sdk);
         verify_sender(&ses, &config.email_from).await;
         let blobs = documents(&sdk, &config).await;
@@ -493,7 +507,9 @@ impl World for AwsWorld {
         let events = self.new_events().await;
         if !events.is_empty() {
             let first = self.seq.fetch_add(events.len() as u64, Ordering::SeqCst);
-            let response = lambda_host::events::relay(&self.sqs, &self.queues.url, &stream_event(&events, first)).await;
+            let webhooks = self.config.webhooks_queue_url.clone().unwrap_or_default();
+            let to = [self.queues.url.as_str(), webhooks.as_str()];
+            let response = lambda_host::events::relay(&self.sqs, &to, &stream_event(&events, first)).await;
             assert!(response.batch_item_failures.is_empty(), "relay failures");
         }
         let notifier = self.notifier();
@@ -502,6 +518,27 @@ impl World for AwsWorld {
             assert!(failed.is_empty(), "sender failures: {failed:?}");
             if n == 0 {
                 break;
+            }
+        }
+        // webhook-sender, on its own queue.
+        if let Some(url) = &self.config.webhooks_queue_url {
+            loop {
+                let (event, handles) = receive(&self.sqs, url).await;
+                if handles.is_empty() {
+                    break;
+                }
+                let now = self.config.clock.now();
+                let response = lambda_host::events::deliver_batch(self.table.as_ref(), now, &event).await;
+                assert!(response.batch_item_failures.is_empty(), "webhook-sender failures");
+                for (_, handle) in &handles {
+                    self.sqs
+                        .delete_message()
+                        .queue_url(url)
+                        .receipt_handle(handle)
+                        .send()
+                        .await
+                        .unwrap();
+                }
             }
         }
     }

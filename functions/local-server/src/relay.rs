@@ -65,7 +65,14 @@ async fn relay_once(table: &EmbeddedTable, notifier: &Notifier<'_>) -> Result<us
     let n = rows.len();
     for (seq, item) in rows {
         if attr_str(&item, "entity") == Some("event") {
-            match notifier.handle(&item).await {
+            // Emails and triggers, then the webhooks (their own branch of the event path in AWS).
+            let handled = match notifier.handle(&item).await {
+                Ok(_) => app::webhooks::handle(table, &item, notifier.config.clock.now())
+                    .await
+                    .map_err(NotifyError::from),
+                Err(e) => Err(e),
+            };
+            match handled {
                 Ok(_) => {}
                 // Retrying cannot help: set aside at once, as email-sender drops such a message.
                 Err(NotifyError::Permanent(reason)) => set_aside(table, seq, &reason).map_err(backend)?,

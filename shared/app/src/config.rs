@@ -8,6 +8,9 @@ pub struct Config {
     pub table_name: String,
     /// `EVENTS_QUEUE_URL`: where the relay sends events (relay only).
     pub events_queue_url: Option<String>,
+    /// The webhooks' own queue (event-relay sends every event there too; webhook-sender
+    /// consumes it). None: the host delivers webhooks on its own event path (local-server).
+    pub webhooks_queue_url: Option<String>,
     /// `EMAIL_FROM`: the SES-verified sender address.
     pub email_from: String,
     /// `PORTAL_BASE_URL`: what portal links in emails start with.
@@ -68,6 +71,7 @@ impl Config {
         Ok(Config {
             table_name: required("TABLE_NAME")?,
             events_queue_url: var("EVENTS_QUEUE_URL"),
+            webhooks_queue_url: var("WEBHOOKS_QUEUE_URL"),
             email_from: required("EMAIL_FROM")?,
             app_base_url: var("APP_BASE_URL")
                 .map(|u| u.trim_end_matches('/').to_string())
@@ -93,6 +97,7 @@ impl Config {
         Config {
             table_name: "local".into(),
             events_queue_url: None,
+            webhooks_queue_url: None,
             email_from: "portal@localhost.localdomain".into(),
             app_base_url: format!("{base}/local/staff"),
             customer_app_url: format!("{base}/v1/app"),

@@ -1,6 +1,7 @@
 //! Outbound webhooks: subscriptions, their deliveries and the one sender. The event path
-//! (after an event's emails and triggers) makes one delivery per subscription that wants the
-//! event and tries it at once; a failed one waits in the due index and the sweeper tries it
+//! has a branch of its own for them (event-relay sends every event to the webhooks queue as
+//! well, and webhook-sender consumes it; locally the relay calls [`handle`] after the
+//! emails): one delivery per subscription that wants the event, tried at once; a failed one waits in the due index and the sweeper tries it
 //! again with backoff for up to a day; then it is dead (redelivery by hand starts anew).
 //!
 //! Requests are signed (`Webhook-Signature`, as inbound webhooks), carry `Webhook-Id` (the
@@ -120,6 +121,18 @@ fn payload(row: &Item) -> Value {
         "id": row.get("event_id"), "type": row.get("type"), "created_at": row.get("at"),
         "aggregate": row.get("aggregate"), "aggregate_id": row.get("aggregate_id"), "data": row.get("data"),
     })
+}
+
+/// The webhooks' consumer of an outbox row (webhook-sender in AWS, the relay locally): its
+/// deliveries, made and tried; the number made.
+pub async fn handle(table: &dyn Table, row: &Item, now: DateTime<Utc>) -> AppResult<usize> {
+    if store::attr_str(row, "entity") != Some("event") {
+        return Ok(0);
+    }
+    let Some(tenant) = store::attr_str(row, "tenant_id") else {
+        return Ok(0);
+    };
+    on_event(table, tenant, row, now).await
 }
 
 /// The event path's part: a delivery for each subscription that wants the event, tried now.

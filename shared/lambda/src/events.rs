@@ -1,5 +1,6 @@
-//! The event path: DynamoDB Streams -> `event-relay` -> SQS -> `email-sender` -> SES.
-//! Both ends report partial batch failures, so only what failed is retried.
+//! The event path: DynamoDB Streams -> `event-relay` -> SQS -> `email-sender` -> SES, and
+//! the same events -> the webhooks queue -> `webhook-sender` -> subscribers. Every end
+//! reports partial batch failures, so only what failed is retried.
 
 #[cfg(feature = "feedback")]
 pub use feedback::record_feedback;
@@ -7,6 +8,8 @@ pub use feedback::record_feedback;
 pub use relay::{relay, stream_events};
 #[cfg(feature = "ses")]
 pub use sender::send_batch;
+#[cfg(feature = "sqs")]
+pub use webhooks::deliver_batch;
 
 /// One CloudWatch embedded-metric-format line with two counts.
 fn metrics(names: [&str; 2], values: [usize; 2]) {
@@ -47,11 +50,31 @@ mod relay {
             .collect()
     }
 
-    /// Sends the stream's event items to the queue; records that could not be sent are reported
-    /// as batch item failures (Lambda retries from the first of them).
-    pub async fn relay(sqs: &aws_sdk_sqs::Client, queue_url: &str, event: &StreamEvent) -> DynamoDbEventResponse {
+    /// Sends the stream's event items to each queue (emails, webhooks); records that could not
+    /// be sent to one of them are reported as batch item failures (Lambda retries from the
+    /// first of them; the consumers make nothing twice).
+    pub async fn relay(sqs: &aws_sdk_sqs::Client, queue_urls: &[&str], event: &StreamEvent) -> DynamoDbEventResponse {
         let mut failed: Vec<String> = Vec::new();
         let events = stream_events(event);
+        for queue_url in queue_urls {
+            send_all(sqs, queue_url, &events, &mut failed).await;
+        }
+        failed.sort();
+        failed.dedup();
+        super::metrics(
+            ["EventsRelayed", "EventsNotRelayed"],
+            [events.len() - failed.len(), failed.len()],
+        );
+        let mut response = DynamoDbEventResponse::default();
+        for seq in failed {
+            let mut f = DynamoDbBatchItemFailure::default();
+            f.item_identifier = Some(seq);
+            response.batch_item_failures.push(f);
+        }
+        response
+    }
+
+    async fn send_all(sqs: &aws_sdk_sqs::Client, queue_url: &str, events: &[(String, Item)], failed: &mut Vec<String>) {
         for chunk in events.chunks(10) {
             let mut entries = Vec::new();
             for (i, (seq, item)) in chunk.iter().enumerate() {
@@ -92,16 +115,41 @@ mod relay {
                 }
             }
         }
-        super::metrics(
-            ["EventsRelayed", "EventsNotRelayed"],
-            [events.len() - failed.len(), failed.len()],
-        );
-        let mut response = DynamoDbEventResponse::default();
-        for seq in failed {
-            let mut f = DynamoDbBatchItemFailure::default();
-            f.item_identifier = Some(seq);
-            response.batch_item_failures.push(f);
+    }
+}
+
+#[cfg(feature = "sqs")]
+mod webhooks {
+    use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+    use store::{Item, Table};
+
+    /// Makes and tries the deliveries of a batch of queued events; a message whose table
+    /// writes failed comes back (DLQ after max receives); a delivery that was not taken is
+    /// no failure here (it waits in the due index for the sweeper's next try).
+    pub async fn deliver_batch(
+        table: &dyn Table,
+        now: chrono::DateTime<chrono::Utc>,
+        batch: &SqsEvent,
+    ) -> SqsBatchResponse {
+        let mut response = SqsBatchResponse::default();
+        let (mut made, mut failed) = (0usize, 0usize);
+        for message in &batch.records {
+            let id = message.message_id.clone().unwrap_or_default();
+            match message.body.as_deref().map(serde_json::from_str::<Item>) {
+                Some(Ok(item)) => match app::webhooks::handle(table, &item, now).await {
+                    Ok(n) => made += n,
+                    Err(e) => {
+                        tracing::warn!(message_id = id, error = %e, "webhooks of an event failed; retried");
+                        failed += 1;
+                        let mut f = BatchItemFailure::default();
+                        f.item_identifier = id;
+                        response.batch_item_failures.push(f);
+                    }
+                },
+                _ => tracing::error!(message_id = id, "message dropped: no event in it"),
+            }
         }
+        super::metrics(["WebhookDeliveriesMade", "WebhookMessagesFailed"], [made, failed]);
         response
     }
 }

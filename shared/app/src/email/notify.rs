@@ -216,8 +216,6 @@ impl Notifier<'_> {
             Err(e) if e.is_not_found() => {}
             Err(e) => return Err(e.into()),
         }
-        // And the subscribers' deliveries (one per subscription and event, tried now).
-        crate::webhooks::on_event(self.table, &tenant.id, row, now).await?;
         Ok(sent)
     }
 
