@@ -187,6 +187,22 @@ async fn offers_and_orders(w: &impl App) {
     let activated = activate(w, &second).await;
     assert_eq!(activated.status, 200, "{}", activated.body);
     assert_eq!(activated.body["closed_offer_id"], json!(first));
+    // The first offer's history: made, edited, activated, closed by the second one.
+    let history = w
+        .call("GET", &format!("/v1/offers/{first}/history"), Some(&admin), None)
+        .await;
+    let types: Vec<&str> = history.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    assert_eq!(
+        types,
+        ["offer_created", "offer_updated", "offer_activated", "offer_closed"],
+        "{}",
+        history.body
+    );
     let old = offer(w, &first).await;
     assert_eq!(old["status"], "closed");
     assert_eq!(old["replaced_by"], json!(second));

@@ -25,6 +25,8 @@ async fn core_loop_on_local_server() {
         let file = w.data_dir.join("outbox").join(e["file"].as_str().unwrap());
         let eml = std::fs::read_to_string(file).unwrap();
         assert!(eml.contains("multipart/alternative") && eml.contains(e["to"].as_str().unwrap()));
+        // Out-of-office replies leave it alone (RFC 3834).
+        assert!(eml.contains("Auto-Submitted: auto-generated"), "{eml}");
     }
 }
 

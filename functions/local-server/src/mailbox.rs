@@ -25,6 +25,8 @@ pub struct OutboxEntry {
     pub tags: std::collections::BTreeMap<String, String>,
 }
 
+use app::email::mailer::AUTO_SUBMITTED;
+
 /// Writes each email as an `.eml` file under `dir` and appends it to `dir/index.jsonl`.
 pub struct FileMailer {
     dir: PathBuf,
@@ -94,6 +96,7 @@ impl Mailer for FileMailer {
             .to(email.to.as_str())
             .subject(email.subject.as_str())
             .message_id(format!("{id}@local"))
+            .header(AUTO_SUBMITTED.0, mail_builder::headers::raw::Raw::new(AUTO_SUBMITTED.1))
             .text_body(email.text.as_str());
         if let Some(html) = &email.html {
             builder = builder.html_body(html.as_str());

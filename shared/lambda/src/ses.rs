@@ -40,9 +40,16 @@ impl Mailer for SesMailer {
         if let Some(html) = &email.html {
             body = body.html(content(html)?);
         }
+        let (name, value) = app::email::mailer::AUTO_SUBMITTED;
+        let auto = aws_sdk_sesv2::types::MessageHeader::builder()
+            .name(name)
+            .value(value)
+            .build()
+            .map_err(|e| MailError::Rejected(e.to_string()))?;
         let message = Message::builder()
             .subject(content(&email.subject)?)
             .body(body.build())
+            .headers(auto)
             .build();
         let tags = email
             .tags

@@ -88,8 +88,15 @@ impl ApiError {
 
     /// The headers an answer with this error carries, as JSON or as a page (`Retry-After`).
     pub fn add_headers(&self, response: &mut Response) {
-        if let ApiError::TooManyRequests(seconds) = self {
-            response.headers_mut().insert(header::RETRY_AFTER, (*seconds).into());
+        match self {
+            ApiError::TooManyRequests(seconds) => {
+                response.headers_mut().insert(header::RETRY_AFTER, (*seconds).into());
+            }
+            // The table (or another service) did not answer: worth a retry in a few seconds.
+            ApiError::Unavailable(_) => {
+                response.headers_mut().insert(header::RETRY_AFTER, 5u64.into());
+            }
+            _ => {}
         }
     }
 
@@ -182,3 +189,16 @@ impl From<StoreError> for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unreachable_store_is_a_503_with_retry_after() {
+        let r = ApiError::from(AppError::Unavailable("table".into())).into_response();
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(r.headers()[header::RETRY_AFTER], "5");
+        assert_eq!(r.headers()[header::CONTENT_TYPE], "application/problem+json");
+    }
+}

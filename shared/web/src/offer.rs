@@ -27,6 +27,7 @@ pub fn table() -> Routes {
         .route("/v1/offers/{id}/activate", post(activate_offer))
         .route("/v1/offers/{id}/close", post(close_offer))
         .route("/v1/offers/{id}/preview", get(preview))
+        .route("/v1/offers/{id}/history", get(history))
         .route("/v1/app/offers", get(app_offers))
         .route("/v1/offers/{id}/images/{slot}/uploads", post(ask_image))
         .route(
@@ -73,6 +74,14 @@ async fn list_offers(
 async fn get_offer(State(s): State<AppState>, Admin(id): Admin, ApiPath(oid): ApiPath<String>) -> ApiResult<Response> {
     let offer = app::repo::load::<domain::offer::Offer>(s.table.as_ref(), tenant(&id), &oid).await?;
     Ok(with_etag(offer.version, &offer))
+}
+
+/// An offer's events, oldest first: created, edited, activated, closed, images set (admins).
+#[utoipa::path(get, path = "/v1/offers/{id}/history", tag = "offers", security(("jwt" = [])),
+    params(("id" = String, Path, description = "The offer's id")),
+    responses((status = 200, description = "The offer's events", body = crate::views::History)))]
+async fn history(State(s): State<AppState>, Admin(id): Admin, ApiPath(oid): ApiPath<String>) -> ApiResult<Json<Value>> {
+    super::history_of::<Offer>(&s, &id, &oid).await
 }
 
 /// Changes a draft or active offer (`If-Match`, when sent, must be its version).

@@ -120,6 +120,10 @@ mod tests {
     }
 }
 
+/// Every email is machine-made: `Auto-Submitted: auto-generated` (RFC 3834) keeps
+/// out-of-office replies from answering it. Both mailers send it.
+pub const AUTO_SUBMITTED: (&str, &str) = ("Auto-Submitted", "auto-generated");
+
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
     /// Not sent now; sending again later may work (throttled, unavailable).
