@@ -948,6 +948,86 @@ async fn parallel_orders<W: App>(w: Arc<W>) {
     assert_eq!(ids(&mine).len(), 1, "one order placed: {}", mine.body);
 }
 
+/// The back office previews content it has not saved: the same card and detail page as the
+/// saved offer's preview, the same refusals as saving; shop links per language, http(s) only.
+async fn live_preview_and_shop_links(w: &impl App) {
+    let tag = unique();
+    let admin = w.admin();
+    let mut body = solar(&tag);
+    body["content"]["de"]["shop_url"] = json!("https://shop.utility.example/solar");
+    let saved = new_offer(w, body.clone()).await;
+    for locale in ["de", "fr"] {
+        let stored = w
+            .call(
+                "GET",
+                &format!("/v1/offers/{saved}/preview?locale={locale}"),
+                Some(&admin),
+                None,
+            )
+            .await;
+        let mut unsaved = body.clone();
+        unsaved["locale"] = json!(locale);
+        let live = w.call("POST", "/v1/offers/preview", Some(&admin), Some(unsaved)).await;
+        assert_eq!(live.status, 200, "{}", live.body);
+        for part in ["card", "detail", "locale", "available_locales"] {
+            assert_eq!(live.body[part], stored.body[part], "{locale}: {part}");
+        }
+    }
+    let de = w
+        .call(
+            "GET",
+            &format!("/v1/offers/{saved}/preview?locale=de"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(de.body["card"]["shop_url"], "https://shop.utility.example/solar");
+    assert_eq!(de.body["detail"]["shop_url"], "https://shop.utility.example/solar");
+    let fr = w
+        .call(
+            "GET",
+            &format!("/v1/offers/{saved}/preview?locale=fr"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert!(fr.body["card"]["shop_url"].is_null(), "no French shop link");
+    // The same refusals, and nothing stored by a preview.
+    let before = w.call("GET", "/v1/offers?status=draft", Some(&admin), None).await.body;
+    let mut bad = body.clone();
+    bad["content"]["de"]["shop_url"] = json!("javascript:alert(1)");
+    bad["content"]["fr"]["title"] = json!(" ");
+    let refused = w
+        .call("POST", "/v1/offers/preview", Some(&admin), Some(bad.clone()))
+        .await;
+    let saving = w.call("POST", "/v1/offers", Some(&admin), Some(bad)).await;
+    assert_eq!(
+        refused.problem(422).error_fields(),
+        ["content.de.shop_url", "content.fr.title"]
+    );
+    assert_eq!(saving.problem(422).error_fields(), refused.error_fields());
+    let mut unsaved = body.clone();
+    unsaved["locale"] = json!("xx");
+    w.call("POST", "/v1/offers/preview", Some(&admin), Some(unsaved))
+        .await
+        .problem(422);
+    assert_eq!(
+        w.call("GET", "/v1/offers?status=draft", Some(&admin), None).await.body,
+        before
+    );
+    let _ = body;
+}
+
+#[tokio::test]
+async fn live_preview_and_shop_links_on_local_server() {
+    live_preview_and_shop_links(&Local::start().await).await;
+}
+
+#[tokio::test]
+async fn live_preview_and_shop_links_on_the_aws_path() {
+    live_preview_and_shop_links(&AwsWorld::new().await).await;
+}
+
 #[tokio::test]
 async fn offers_and_orders_on_local_server() {
     offers_and_orders(&Local::start().await).await;

@@ -33,6 +33,10 @@ pub struct OfferContent {
     pub header: String,
     pub description: String,
     pub details: String,
+    /// The product in the utility's shop, in this language (http or https): the app's card and
+    /// detail page show a button to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shop_url: Option<String>,
 }
 
 /// What `POST /offers` and `PUT /offers/{id}` take.
@@ -113,6 +117,8 @@ pub struct OfferCard {
     pub title: String,
     pub header: String,
     pub image_url: Option<String>,
+    /// The shop's page of the product, in the shown language.
+    pub shop_url: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -122,6 +128,7 @@ pub struct OfferDetail {
     pub description: String,
     pub details: String,
     pub image_url: Option<String>,
+    pub shop_url: Option<String>,
     pub questionnaire: Vec<LocalizedField>,
 }
 
@@ -154,6 +161,13 @@ impl OfferInput {
             require_text(&c.header, &format!("{at}.header"), 500, &mut errors);
             require_text(&c.description, &format!("{at}.description"), 5_000, &mut errors);
             require_text(&c.details, &format!("{at}.details"), 20_000, &mut errors);
+            if c.shop_url.as_deref().is_some_and(|u| !valid_url(u.trim())) {
+                errors.push(FieldError::new(
+                    format!("{at}.shop_url"),
+                    "invalid_url",
+                    "must be an http or https URL",
+                ));
+            }
         }
         for (field, url) in [
             ("teaser_image_url", &self.teaser_image_url),
@@ -188,6 +202,7 @@ fn trimmed(content: BTreeMap<Lang, OfferContent>) -> BTreeMap<Lang, OfferContent
                     header: c.header.trim().into(),
                     description: c.description.trim().into(),
                     details: c.details.trim().into(),
+                    shop_url: c.shop_url.map(|u| u.trim().to_string()).filter(|u| !u.is_empty()),
                 },
             )
         })
@@ -366,6 +381,7 @@ impl Offer {
                 title: content.title.clone(),
                 header: content.header.clone(),
                 image_url: self.teaser_image_url.clone(),
+                shop_url: content.shop_url.clone(),
             },
             detail: OfferDetail {
                 title: content.title,
@@ -373,6 +389,7 @@ impl Offer {
                 description: content.description,
                 details: content.details,
                 image_url: self.detail_image_url.clone(),
+                shop_url: content.shop_url,
                 questionnaire: self
                     .questionnaire
                     .iter()
@@ -394,6 +411,7 @@ mod tests {
             header: format!("{title} header"),
             description: format!("{title} description"),
             details: format!("{title} details"),
+            shop_url: None,
         }
     }
 

@@ -546,6 +546,7 @@ mod tests {
                     header: "Laden zu Hause".into(),
                     description: "d".into(),
                     details: "x".into(),
+                    shop_url: None,
                 },
             )]),
             teaser_image_url: None,

@@ -28,6 +28,7 @@ pub fn table() -> Routes {
         .route("/v1/offers/{id}/close", post(close_offer))
         .route("/v1/offers/{id}/preview", get(preview))
         .route("/v1/offers/{id}/history", get(history))
+        .route("/v1/offers/preview", post(live_preview))
         .route("/v1/app/offers", get(app_offers))
         .route("/v1/offers/{id}/images/{slot}/uploads", post(ask_image))
         .route(
@@ -156,14 +157,47 @@ async fn preview(
     ApiQuery(q): ApiQuery<PreviewQuery>,
 ) -> ApiResult<Json<Value>> {
     let t = tenant(&id);
-    let default = tenant_default(&s, t).await?;
-    let lang = match q.locale.as_deref() {
+    let (lang, default) = preview_lang(&s, &id, q.locale.as_deref()).await?;
+    let offer = app::repo::load::<domain::offer::Offer>(s.table.as_ref(), t, &oid).await?;
+    Ok(Json(to_json(&offer.preview(lang, default))))
+}
+
+/// The language a preview shows (`locale`, else the caller's), and the tenant's default.
+async fn preview_lang(s: &AppState, id: &crate::auth::Identity, locale: Option<&str>) -> ApiResult<(Lang, Lang)> {
+    let default = tenant_default(s, tenant(id)).await?;
+    let lang = match locale {
         Some(l) => {
             Lang::parse(l).ok_or_else(|| ApiError::invalid("locale", "invalid_locale", "must be de, en, fr or it"))?
         }
         None => Lang::resolve(id.locale, Some(default)),
     };
-    let offer = app::repo::load::<domain::offer::Offer>(s.table.as_ref(), t, &oid).await?;
+    Ok((lang, default))
+}
+
+/// Unsaved offer content, and the language to show it in.
+#[derive(Deserialize, utoipa::ToSchema)]
+struct LivePreview {
+    #[serde(flatten)]
+    offer: OfferInput,
+    /// de, en, fr or it (default: the caller's language).
+    #[serde(default)]
+    #[schema(value_type = Option<Lang>)]
+    locale: Option<String>,
+}
+
+/// What the app would show for offer content being edited, without storing anything: the
+/// same validation as saving (422 with the same fields), then the card and the detail page.
+#[utoipa::path(post, path = "/v1/offers/preview", tag = "offers", security(("jwt" = [])),
+    request_body = LivePreview,
+    responses((status = 200, description = "The card and the detail page", body = OfferPreview),
+        (status = 422, description = "What saving would refuse", body = Problem, content_type = "application/problem+json")))]
+async fn live_preview(
+    State(s): State<AppState>,
+    Admin(id): Admin,
+    ApiJson(input): ApiJson<LivePreview>,
+) -> ApiResult<Json<Value>> {
+    let (lang, default) = preview_lang(&s, &id, input.locale.as_deref()).await?;
+    let (offer, _) = Offer::create("preview".into(), input.offer, s.config.clock.now())?;
     Ok(Json(to_json(&offer.preview(lang, default))))
 }
 

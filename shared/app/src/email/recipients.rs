@@ -1304,6 +1304,7 @@ mod tests {
             header: "h".into(),
             description: "d".into(),
             details: "x".into(),
+            shop_url: None,
         };
         let input = OfferInput {
             category: OfferCategory::Energy,
