@@ -1018,6 +1018,124 @@ async fn live_preview_and_shop_links(w: &impl App) {
     let _ = body;
 }
 
+/// Admins' internal notes on an order never reach its end user (no route, no email); answers
+/// are corrected while it is in progress, checked, in the history, and the end user is told.
+async fn order_notes_and_corrections(w: &impl App) {
+    let tag = unique();
+    let admin = w.admin();
+    let offer = new_offer(w, solar(&tag)).await;
+    assert_eq!(activate(w, &offer).await.status, 200);
+    let user = format!("nora{tag}");
+    let app = w.customer(&user, Some("de"));
+    let placed = place(w, &app, &offer, json!({"roof_area": 40, "roof_type": "flat"})).await;
+    assert_eq!(placed.status, 201, "{}", placed.body);
+    let order = placed.field("id");
+    w.deliver().await;
+    let mails = w.inbox(&w.customer_email(&user)).await.len();
+
+    let secret = format!("Kundin schwer erreichbar {tag}");
+    w.call(
+        "POST",
+        &format!("/v1/orders/{order}/notes"),
+        Some(&admin),
+        Some(json!({"text": " "})),
+    )
+    .await
+    .problem(422);
+    let noted = w
+        .call(
+            "POST",
+            &format!("/v1/orders/{order}/notes"),
+            Some(&admin),
+            Some(json!({"text": secret})),
+        )
+        .await;
+    assert_eq!(noted.status, 200, "{}", noted.body);
+    assert_eq!(noted.body["notes"][0]["text"], secret.as_str());
+    for path in [format!("/v1/app/orders/{order}"), "/v1/app/orders".to_string()] {
+        let r = w.call("GET", &path, Some(&app), None).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(
+            !r.text.contains("schwer erreichbar") && !r.text.contains("\"notes\""),
+            "{path}: {}",
+            r.text
+        );
+    }
+
+    let bad = w
+        .call(
+            "PUT",
+            &format!("/v1/orders/{order}/answers"),
+            Some(&admin),
+            Some(json!({"answers": {"roof_area": "lots"}})),
+        )
+        .await;
+    assert_eq!(bad.problem(422).error_fields(), ["answers.roof_area"]);
+    let fixed = w
+        .call(
+            "PUT",
+            &format!("/v1/orders/{order}/answers"),
+            Some(&admin),
+            Some(json!({"answers": {"roof_area": 45, "roof_type": "flat"}})),
+        )
+        .await;
+    assert_eq!(fixed.status, 200, "{}", fixed.body);
+    assert_eq!(fixed.body["answers"]["roof_area"], 45);
+    let mine = w
+        .call("GET", &format!("/v1/app/orders/{order}"), Some(&app), None)
+        .await;
+    assert_eq!(mine.body["answers"]["roof_area"], 45);
+    let history = w
+        .call("GET", &format!("/v1/orders/{order}/history"), Some(&admin), None)
+        .await;
+    let corrected = history.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["type"] == "order_answers_corrected")
+        .cloned()
+        .unwrap_or_else(|| panic!("{}", history.body));
+    assert_eq!(corrected["data"]["changed"], json!(["roof_area"]));
+    assert_eq!(corrected["actor"]["kind"], "staff");
+    w.deliver().await;
+    let inbox = w.inbox(&w.customer_email(&user)).await;
+    assert_eq!(inbox.len(), mails + 1, "one email: the correction, not the note");
+    assert!(inbox.iter().all(|m| !m.body.contains("schwer erreichbar")));
+    assert!(
+        inbox.last().unwrap().subject.contains("angepasst"),
+        "{}",
+        inbox.last().unwrap().subject
+    );
+
+    let cancel = w
+        .call(
+            "POST",
+            &format!("/v1/orders/{order}/cancel"),
+            Some(&admin),
+            Some(json!({"reason": "moved"})),
+        )
+        .await;
+    assert_eq!(cancel.status, 200);
+    w.call(
+        "PUT",
+        &format!("/v1/orders/{order}/answers"),
+        Some(&admin),
+        Some(json!({"answers": {"roof_area": 50}})),
+    )
+    .await
+    .problem(409);
+}
+
+#[tokio::test]
+async fn order_notes_and_corrections_on_local_server() {
+    order_notes_and_corrections(&Local::start().await).await;
+}
+
+#[tokio::test]
+async fn order_notes_and_corrections_on_the_aws_path() {
+    order_notes_and_corrections(&AwsWorld::new().await).await;
+}
+
 #[tokio::test]
 async fn live_preview_and_shop_links_on_local_server() {
     live_preview_and_shop_links(&Local::start().await).await;

@@ -396,6 +396,16 @@ pub enum OrderEvent {
     OrderDeactivated {
         reason: String,
     },
+    /// Staff wrote an internal note (history only; the end user is not told).
+    OrderNoteAdded {
+        note_id: String,
+    },
+    /// Staff corrected the end user's answers (`changed`: the keys; `labels`: their labels,
+    /// for the end user's email).
+    OrderAnswersCorrected {
+        changed: Vec<String>,
+        labels: Vec<Text>,
+    },
 }
 
 /// The events of a tenant's configuration: its settings and its five order steps (audit

@@ -270,7 +270,21 @@ pub struct Order {
     /// When it was cancelled or deactivated.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ended_at: Option<DateTime<Utc>>,
+    /// Staff's internal notes (never shown to the end user), oldest first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<OrderNote>,
 }
+
+/// An internal note of staff on an order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct OrderNote {
+    pub id: String,
+    pub text: String,
+    pub author: Actor,
+    pub at: DateTime<Utc>,
+}
+
+pub const MAX_NOTES: usize = 200;
 
 fn require_reason(reason: &str) -> Result<(), DomainError> {
     let mut errors = Vec::new();
@@ -279,6 +293,76 @@ fn require_reason(reason: &str) -> Result<(), DomainError> {
 }
 
 impl Order {
+    /// Staff add an internal note (the end user is not told and never sees it).
+    pub fn add_note(
+        &mut self,
+        id: String,
+        text: &str,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OrderEvent>, DomainError> {
+        if !actor.is_staff() {
+            return Err(DomainError::Forbidden("only staff write notes"));
+        }
+        let mut errors = Vec::new();
+        require_text(text, "text", 4_000, &mut errors);
+        into_result(errors)?;
+        if self.notes.len() >= MAX_NOTES {
+            return Err(DomainError::Conflict(format!(
+                "the order has {MAX_NOTES} notes already"
+            )));
+        }
+        self.notes.push(OrderNote {
+            id: id.clone(),
+            text: text.trim().to_string(),
+            author: actor.clone(),
+            at: now,
+        });
+        self.updated_at = now;
+        self.version += 1;
+        Ok(vec![OrderEvent::OrderNoteAdded { note_id: id }])
+    }
+
+    /// Staff correct the end user's questionnaire answers while the order is in progress,
+    /// checked against the questionnaire it was placed with (the offer's: an ordered offer's
+    /// questionnaire no longer changes). The end user is told which answers changed.
+    pub fn correct_answers(
+        &mut self,
+        questionnaire: &[crate::journey::Field],
+        answers: Map<String, Value>,
+        actor: &Actor,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<OrderEvent>, DomainError> {
+        if !actor.is_staff() {
+            return Err(DomainError::Forbidden("only staff correct answers"));
+        }
+        validate_answers(questionnaire, &answers, "answers")?;
+        if self.status != OrderStatus::InProgress {
+            return Err(DomainError::Conflict(format!(
+                "the order is {}; only orders in progress are corrected",
+                self.status.as_str()
+            )));
+        }
+        let mut changed: Vec<String> = questionnaire
+            .iter()
+            .map(|f| f.key.clone())
+            .filter(|k| self.answers.get(k) != answers.get(k))
+            .collect();
+        changed.sort();
+        if changed.is_empty() {
+            return Err(DomainError::Conflict("the answers are so already".into()));
+        }
+        let labels: Vec<crate::i18n::Text> = questionnaire
+            .iter()
+            .filter(|f| changed.contains(&f.key))
+            .map(|f| f.label.clone())
+            .collect();
+        self.answers = answers;
+        self.updated_at = now;
+        self.version += 1;
+        Ok(vec![OrderEvent::OrderAnswersCorrected { changed, labels }])
+    }
+
     /// Places an order for an active offer: the answers are checked against its
     /// questionnaire, the tenant's steps are snapshotted, step 1 is current.
     pub fn place(
@@ -325,6 +409,7 @@ impl Order {
                 })
                 .collect(),
             reason: None,
+            notes: Vec::new(),
             version: 1,
             created_at: now,
             updated_at: now,
@@ -487,6 +572,7 @@ impl Order {
             ended_at: self.ended_at,
             locale: lang,
             user: staff.then_some(&self.user),
+            notes: staff.then_some(&self.notes),
         }
     }
 }
@@ -512,6 +598,9 @@ pub struct OrderView<'a> {
     /// Staff only.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub user: Option<&'a OrderUser>,
+    /// Staff only: the internal notes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<&'a Vec<OrderNote>>,
 }
 
 /// One of an order's five steps: `done`, `current`, `pending` or `skipped` (order ended).

@@ -35,6 +35,8 @@ pub fn table() -> Routes {
         .route("/v1/orders/{id}/advance", post(advance))
         .route("/v1/orders/{id}/cancel", post(cancel))
         .route("/v1/orders/{id}/deactivate", post(deactivate))
+        .route("/v1/orders/{id}/notes", post(add_note))
+        .route("/v1/orders/{id}/answers", axum::routing::put(correct_answers))
         .route("/v1/orders/{id}/history", get(history))
         .route("/v1/order-steps", get(get_steps).put(put_steps))
 }
@@ -207,6 +209,60 @@ async fn cancel(
     ApiJson(input): ApiJson<crate::ReasonInput>,
 ) -> ApiResult<Json<Value>> {
     order_command(&s, &id, &oid, |order, _, now| order.cancel(&input.reason, now)).await
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct NoteInput {
+    text: String,
+}
+
+/// Adds an internal note (admins; the end user never sees it and is not told).
+#[utoipa::path(post, path = "/v1/orders/{id}/notes", tag = "orders", security(("jwt" = [])), params(("id" = String, Path, description = "The order's id")),
+    request_body = NoteInput,
+    responses((status = 200, description = "The order, with its notes", body = OrderView),
+        (status = 422, description = "A blank note", body = Problem, content_type = "application/problem+json")))]
+async fn add_note(
+    State(s): State<AppState>,
+    Admin(id): Admin,
+    ApiPath(oid): ApiPath<String>,
+    ApiJson(input): ApiJson<NoteInput>,
+) -> ApiResult<Json<Value>> {
+    let note_id = domain::ids::new_id();
+    order_command(&s, &id, &oid, |order, who, now| {
+        order.add_note(note_id, &input.text, who, now)
+    })
+    .await
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+struct AnswersInput {
+    /// Every answer, as the questionnaire asks them (what placing the order takes).
+    #[schema(value_type = Object)]
+    answers: serde_json::Map<String, Value>,
+}
+
+/// Corrects the end user's answers while the order is in progress (admins): checked against
+/// the questionnaire it was placed with; in the history with its author; the end user is told
+/// which answers changed.
+#[utoipa::path(put, path = "/v1/orders/{id}/answers", tag = "orders", security(("jwt" = [])), params(("id" = String, Path, description = "The order's id")),
+    request_body = AnswersInput,
+    responses((status = 200, description = "The order", body = OrderView),
+        (status = 409, description = "Not in progress, or nothing changes", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Answers the questionnaire refuses", body = Problem, content_type = "application/problem+json")))]
+async fn correct_answers(
+    State(s): State<AppState>,
+    Admin(id): Admin,
+    ApiPath(oid): ApiPath<String>,
+    ApiJson(input): ApiJson<AnswersInput>,
+) -> ApiResult<Json<Value>> {
+    let order: domain::order::Order = app::repo::load(s.table.as_ref(), tenant(&id), &oid).await?;
+    let offer: domain::offer::Offer = app::repo::load(s.table.as_ref(), tenant(&id), &order.offer_id).await?;
+    order_command(&s, &id, &oid, |order, who, now| {
+        order.correct_answers(&offer.questionnaire, input.answers, who, now)
+    })
+    .await
 }
 
 /// Deactivates an active order.

@@ -124,6 +124,8 @@ kinds! {
     OrderActivated = "order_activated" ["recipient_name", "tenant_name", "offer_title", "step_explanation", "link"];
     /// An order in progress was cancelled, with the staff's `reason`.
     OrderCancelled = "order_cancelled" ["recipient_name", "tenant_name", "offer_title", "reason", "link"];
+    /// Staff corrected the end user's answers to the order's questions; `fields` names them.
+    OrderAnswersCorrected = "order_answers_corrected" ["recipient_name", "tenant_name", "offer_title", "fields", "link"];
     /// An active product was deactivated, with the staff's `reason`.
     OrderDeactivated = "order_deactivated" ["recipient_name", "tenant_name", "offer_title", "reason", "link"];
 }

@@ -974,6 +974,13 @@ pub fn order_recipients(event: &OrderEvent, order: &Order, tenant: &Tenant, conf
             extra.insert("reason".into(), json!(reason));
             EmailKind::OrderDeactivated
         }
+        // Internal: the end user never hears of a note.
+        OrderEvent::OrderNoteAdded { .. } => return Vec::new(),
+        OrderEvent::OrderAnswersCorrected { labels, .. } => {
+            let names: Vec<&str> = labels.iter().map(|l| l.pick(lang, tenant.default_locale)).collect();
+            extra.insert("fields".into(), json!(names.join(", ")));
+            EmailKind::OrderAnswersCorrected
+        }
     };
     let mut b = Builder::new(tenant, Map::new(), false);
     let name = order.user.name.clone().unwrap_or_default();
@@ -2142,6 +2149,18 @@ mod tests {
         let (mut o, _) = order(Some(Lang::De), Some("chiara@x.ch"));
         let events = o.cancel("moved", day(3)).unwrap();
         all.extend(events.iter().flat_map(|e| tell_order(e, &o)));
+        // A corrected answer (a note tells nobody).
+        let (mut o, _) = order(Some(Lang::Fr), Some("chiara@x.ch"));
+        let field: domain::journey::Field =
+            serde_json::from_value(json!({"key": "roof", "label": {"de": "Dach", "fr": "Toit"}, "type": "text"}))
+                .unwrap();
+        let answers = json!({"roof": "plat"}).as_object().cloned().unwrap();
+        let events = o.correct_answers(&[field], answers, &staff(), day(2)).unwrap();
+        let mails: Vec<Recipient> = events.iter().flat_map(|e| tell_order(e, &o)).collect();
+        assert_eq!(mails[0].vars["fields"], "Toit");
+        all.extend(mails);
+        let events = o.add_note("n1".into(), "called her", &staff(), day(2)).unwrap();
+        assert!(tell_order(&events[0], &o).is_empty(), "a note tells nobody");
 
         all.extend(access_recipients(&link_requested(2), &tenant()));
 
