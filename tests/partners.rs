@@ -591,6 +591,28 @@ async fn email_templates_and_language_fallback() {
     let back = w.call("GET", &format!("{kind}/it"), Some(&admin), None).await;
     assert_eq!(back.body["custom"], false);
     assert_ne!(back.body["subject"], "ITALIANO {{ step_name }}");
+
+    // Who changed which template or setting, when: the configuration's history (admins).
+    let history = w.call("GET", "/v1/settings/history", Some(&admin), None).await;
+    assert_eq!(history.status, 200, "{}", history.body);
+    let events: Vec<(String, Value)> = history.body["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["type"].as_str().unwrap().to_string(), e["data"].clone()))
+        .collect();
+    let kinds: Vec<&str> = events.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(
+        kinds,
+        ["template_changed", "settings_changed", "template_changed"],
+        "{events:?}"
+    );
+    assert_eq!(events[0].1["kind"], "step_activated_participant");
+    assert_eq!(events[2].1["removed"], true);
+    assert_eq!(history.body["events"][0]["actor"]["id"], "root");
+    w.call("GET", "/v1/settings/history", Some(&w.staff("alice")), None)
+        .await
+        .problem(403);
 }
 
 #[tokio::test]

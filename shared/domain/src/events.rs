@@ -408,8 +408,8 @@ pub enum OrderEvent {
     },
 }
 
-/// The events of a tenant's configuration: its settings and its five order steps (audit
-/// only: nobody is emailed).
+/// The events of a tenant's configuration: its settings, its email templates and its five
+/// order steps (audit only: nobody is emailed).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", content = "data", rename_all = "snake_case")]
 pub enum SettingsEvent {
@@ -419,6 +419,13 @@ pub enum SettingsEvent {
     },
     OrderStepsUpdated {
         version: u64,
+    },
+    /// An admin stored (or `removed`) the tenant's own template of an email kind and language.
+    TemplateChanged {
+        kind: String,
+        locale: Lang,
+        #[serde(default)]
+        removed: bool,
     },
 }
 

@@ -21,6 +21,7 @@ use domain::i18n::Lang;
 pub fn routes() -> Routes {
     Routes::default()
         .route("/v1/settings", get(get_settings).put(put_settings))
+        .route("/v1/settings/history", get(history))
         .route("/v1/email-templates", get(list_templates))
         .route(
             "/v1/email-templates/{kind}/{locale}",
@@ -38,6 +39,19 @@ struct EmailKindName(String);
 fn tenant(a: &Admin) -> &str {
     record_tenant(&a.0.tenant_id);
     &a.0.tenant_id
+}
+
+/// Who changed which setting or email template, when (admins), oldest first.
+#[utoipa::path(get, path = "/v1/settings/history", tag = "settings", security(("jwt" = [])),
+    responses((status = 200, description = "The configuration's events", body = crate::views::History)))]
+async fn history(State(s): State<AppState>, admin: Admin) -> ApiResult<Json<Value>> {
+    let events = app::repo::history::<Settings>(s.table.as_ref(), tenant(&admin), "settings").await;
+    match events {
+        Ok(events) => Ok(Json(super::to_json(&crate::views::History { events }))),
+        // Never changed: no history yet.
+        Err(e) if e.is_not_found() => Ok(Json(super::to_json(&crate::views::History { events: Vec::new() }))),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The tenant's settings.
@@ -345,7 +359,7 @@ async fn put_template(
         updated_at: chrono::Utc::now(),
         updated_by: admin.0.sub.clone(),
     };
-    settings::put_template(s.table.as_ref(), tenant(&admin), &o).await?;
+    settings::put_template(s.table.as_ref(), tenant(&admin), &o, &super::staff_actor(&admin.0)).await?;
     Ok(Json(template_json(kind, lang, &template, true)))
 }
 
@@ -359,7 +373,14 @@ async fn delete_template(
     ApiPath((kind, locale)): ApiPath<(String, String)>,
 ) -> ApiResult<StatusCode> {
     let (kind, lang) = kind_and_lang(&kind, &locale)?;
-    settings::delete_template(s.table.as_ref(), tenant(&admin), kind.name(), lang).await?;
+    settings::delete_template(
+        s.table.as_ref(),
+        tenant(&admin),
+        kind.name(),
+        lang,
+        &super::staff_actor(&admin.0),
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -104,27 +104,40 @@ pub async fn put_settings(
     change: impl FnOnce(&mut Settings),
     actor: &Actor,
 ) -> AppResult<Settings> {
+    record(
+        table,
+        tenant,
+        change,
+        |s| SettingsEvent::SettingsChanged {
+            name: s.name.clone(),
+            default_locale: s.default_locale,
+        },
+        actor,
+        Vec::new(),
+    )
+    .await
+}
+
+/// One change of the tenant's configuration: the settings at their next version (`change`
+/// applied), the event `what` says happened, and `extra` writes (a template override), in one
+/// transaction; the settings' history is the tenant's configuration history.
+async fn record(
+    table: &dyn Table,
+    tenant: &str,
+    change: impl FnOnce(&mut Settings),
+    what: impl FnOnce(&Settings) -> SettingsEvent,
+    actor: &Actor,
+    extra: Vec<Write>,
+) -> AppResult<Settings> {
     let current = get_settings(table, tenant).await?;
     let expected = (current.version > 0).then_some(current.version);
     let mut settings = current.clone();
     change(&mut settings);
     settings.version = current.version + 1;
-    let events = [SettingsEvent::SettingsChanged {
-        name: settings.name.clone(),
-        default_locale: settings.default_locale,
-    }];
-    save(
-        table,
-        tenant,
-        &settings,
-        expected,
-        &events,
-        actor,
-        Utc::now(),
-        Vec::new(),
-    )
-    .await
-    .map_err(stale("the settings"))?;
+    let events = [what(&settings)];
+    save(table, tenant, &settings, expected, &events, actor, Utc::now(), extra)
+        .await
+        .map_err(stale("the settings"))?;
     Ok(settings)
 }
 
@@ -149,21 +162,51 @@ pub async fn get_template(
     table.get(&k.pk, &k.sk).await?.map(from_item).transpose()
 }
 
-pub async fn put_template(table: &dyn Table, tenant: &str, o: &TemplateOverride) -> Result<(), AppError> {
+/// Stores a tenant's template override, with who did it in the settings' history.
+pub async fn put_template(
+    table: &dyn Table,
+    tenant: &str,
+    o: &TemplateOverride,
+    actor: &Actor,
+) -> Result<(), AppError> {
     let item = to_item(o, keys::template(tenant, &o.kind, o.locale.code()), "template", &[])?;
-    table.transact(vec![Write::put(item, Cond::None)]).await?;
+    let event = SettingsEvent::TemplateChanged {
+        kind: o.kind.clone(),
+        locale: o.locale,
+        removed: false,
+    };
+    record(
+        table,
+        tenant,
+        |_| {},
+        |_| event,
+        actor,
+        vec![Write::put(item, Cond::None)],
+    )
+    .await?;
     Ok(())
 }
 
-pub async fn delete_template(table: &dyn Table, tenant: &str, kind: &str, lang: Lang) -> Result<(), AppError> {
+/// Removes a tenant's template override (the built-in one applies again), in the history.
+pub async fn delete_template(
+    table: &dyn Table,
+    tenant: &str,
+    kind: &str,
+    lang: Lang,
+    actor: &Actor,
+) -> Result<(), AppError> {
     let k = keys::template(tenant, kind, lang.code());
-    table
-        .transact(vec![Write::Delete {
-            pk: k.pk,
-            sk: k.sk,
-            cond: Cond::None,
-        }])
-        .await?;
+    let delete = Write::Delete {
+        pk: k.pk,
+        sk: k.sk,
+        cond: Cond::None,
+    };
+    let event = SettingsEvent::TemplateChanged {
+        kind: kind.to_string(),
+        locale: lang,
+        removed: true,
+    };
+    record(table, tenant, |_| {}, |_| event, actor, vec![delete]).await?;
     Ok(())
 }
 
