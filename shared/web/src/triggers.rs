@@ -30,6 +30,16 @@ pub fn routes() -> Routes {
         .route("/v1/hooks/{trigger_id}", post(receive))
 }
 
+/// The admin who makes a trigger or a subscription, as their failures' emails address them.
+pub(crate) fn owner_of(id: &crate::auth::Identity) -> TriggerOwner {
+    TriggerOwner {
+        sub: id.sub.clone(),
+        email: id.email.clone(),
+        name: id.name.clone(),
+        locale: id.locale,
+    }
+}
+
 /// The process a trigger starts must exist (and not be archived).
 async fn check_process(s: &AppState, tenant: &str, input: &TriggerInput) -> ApiResult<()> {
     if let domain::trigger::TriggerAction::StartRun { process_id, .. } = &input.action {
@@ -60,12 +70,7 @@ async fn create(
     let key = idempotency_key(&headers)?;
     let id = &admin.0;
     check_process(&s, &id.tenant_id, &input).await?;
-    let owner = TriggerOwner {
-        sub: id.sub.clone(),
-        email: id.email.clone(),
-        name: id.name.clone(),
-        locale: id.locale,
-    };
+    let owner = owner_of(id);
     let actor = staff_actor(id);
     let (trigger, secret) = hooks::create_trigger(
         s.table.as_ref(),

@@ -14,7 +14,6 @@ use crate::error::{ApiResult, Problem};
 use crate::views::Page;
 use app::repo::PageParams;
 use app::webhooks;
-use domain::trigger::TriggerOwner;
 use domain::webhook::{Delivery, Subscription, SubscriptionInput};
 
 pub fn routes() -> Routes {
@@ -47,12 +46,7 @@ async fn subscribe(
     ApiJson(input): ApiJson<SubscriptionInput>,
 ) -> ApiResult<Response> {
     let id = &admin.0;
-    let owner = TriggerOwner {
-        sub: id.sub.clone(),
-        email: id.email.clone(),
-        name: id.name.clone(),
-        locale: id.locale,
-    };
+    let owner = super::triggers::owner_of(id);
     let actor = staff_actor(id);
     let allow = s.config.webhooks_allow_private;
     let (subscription, secret) = webhooks::subscribe(

@@ -229,8 +229,7 @@ impl Notifier<'_> {
         id: &str,
         run_id: Option<&str>,
     ) -> Result<usize, NotifyError> {
-        let tenant = tenant.clone();
-        let recipients = match self.recipients(row, event, &tenant, id).await {
+        let recipients = match self.recipients(row, event, tenant, id).await {
             Ok(r) => r,
             Err(e) if e.is_not_found() => {
                 tracing::error!(event_id, error = %e, "event of an unknown aggregate: no email");
@@ -250,7 +249,7 @@ impl Notifier<'_> {
                 }
                 continue;
             }
-            match self.deliver(&tenant, event_id, run_id, r).await {
+            match self.deliver(tenant, event_id, run_id, r).await {
                 Ok(true) => sent += 1,
                 Ok(false) => {}
                 Err(NotifyError::Permanent(reason)) => {
